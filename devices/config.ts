@@ -1,0 +1,81 @@
+// Device sub-schemas: the only place device defaults live (DESIGN section 4). gateway/config composes them.
+import { z } from 'zod'
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/i, 'letters, digits, "-" or "_", at most 48 characters')
+const baudRate = z.union(
+  [1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200].map((b) => z.literal(b)) as unknown as [
+    z.ZodLiteral<number>,
+    z.ZodLiteral<number>,
+    ...z.ZodLiteral<number>[],
+  ],
+  { error: 'one of 1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200' },
+)
+const serialPath = z.string().min(1)
+
+/** Serial drivers need a path; `simulated` ones do not. */
+function requirePath(v: { driver: string; path?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (v.driver !== 'simulated' && !v.path) {
+    ctx.addIssue({ code: 'custom', path: ['path'], message: `required for driver "${v.driver}" (e.g. /dev/serial/by-id/...)` })
+  }
+}
+
+export const scannerSchema = z
+  .strictObject({
+    name,
+    driver: z.enum(['line', 'gm65', 'simulated']),
+    path: serialPath.optional(),
+    baudRate: baudRate.default(9600),
+    direction: z.enum(['in', 'out']),
+    /** Longest code accepted, in bytes (DESIGN section 5: 2048). */
+    maxLength: z.number().int().min(16).max(8192).default(2048),
+    /** Silence that ends a code for units configured with no tail. */
+    idleMs: z.number().int().min(5).max(1000).default(50),
+    /** gm65 only: probe and configure the module at start (UART output, CR tail). */
+    configure: z.boolean().default(true),
+  })
+  .superRefine(requirePath)
+
+export const thermometerSchema = z
+  .strictObject({
+    name,
+    driver: z.enum(['modbus-rtu', 'gy-mcu', 'simulated']),
+    path: serialPath.optional(),
+    baudRate: baudRate.default(9600),
+    /** Forehead-to-body calibration added to every reading. */
+    offsetC: z.number().min(-5).max(5).default(0),
+    // modbus-rtu
+    unitId: z.number().int().min(1).max(247).default(1),
+    function: z.union([z.literal(3), z.literal(4)], { error: '3 (holding) or 4 (input registers)' }).default(4),
+    register: z.number().int().min(0).max(0xffff).default(0),
+    scale: z.number().positive().max(10).default(0.01),
+    timeoutMs: z.number().int().min(20).max(5000).default(300),
+    /** Health poll while idle, so an unplugged sensor is noticed before the next person arrives. */
+    pollIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+    // gy-mcu
+    mode: z.enum(['continuous', 'query']).default('continuous'),
+  })
+  .superRefine(requirePath)
+
+const gpioPin = z.number().int().min(0).max(63)
+
+export const relaySchema = z.strictObject({
+  name,
+  driver: z.enum(['gpio', 'simulated']),
+  /** BCM number as printed on the board; the sysfs base offset is found at start. */
+  pin: gpioPin.default(17),
+  activeLow: z.boolean().default(false),
+  pulseMs: z.number().int().min(100).max(30_000).default(3000),
+  direction: z.enum(['in', 'out', 'both']).default('both'),
+})
+
+export const buzzerSchema = z.strictObject({
+  name,
+  driver: z.enum(['gpio', 'simulated']),
+  pin: gpioPin.default(27),
+  activeLow: z.boolean().default(false),
+})
+
+export type ScannerConfig = z.output<typeof scannerSchema>
+export type ThermometerConfig = z.output<typeof thermometerSchema>
+export type RelayConfig = z.output<typeof relaySchema>
+export type BuzzerConfig = z.output<typeof buzzerSchema>

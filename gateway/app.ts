@@ -1,0 +1,177 @@
+// The composition root: builds every part from the config, starts them in order and stops them in reverse.
+import { createHash, randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Logger } from 'pino'
+import { createBuzzer, createRelay, createScanner, createThermometer } from '../devices/registry.ts'
+import { systemClock, type Buzzer, type Clock, type Device, type Relay, type Scanner, type Thermometer } from '../devices/types.ts'
+import type { GatewayConfig } from './config/schema.ts'
+import { TypedBus } from './events.ts'
+import { deviceComponent, overallStatus, type Component, type HealthReport } from './health.ts'
+import { startHttp, type HttpServer } from './http.ts'
+import { codeHash, newSiteSecret } from './passes/codeHash.ts'
+import { createPassVerifier } from './passes/verify.ts'
+import { EntryPipeline, type PipelineEvents } from './pipeline/pipeline.ts'
+import { Store } from './store/store.ts'
+import { createClockTrust } from './time.ts'
+
+export const VERSION = '0.1.0'
+
+export interface GatewayOptions {
+  log: Logger
+  clock?: Clock
+  sleep?: (ms: number) => Promise<void>
+  sysfsRoot?: string
+  clockTrusted?: () => boolean
+}
+
+export interface GatewayEvents extends PipelineEvents {
+  device: { name: string; online: boolean }
+}
+
+export class Gateway {
+  readonly bus = new TypedBus<GatewayEvents>()
+  readonly bootId = randomUUID()
+  readonly startedAt: number
+  readonly store: Store
+  readonly pipeline: EntryPipeline
+  readonly scanners: Scanner[]
+  readonly thermometers: Thermometer[]
+  readonly relays: Relay[]
+  readonly buzzers: Buzzer[]
+  private http: HttpServer | null = null
+  private readonly stopHooks: (() => Promise<void> | void)[] = []
+  private stopped = false
+
+  private constructor(
+    readonly config: GatewayConfig,
+    private readonly opts: GatewayOptions & { clock: Clock },
+  ) {
+    const { log, clock } = opts
+    this.startedAt = clock.now()
+    this.store = new Store(join(config.dataDir, 'estate-gate.db'), { synchronous: config.store.synchronous })
+    const bootCount = Number(this.store.getMeta('boot_count') ?? '0') + 1
+    this.store.setMeta('boot_count', String(bootCount))
+    const secret = this.siteSecret()
+    const ctx = { clock, log, ...(opts.sysfsRoot ? { sysfsRoot: opts.sysfsRoot } : {}) }
+    const d = config.devices
+    this.scanners = d.scanners.map((c) => createScanner(c, ctx))
+    this.thermometers = d.thermometers.map((c) => createThermometer(c, ctx))
+    this.relays = d.relays.map((c) => createRelay(c, ctx))
+    this.buzzers = d.buzzers.map((c) => createBuzzer(c, ctx))
+    this.bus.onListenerError((err) => log.error({ err }, 'event listener failed'))
+
+    const policyVersion = policyHash(config)
+    this.pipeline = new EntryPipeline({
+      gateId: config.gate.id,
+      timeZone: config.site.timezone,
+      rules: config.rules,
+      policyVersion,
+      bootId: this.bootId,
+      clock,
+      sleep: opts.sleep ?? ((ms) => sleep(ms)),
+      clockTrusted: opts.clockTrusted ?? createClockTrust(clock.now),
+      verifier: createPassVerifier({ issuers: config.passes.issuers, clock, clockToleranceSec: config.passes.clockToleranceSec }),
+      codeHash: (text) => codeHash(secret, text),
+      store: this.store,
+      thermometers: this.thermometers,
+      relays: this.relays,
+      buzzers: this.buzzers,
+      bus: this.bus,
+      log: log.child({ module: 'gateway/pipeline' }),
+    })
+    log.info({ bootId: this.bootId, bootCount, policyVersion, site: config.site.id, gate: config.gate.id }, 'gateway starting')
+    if (config.passes.issuers.length === 0) log.warn('passes.issuers is empty: every pass will be refused as bad_signature')
+  }
+
+  static async start(config: GatewayConfig, opts: GatewayOptions): Promise<Gateway> {
+    const gw = new Gateway(config, { ...opts, clock: opts.clock ?? systemClock })
+    try {
+      await gw.startParts()
+    } catch (err) {
+      await gw.stop()
+      throw err
+    }
+    return gw
+  }
+
+  get devices(): Device[] {
+    return [...this.scanners, ...this.thermometers, ...this.relays, ...this.buzzers]
+  }
+
+  /** The kiosk's HTTP address once listening. */
+  get url(): string | null {
+    return this.http?.url ?? null
+  }
+
+  /** Called on stop, in reverse order of registration (the crowd, later the bridge and the broker). */
+  onStop(hook: () => Promise<void> | void): void {
+    this.stopHooks.push(hook)
+  }
+
+  private async startParts(): Promise<void> {
+    const { log } = this.opts
+    for (const dev of this.devices) {
+      dev.onHealth((h) => {
+        log.info({ device: h.name, online: h.online, lastError: h.lastError }, h.online ? 'device online' : 'device offline')
+        this.bus.emit('device', { name: h.name, online: h.online })
+      })
+    }
+    // Outputs first, in their safe state, so that no decision can reach a relay that is not ready.
+    await Promise.all([...this.relays, ...this.buzzers].map((d) => d.start()))
+    await Promise.all([...this.thermometers, ...this.scanners].map((d) => d.start()))
+    for (const s of this.scanners) this.stopHooks.push(this.pipeline.attach(s))
+    this.http = await startHttp(this, this.config.kiosk, log.child({ module: 'gateway/http' }))
+    log.info({ url: this.http.url, status: this.health().status }, 'gateway ready')
+  }
+
+  health(): HealthReport {
+    const components: Record<string, Component> = {}
+    for (const dev of this.devices) components[dev.name] = deviceComponent(dev.health())
+    const others: Record<string, Component> = {
+      store: this.storeComponent(),
+      // The embedded broker and the uplink arrive with the uplink work; until then they report themselves disabled.
+      localBroker: { status: 'disabled' },
+      uplink: { status: 'disabled' },
+    }
+    Object.assign(components, others)
+    return { status: overallStatus(this.devices, others), components }
+  }
+
+  private storeComponent(): Component {
+    try {
+      const backlog = this.store.outboxBacklog()
+      return { status: this.pipeline.counters.storeErrors > 0 ? 'degraded' : 'ok', backlog, lastSeq: this.store.lastSeq(), errors: this.pipeline.counters.storeErrors }
+    } catch (err) {
+      return { status: 'down', error: (err as Error).message }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    const { log } = this.opts
+    for (const hook of this.stopHooks.reverse()) await hook()
+    await this.http?.close()
+    // Let a person already being decided finish (bounded: a re-check may be sleeping).
+    await Promise.race([this.pipeline.idle(), sleep(3000)])
+    await Promise.all(this.devices.map((d) => d.stop().catch((err: unknown) => log.warn({ err, device: d.name }, 'device stop failed'))))
+    this.store.close()
+    log.info({ bootId: this.bootId }, 'gateway stopped')
+  }
+
+  /** Per-site key for hashing codes that are not passes; made once, kept in the database. */
+  private siteSecret(): Buffer {
+    const hex = this.store.getMeta('site_secret')
+    if (hex) return Buffer.from(hex, 'hex')
+    const secret = newSiteSecret()
+    this.store.setMeta('site_secret', secret.toString('hex'))
+    return secret
+  }
+}
+
+/** A short hash of the rules in force, recorded with every decision so it can be explained later. */
+export function policyHash(config: GatewayConfig): string {
+  const policy = { rules: config.rules, gate: config.gate.id, issuers: config.passes.issuers.map((i) => i.kid) }
+  return createHash('sha256').update(JSON.stringify(policy)).digest('hex').slice(0, 12)
+}

@@ -1,0 +1,76 @@
+// Reads the YAML config, validates it once against the schema, and reports every error with its key path.
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseDocument } from 'yaml'
+import type { z } from 'zod'
+import { configSchema, type GatewayConfig } from './schema.ts'
+
+export type LoadResult =
+  | { ok: true; config: GatewayConfig; source: string | null }
+  | { ok: false; source: string | null; errors: string[] }
+
+/** `--config FILE` wins over GATEWAY_CONFIG; with neither, null (the demo). */
+export function configPathFrom(argv: readonly string[], env: NodeJS.ProcessEnv): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--config') return argv[i + 1] ?? ''
+    if (a.startsWith('--config=')) return a.slice('--config='.length)
+  }
+  return env.GATEWAY_CONFIG || null
+}
+
+export function loadConfigFile(path: string): LoadResult {
+  const source = resolve(path)
+  let text: string
+  try {
+    text = readFileSync(source, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : String(err)
+    return { ok: false, source, errors: [`config file ${source}: ${why}`] }
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  if (doc.errors.length > 0) {
+    return { ok: false, source, errors: doc.errors.map((e) => `config file ${source}: YAML: ${e.message.split('\n')[0]}`) }
+  }
+  const raw: unknown = doc.toJS() ?? {}
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, source, errors: [`config file ${source}: expected a YAML mapping of keys (site, gate, devices, ...)`] }
+  }
+  return validateConfig(raw, source)
+}
+
+export function validateConfig(raw: unknown, source: string | null = null): LoadResult {
+  const parsed = configSchema.safeParse(raw, { reportInput: true })
+  if (!parsed.success) return { ok: false, source, errors: formatIssues(parsed.error.issues) }
+  return { ok: true, source, config: deepFreeze(parsed.data) }
+}
+
+/** `devices.scanners[0].driver: Invalid option: expected one of "line"|"gm65"|"simulated" (got "usb")` */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((k) => `${keyPath([...issue.path, k])}: unknown key (check its spelling and its place in the file)`)
+    }
+    const secret = issue.path.some((k) => typeof k === 'string' && SECRET_KEYS.has(k))
+    const got = !secret && 'input' in issue && issue.input !== undefined && typeof issue.input !== 'object' ? ` (got ${JSON.stringify(issue.input)})` : ''
+    return [`${keyPath(issue.path) || '(top level)'}: ${issue.message}${got}`]
+  })
+}
+
+/** Values under these keys are never echoed in an error message (the terminal may be shared or recorded). */
+const SECRET_KEYS = new Set(['password', 'key', 'cert', 'ca', 'staffPins', 'techPins', 'users'])
+
+function keyPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p)
+  return out
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}

@@ -1,0 +1,194 @@
+// The one configuration schema (DESIGN section 4): every key, type, range and default lives here.
+// The demo (no config file) is these defaults plus the simulated crowd.
+import { z } from 'zod'
+import { buzzerSchema, relaySchema, scannerSchema, thermometerSchema } from '../../devices/config.ts'
+
+/** Ids appear in MQTT topics: no '/', '+', '#' or spaces. */
+const topicId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "-" or "_" (it is part of MQTT topics)')
+
+const timezone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz })
+      return true
+    } catch {
+      return false
+    }
+  },
+  { message: 'an IANA time zone such as Asia/Shanghai' },
+)
+
+const celsius = z.number().min(30).max(45)
+
+const rulesSchema = z
+  .strictObject({
+    feverC: celsius.default(37.3),
+    validRangeC: z.tuple([celsius, celsius]).default([34.0, 42.5]),
+    recheck: z.boolean().default(true),
+    recheckDelayMs: z.number().int().min(0).max(600_000).default(2000),
+    pairWindowMs: z.number().int().min(100).max(120_000).default(10_000),
+    antiPassback: z.enum(['off', 'warn', 'deny']).default('warn'),
+    /** A code held in front of a scanner is re-read many times: one decision per code and scanner in this window. */
+    duplicateScanMs: z.number().int().min(0).max(60_000).default(3000),
+    householdQuota: z
+      .strictObject({ outings: z.number().int().min(1).max(100), perDays: z.number().int().min(1).max(31) })
+      .nullable()
+      .default(null),
+  })
+  .superRefine((r, ctx) => {
+    const [lo, hi] = r.validRangeC
+    if (lo >= hi) ctx.addIssue({ code: 'custom', path: ['validRangeC'], message: `must be [low, high] with low < high (is [${lo}, ${hi}])` })
+    if (r.feverC <= lo || r.feverC > hi)
+      ctx.addIssue({ code: 'custom', path: ['feverC'], message: `must lie inside validRangeC (${lo}, ${hi}] (is ${r.feverC})` })
+  })
+
+const issuerSchema = z.strictObject({
+  kid: z.string().min(1).max(128),
+  publicKeyPem: z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key ("-----BEGIN PUBLIC KEY-----...")' }),
+})
+
+const brokerUserSchema = z.strictObject({
+  username: z.string().min(1).max(64),
+  /** Plain text or a hash made by the CLI; never logged. */
+  password: z.string().min(1),
+  role: z.enum(['display', 'device']).default('display'),
+})
+
+const pin = z.string().regex(/^(\d{4,12}|scrypt\$.+)$/, '4 to 12 digits, or a hash made by the CLI')
+
+const scheduleSchema = z
+  .strictObject({
+    id: topicId,
+    kind: z.enum(['disinfection', 'duty-check']),
+    area: z.string().min(1).max(64),
+    cron: z.string().min(1).optional(),
+    everyDays: z.number().int().min(1).max(60).optional(),
+    at: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour')
+      .optional(),
+    graceMinutes: z.number().int().min(1).max(24 * 60).default(60),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.cron === (s.everyDays === undefined))
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either cron, or everyDays with at' })
+    if (s.everyDays !== undefined && !s.at) ctx.addIssue({ code: 'custom', path: ['at'], message: 'required with everyDays' })
+  })
+
+const defaultDevices = {
+  scanners: [
+    { name: 'scanner-in', driver: 'simulated', direction: 'in' },
+    { name: 'scanner-out', driver: 'simulated', direction: 'out' },
+  ],
+  thermometers: [{ name: 'thermo-in', driver: 'simulated' }],
+  relays: [{ name: 'gate', driver: 'simulated' }],
+  buzzers: [{ name: 'buzzer', driver: 'simulated' }],
+} as const
+
+const devicesSchema = z
+  .strictObject({
+    scanners: z.array(scannerSchema).min(1, 'at least one scanner').default(() => parseDefaults(scannerSchema, defaultDevices.scanners)),
+    thermometers: z.array(thermometerSchema).default(() => parseDefaults(thermometerSchema, defaultDevices.thermometers)),
+    relays: z.array(relaySchema).default(() => parseDefaults(relaySchema, defaultDevices.relays)),
+    buzzers: z.array(buzzerSchema).default(() => parseDefaults(buzzerSchema, defaultDevices.buzzers)),
+  })
+  .superRefine((d, ctx) => {
+    // Names are MQTT topic levels (device/{name}) and /healthz keys: one namespace for all devices.
+    const seen = new Map<string, string>()
+    for (const kind of ['scanners', 'thermometers', 'relays', 'buzzers'] as const) {
+      d[kind].forEach((dev, i) => {
+        const prev = seen.get(dev.name)
+        if (prev) ctx.addIssue({ code: 'custom', path: [kind, i, 'name'], message: `"${dev.name}" is already used by ${prev}` })
+        else seen.set(dev.name, `${kind}[${i}]`)
+      })
+    }
+    const paths = new Map<string, string>()
+    for (const kind of ['scanners', 'thermometers'] as const) {
+      d[kind].forEach((dev, i) => {
+        if (!dev.path) return
+        const prev = paths.get(dev.path)
+        if (prev) ctx.addIssue({ code: 'custom', path: [kind, i, 'path'], message: `${dev.path} is already used by ${prev}` })
+        else paths.set(dev.path, `${kind}[${i}]`)
+      })
+    }
+  })
+
+function parseDefaults<T extends z.ZodType>(schema: T, items: readonly unknown[]): z.output<T>[] {
+  return items.map((i) => schema.parse(i))
+}
+
+export const configSchema = z.strictObject({
+  site: z
+    .strictObject({
+      id: topicId.default('estate-001'),
+      name: z.string().min(1).max(64).default('演示社区'),
+      timezone: timezone.default('Asia/Shanghai'),
+    })
+    .prefault({}),
+  gate: z.strictObject({ id: topicId.default('north-1'), name: z.string().min(1).max(64).default('北门') }).prefault({}),
+  dataDir: z.string().min(1).default('./data'),
+  devices: devicesSchema.prefault({}),
+  rules: rulesSchema.prefault({}),
+  passes: z
+    .strictObject({
+      issuers: z.array(issuerSchema).default([]),
+      /** Tolerated clock skew between the issuer and this box, for exp and nbf. */
+      clockToleranceSec: z.number().int().min(0).max(3600).default(60),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** FULL: every decision is fsynced before the relay moves (DESIGN section 3.6). */
+      synchronous: z.enum(['full', 'normal']).default('full'),
+    })
+    .prefault({}),
+  localBroker: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(1883),
+      users: z.array(brokerUserSchema).default([]),
+    })
+    .prefault({}),
+  central: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^mqtts?:\/\/[^\s]+$/, 'mqtt://host:port or mqtts://host:port')
+        .optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      ca: z.string().optional(),
+      cert: z.string().optional(),
+      key: z.string().optional(),
+      baseTopic: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'topic levels without wildcards, e.g. estate-gate')
+        .default('estate-gate'),
+    })
+    .prefault({}),
+  kiosk: z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      staffPins: z.array(pin).default([]),
+      techPins: z.array(pin).default([]),
+    })
+    .prefault({}),
+  schedules: z.array(scheduleSchema).optional(),
+  retention: z.strictObject({ days: z.number().int().min(1).max(3650).default(30) }).prefault({}),
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .prefault({}),
+  simulation: z
+    .strictObject({
+      /** Residents and visitors coming and going through the simulated devices (the demo). */
+      crowd: z.boolean().default(false),
+      /** Mean time between two people at the gate. */
+      intervalMs: z.number().int().min(200).max(600_000).default(4000),
+    })
+    .prefault({}),
+})
+
+export type GatewayConfig = z.output<typeof configSchema>
+export type RulesConfig = GatewayConfig['rules']

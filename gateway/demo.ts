@@ -1,0 +1,31 @@
+// The demo's pass issuer: a key pair kept in dataDir so that passes stay valid across restarts, added to the
+// configured issuers only while the simulated crowd runs.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { validateConfig } from './config/load.ts'
+import type { GatewayConfig } from './config/schema.ts'
+import { newKeyPair } from './passes/keys.ts'
+
+export interface DemoIssuer {
+  kid: string
+  publicKeyPem: string
+  privateKeyPem: string
+}
+
+export function withDemoIssuer(config: GatewayConfig): { config: GatewayConfig; issuer: DemoIssuer } {
+  const file = join(config.dataDir, 'demo-issuer.json')
+  let issuer: DemoIssuer
+  if (existsSync(file)) {
+    issuer = JSON.parse(readFileSync(file, 'utf8')) as DemoIssuer
+  } else {
+    const k = newKeyPair('demo-issuer')
+    issuer = { kid: k.kid, publicKeyPem: k.publicKeyPem, privateKeyPem: k.privateKeyPem }
+    mkdirSync(config.dataDir, { recursive: true })
+    writeFileSync(file, JSON.stringify(issuer, null, 2), { mode: 0o600 })
+  }
+  const raw = structuredClone(config) as unknown as { passes: { issuers: { kid: string; publicKeyPem: string }[] } }
+  raw.passes.issuers = [...raw.passes.issuers.filter((i) => i.kid !== issuer.kid), { kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }]
+  const res = validateConfig(raw)
+  if (!res.ok) throw new Error(`demo issuer: ${res.errors.join('; ')}`)
+  return { config: res.config, issuer }
+}

@@ -1,0 +1,78 @@
+// `npm start [-- --config FILE]`: with a config, the configured devices; without one, the demo.
+// Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration or arguments.
+import { Gateway } from './app.ts'
+import { configPathFrom, loadConfigFile, validateConfig } from './config/load.ts'
+import { withDemoIssuer } from './demo.ts'
+import { createLogger } from './logger.ts'
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write('usage: npm start [-- --config FILE]   (or GATEWAY_CONFIG=FILE); without a config: the demo\n')
+    return 0
+  }
+  const path = configPathFrom(argv, process.env)
+  if (path === '') {
+    process.stderr.write('estate-gate: --config needs a file name\n')
+    return 2
+  }
+  // No config: the schema's defaults (simulated devices) plus the simulated crowd.
+  const loaded = path === null ? validateConfig({ simulation: { crowd: true } }) : loadConfigFile(path)
+  if (!loaded.ok) {
+    process.stderr.write(
+      `estate-gate: the configuration${loaded.source ? ` in ${loaded.source}` : ''} is not valid; nothing was started.\n` +
+        loaded.errors.map((e) => `  - ${e}\n`).join(''),
+    )
+    return 2
+  }
+  let config = loaded.config
+  const log = createLogger(config.log.level)
+  let gw: Gateway
+  let demo: ReturnType<typeof withDemoIssuer> | null = null
+  try {
+    if (config.simulation.crowd) {
+      demo = withDemoIssuer(config)
+      config = demo.config
+    }
+    gw = await Gateway.start(config, { log })
+  } catch (err) {
+    log.fatal({ err }, 'gateway could not start')
+    process.stderr.write(`estate-gate: could not start: ${(err as Error).message}\n`)
+    return 1
+  }
+  if (demo) {
+    const { startCrowd } = await import('../simulators/crowd.ts')
+    gw.onStop(startCrowd(gw, { issuer: demo.issuer, intervalMs: config.simulation.intervalMs, log }))
+    log.info({ url: gw.url }, 'demo: simulated devices and a simulated crowd; open the URL to watch')
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (signal: string): void => {
+      if (stopping) return
+      stopping = true
+      log.info({ signal }, 'stopping')
+      gw.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ err }, 'stop failed')
+          resolve(1)
+        },
+      )
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.on('uncaughtException', (err) => {
+      // Unknown state: put the relays in their safe state and let the supervisor (systemd) restart us.
+      log.fatal({ err }, 'uncaught exception; stopping')
+      stop('uncaughtException')
+    })
+  })
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`estate-gate: ${(err as Error).stack ?? String(err)}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,345 @@
+// One entry attempt, end to end (DESIGN section 3): code → pass → rules → temperature → durable commit → relay,
+// buzzer and kiosk. The decision row and its outbox messages are committed before anything moves.
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Buzzer, Clock, Relay, Scanner, ScanRead, Thermometer } from '../../devices/types.ts'
+import type { RulesConfig } from '../config/schema.ts'
+import type { TypedBus } from '../events.ts'
+import type { EntryRecord, OutboxMessage, Store } from '../store/store.ts'
+import { localDay, rfc3339 } from '../time.ts'
+import { applyPassRules, verificationAlert, type AlertKind, type Reason } from './rules.ts'
+import { takeTemperature, type Reading } from './temperature.ts'
+
+export interface PassLike {
+  id: string
+  subject: string
+  kind: string
+  gates?: readonly string[] | undefined
+  hc?: string | undefined
+}
+
+export type VerifyOutcome =
+  | { ok: true; pass: PassLike }
+  | { ok: false; reason: 'unknown_code' | 'bad_signature' | 'expired' | 'not_yet_valid'; pass?: Partial<PassLike> | undefined }
+
+export interface PassVerifierLike {
+  verify(text: string): Promise<VerifyOutcome>
+}
+
+/** What the kiosk, tests and the bench see of each decision. */
+export interface DecisionEvent {
+  eventId: string
+  ts: number
+  source: 'scan' | 'override'
+  direction: 'in' | 'out'
+  decision: 'admit' | 'deny'
+  reasons: Reason[]
+  kind: string | null
+  subject: string | null
+  passId: string | null
+  tempC: number | null
+  rechecked: boolean
+  scanner: string | null
+  staff: string | null
+  degraded: boolean
+  alerts: AlertKind[]
+  seqs: number[]
+  /** Monotonic ms: scan's last byte, and the relay (or buzzer) command. */
+  scanMono: number
+  actuatedMono: number | null
+}
+
+export type PromptEvent = { kind: 'recheck' | 'remeasure' | 'manual_temperature'; scanner: string; tempC: number | null }
+
+export interface PipelineEvents {
+  decision: DecisionEvent
+  prompt: PromptEvent
+}
+
+export interface PipelineDeps {
+  gateId: string
+  timeZone: string
+  rules: RulesConfig
+  policyVersion: string
+  bootId: string
+  clock: Clock
+  sleep: (ms: number) => Promise<void>
+  clockTrusted: () => boolean
+  verifier: PassVerifierLike
+  codeHash: (text: string) => string
+  store: Store
+  thermometers: readonly Thermometer[]
+  relays: readonly Relay[]
+  buzzers: readonly Buzzer[]
+  bus: TypedBus<PipelineEvents>
+  log: Logger
+  manualTemperature?: (scanner: string, timeoutMs: number) => Promise<number | null>
+}
+
+export class EntryPipeline {
+  /** Per scanner, one person at a time: the thermometer in front of it is shared. */
+  private readonly queues = new Map<string, Promise<void>>()
+  private readonly recent = new Map<string, number>()
+  readonly counters = { scans: 0, duplicates: 0, admitted: 0, denied: 0, storeErrors: 0, errors: 0 }
+
+  constructor(private readonly d: PipelineDeps) {}
+
+  /** Connects a scanner; returns the unsubscribe function. */
+  attach(scanner: Scanner): () => void {
+    return scanner.onScan((scan) => this.submit(scanner.direction, scan))
+  }
+
+  /** Queues a scan behind the previous one from the same scanner; resolves when it is decided. */
+  submit(direction: 'in' | 'out', scan: ScanRead): Promise<DecisionEvent | null> {
+    this.counters.scans++
+    if (this.isRepeat(scan)) {
+      this.counters.duplicates++
+      return Promise.resolve(null)
+    }
+    const prev = this.queues.get(scan.scanner) ?? Promise.resolve()
+    const run = prev.then(() => this.decide(direction, scan))
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.queues.set(scan.scanner, tail)
+    void tail.then(() => {
+      if (this.queues.get(scan.scanner) === tail) this.queues.delete(scan.scanner)
+    })
+    return run.catch((err: unknown) => {
+      this.counters.errors++
+      this.d.log.error({ err, scanner: scan.scanner }, 'entry pipeline failed; the gate stays closed')
+      return null
+    })
+  }
+
+  /** Resolves when every queued scan has been decided (for a clean stop). */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()])
+  }
+
+  /** A module held in front of a code re-reads it many times a second: one decision per code per window. */
+  private isRepeat(scan: ScanRead): boolean {
+    const key = `${scan.scanner}\u0000${scan.text}`
+    const last = this.recent.get(key)
+    const window = this.d.rules.duplicateScanMs
+    if (last !== undefined && scan.mono - last < window) return true
+    this.recent.set(key, scan.mono)
+    if (this.recent.size > 256) {
+      for (const [k, t] of this.recent) if (scan.mono - t >= window) this.recent.delete(k)
+    }
+    return false
+  }
+
+  private async decide(direction: 'in' | 'out', scan: ScanRead): Promise<DecisionEvent> {
+    const d = this.d
+    const verified = await d.verifier.verify(scan.text)
+    const now = d.clock.now()
+    const day = localDay(now, d.timeZone)
+    const reasons: Reason[] = []
+    const alerts: AlertKind[] = []
+    let codeHash: string | null = null
+    let pass: Partial<PassLike> = {}
+
+    if (!verified.ok) {
+      reasons.push(verified.reason)
+      const alert = verificationAlert(verified.reason)
+      if (alert) alerts.push(alert)
+      pass = verified.pass ?? {}
+      // The text of a code that is not a valid pass is never kept: only its keyed hash (DESIGN section 6).
+      if (verified.reason === 'unknown_code' || verified.reason === 'bad_signature') codeHash = d.codeHash(scan.text)
+    } else {
+      pass = verified.pass
+      const p = verified.pass
+      const quota = d.rules.householdQuota
+      const verdict = applyPassRules(
+        {
+          direction,
+          gateId: d.gateId,
+          pass: p,
+          revoked: d.store.isRevoked(p.id),
+          isolated: d.store.isIsolated(p.subject, day),
+          lastDirection: d.rules.antiPassback === 'off' ? null : d.store.lastAdmittedDirection(p.id),
+          outings: quota && direction === 'out' ? d.store.outingsSince(p.subject, now - quota.perDays * 86_400_000) : null,
+        },
+        d.rules,
+      )
+      reasons.push(...verdict.deny)
+      alerts.push(...verdict.alerts)
+      if (verdict.deny.length === 0) reasons.push(...verdict.warn)
+    }
+
+    let tempC: number | null = null
+    let rechecked = false
+    let degraded = false
+    let readings: Reading[] = []
+    const denied = (): boolean => reasons.some((r) => r !== 'anti_passback' || d.rules.antiPassback === 'deny')
+    if (direction === 'in' && !denied()) {
+      const t = await takeTemperature(scan.mono, {
+        thermometers: d.thermometers,
+        rules: d.rules,
+        clock: d.clock,
+        sleep: d.sleep,
+        onRecheck: (r) => this.prompt('recheck', scan.scanner, r.celsius),
+        manualTemperature: d.manualTemperature
+          ? (ms) => {
+              this.prompt('manual_temperature', scan.scanner, null)
+              return d.manualTemperature!(scan.scanner, ms)
+            }
+          : undefined,
+      })
+      tempC = t.tempC
+      rechecked = t.rechecked
+      readings = t.readings
+      if (t.status === 'fever') {
+        reasons.push('fever')
+        alerts.push('fever')
+      } else if (t.status === 'invalid') {
+        reasons.push('temp_invalid')
+        this.prompt('remeasure', scan.scanner, t.tempC)
+      } else if (t.status === 'none') {
+        reasons.push('no_temperature')
+        degraded = true
+      }
+    }
+
+    const decision = denied() ? 'deny' : 'admit'
+    const entry: EntryRecord = {
+      eventId: randomUUID(),
+      ts: d.clock.now(),
+      day,
+      clockTrusted: d.clockTrusted(),
+      bootId: d.bootId,
+      source: 'scan',
+      direction,
+      kind: pass.kind ?? null,
+      subject: pass.subject ?? null,
+      passId: pass.id ?? null,
+      codeHash,
+      tempC,
+      rechecked,
+      decision,
+      reasons,
+      scanner: scan.scanner,
+      staff: null,
+      policyVersion: d.policyVersion,
+      detail: readings.length > 0 || degraded ? { readings, degraded } : null,
+    }
+    return this.commitAndActuate(entry, alerts, scan.mono)
+  }
+
+  /** Shared by scans and (later) kiosk overrides: log first, then move the gate. */
+  commitAndActuate(entry: EntryRecord, alerts: AlertKind[], scanMono: number): DecisionEvent {
+    const d = this.d
+    const messages = [entryMessage(entry), ...alerts.map((a) => alertMessage(a, entry))]
+    let seqs: number[]
+    let decision = entry.decision
+    try {
+      seqs = d.store.recordDecision(entry, messages)
+    } catch (err) {
+      // Fail secure: what is not in the log did not happen, so the gate does not open.
+      this.counters.storeErrors++
+      d.log.error({ err, eventId: entry.eventId }, 'could not record the decision; the gate stays closed')
+      seqs = []
+      decision = 'deny'
+    }
+    let actuatedMono: number | null = null
+    if (decision === 'admit') {
+      for (const r of d.relays) {
+        if (r.direction !== 'both' && r.direction !== entry.direction) continue
+        r.pulse()
+        actuatedMono ??= d.clock.mono()
+      }
+      for (const b of d.buzzers) b.play('admit')
+      this.counters.admitted++
+    } else {
+      for (const b of d.buzzers) b.play(alerts.includes('fever') || alerts.includes('isolation_breach') ? 'fever' : 'deny')
+      actuatedMono = d.clock.mono()
+      this.counters.denied++
+    }
+    const event: DecisionEvent = {
+      eventId: entry.eventId,
+      ts: entry.ts,
+      source: entry.source,
+      direction: entry.direction,
+      decision,
+      reasons: [...entry.reasons] as Reason[],
+      kind: entry.kind,
+      subject: entry.subject,
+      passId: entry.passId,
+      tempC: entry.tempC,
+      rechecked: entry.rechecked,
+      scanner: entry.scanner,
+      staff: entry.staff,
+      degraded: Boolean(entry.detail?.degraded),
+      alerts,
+      seqs,
+      scanMono,
+      actuatedMono,
+    }
+    d.log.info(
+      { eventId: event.eventId, direction: event.direction, decision, reasons: event.reasons, kind: event.kind, tempC: event.tempC, seq: seqs[0] },
+      'decision',
+    )
+    d.bus.emit('decision', event)
+    return event
+  }
+
+  private prompt(kind: PromptEvent['kind'], scanner: string, tempC: number | null): void {
+    if (kind !== 'manual_temperature') for (const b of this.d.buzzers) b.play('remeasure')
+    this.d.bus.emit('prompt', { kind, scanner, tempC })
+  }
+}
+
+export function entryMessage(e: EntryRecord): OutboxMessage {
+  return {
+    id: e.eventId,
+    topic: 'entry',
+    type: 'estategate.entry.v1',
+    time: rfc3339(e.ts),
+    data: {
+      direction: e.direction,
+      kind: e.kind,
+      subject: e.subject,
+      passId: e.passId,
+      tempC: e.tempC,
+      decision: e.decision,
+      reasons: e.reasons,
+      rechecked: e.rechecked,
+      staff: e.staff,
+      scanner: e.scanner,
+      source: e.source,
+      codeRef: e.codeHash,
+      policyVersion: e.policyVersion,
+      clockTrusted: e.clockTrusted,
+      bootId: e.bootId,
+    },
+  }
+}
+
+const ALERT_TEXT: Record<AlertKind, { severity: 'critical' | 'warning'; message: string }> = {
+  fever: { severity: 'critical', message: 'fever confirmed after re-check; secondary (armpit) check required' },
+  isolation_breach: { severity: 'critical', message: 'a household under home isolation tried to go out' },
+  forged_pass: { severity: 'warning', message: 'a pass with an invalid signature was presented' },
+}
+
+function alertMessage(kind: AlertKind, e: EntryRecord): OutboxMessage {
+  return {
+    id: randomUUID(),
+    topic: 'alert',
+    type: 'estategate.alert.v1',
+    time: rfc3339(e.ts),
+    data: {
+      kind,
+      severity: ALERT_TEXT[kind].severity,
+      message: ALERT_TEXT[kind].message,
+      entryId: e.eventId,
+      direction: e.direction,
+      subject: e.subject,
+      passId: e.passId,
+      codeRef: e.codeHash,
+      tempC: e.tempC,
+      scanner: e.scanner,
+    },
+  }
+}

@@ -1,0 +1,56 @@
+// Versioned schema: migration N takes user_version N to N+1. Never edit a released migration; add one.
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  -- One row per decision and per override. Personal columns (subject, pass_id, code_hash, temp_c) are purged
+  -- after retention.days; the summaries are kept.
+  CREATE TABLE entries (
+    id             INTEGER PRIMARY KEY,
+    event_id       TEXT NOT NULL UNIQUE,
+    ts             INTEGER NOT NULL,          -- wall clock, ms
+    day            TEXT NOT NULL,             -- local date in site.timezone, YYYY-MM-DD
+    clock_trusted  INTEGER NOT NULL,          -- was the wall clock synchronised when this was written
+    boot_id        TEXT NOT NULL,
+    source         TEXT NOT NULL,             -- scan | override
+    direction      TEXT NOT NULL,             -- in | out
+    kind           TEXT,                      -- resident | visitor | staff | vehicle
+    subject        TEXT,                      -- opaque holder id, never a name
+    pass_id        TEXT,
+    code_hash      TEXT,                      -- keyed hash of a code that is not a valid pass
+    temp_c         REAL,
+    rechecked      INTEGER NOT NULL DEFAULT 0,
+    decision       TEXT NOT NULL,             -- admit | deny
+    reasons        TEXT NOT NULL,             -- JSON array of DESIGN section 3 reasons
+    scanner        TEXT,
+    staff          TEXT,
+    policy_version TEXT NOT NULL,
+    detail         TEXT                       -- JSON: readings, flags
+  );
+  CREATE INDEX entries_ts ON entries(ts);
+  CREATE INDEX entries_day ON entries(day, decision);
+  CREATE INDEX entries_pass ON entries(pass_id, id);
+  CREATE INDEX entries_subject ON entries(subject, ts);
+
+  -- What the uplink still has to send. seq is the lifetime sequence of DESIGN section 7: AUTOINCREMENT never
+  -- reuses a value, even after the row is deleted on PUBACK, and a rolled-back insert consumes none.
+  CREATE TABLE outbox (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE,          -- CloudEvents id
+    topic      TEXT NOT NULL,                 -- below the gate prefix: entry, alert, task, summary/hour, ...
+    type       TEXT NOT NULL,                 -- CloudEvents type
+    time       TEXT NOT NULL,                 -- RFC 3339
+    data       TEXT NOT NULL,                 -- JSON
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE isolation (
+    subject   TEXT PRIMARY KEY,
+    start_day TEXT NOT NULL,
+    end_day   TEXT,                           -- inclusive; NULL = until lifted
+    note      TEXT
+  );
+
+  CREATE TABLE revoked (pass_id TEXT PRIMARY KEY, added_at INTEGER NOT NULL);
+  `,
+]

@@ -1,0 +1,189 @@
+// Entries, the outbox and the lists, over one SQLite connection. Every write the gate depends on is a
+// prepared statement inside a short transaction: the event loop is blocked for a fsync, never for a scan.
+import type { Statement } from 'better-sqlite3'
+import { openDb, type Db, type OpenOptions } from './db.ts'
+
+export type Direction = 'in' | 'out'
+export type Decision = 'admit' | 'deny'
+
+export interface EntryRecord {
+  eventId: string
+  ts: number
+  day: string
+  clockTrusted: boolean
+  bootId: string
+  source: 'scan' | 'override'
+  direction: Direction
+  kind: string | null
+  subject: string | null
+  passId: string | null
+  codeHash: string | null
+  tempC: number | null
+  rechecked: boolean
+  decision: Decision
+  reasons: readonly string[]
+  scanner: string | null
+  staff: string | null
+  policyVersion: string
+  detail: Record<string, unknown> | null
+}
+
+/** A message for the uplink. The CloudEvents envelope (specversion, source, seq, historical) is added on send. */
+export interface OutboxMessage {
+  id: string
+  topic: string
+  type: string
+  time: string
+  data: unknown
+}
+
+export interface OutboxRow {
+  seq: number
+  id: string
+  topic: string
+  type: string
+  time: string
+  data: string
+  createdAt: number
+}
+
+export class Store {
+  readonly db: Db
+  private readonly st: {
+    insertEntry: Statement
+    insertOutbox: Statement
+    lastAdmit: Statement
+    outings: Statement
+    isolated: Statement
+    revoked: Statement
+    metaGet: Statement
+    metaSet: Statement
+    outboxAfter: Statement
+    outboxCount: Statement
+    outboxDelete: Statement
+  }
+  private readonly commitDecision: (entry: EntryRecord, messages: readonly OutboxMessage[]) => number[]
+
+  constructor(path: string, opts: OpenOptions) {
+    this.db = openDb(path, opts)
+    const p = (sql: string): Statement => this.db.prepare(sql)
+    this.st = {
+      insertEntry: p(`INSERT INTO entries (event_id, ts, day, clock_trusted, boot_id, source, direction, kind, subject,
+        pass_id, code_hash, temp_c, rechecked, decision, reasons, scanner, staff, policy_version, detail)
+        VALUES (@eventId, @ts, @day, @clockTrusted, @bootId, @source, @direction, @kind, @subject, @passId, @codeHash,
+        @tempC, @rechecked, @decision, @reasons, @scanner, @staff, @policyVersion, @detail)`),
+      insertOutbox: p(`INSERT INTO outbox (id, topic, type, time, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+      lastAdmit: p(`SELECT direction FROM entries WHERE pass_id = ? AND decision = 'admit' ORDER BY id DESC LIMIT 1`),
+      outings: p(`SELECT count(*) AS n FROM entries
+        WHERE subject = ? AND direction = 'out' AND decision = 'admit' AND ts >= ?`),
+      isolated: p(`SELECT 1 FROM isolation WHERE subject = ? AND start_day <= ? AND (end_day IS NULL OR end_day >= ?)`),
+      revoked: p(`SELECT 1 FROM revoked WHERE pass_id = ?`),
+      metaGet: p(`SELECT value FROM meta WHERE key = ?`),
+      metaSet: p(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
+      outboxAfter: p(`SELECT seq, id, topic, type, time, data, created_at AS createdAt FROM outbox
+        WHERE seq > ? ORDER BY seq LIMIT ?`),
+      outboxCount: p(`SELECT count(*) AS n, min(seq) AS first FROM outbox`),
+      outboxDelete: p(`DELETE FROM outbox WHERE seq = ?`),
+    }
+    this.commitDecision = this.db.transaction((entry: EntryRecord, messages: readonly OutboxMessage[]) => {
+      this.st.insertEntry.run({
+        ...entry,
+        clockTrusted: entry.clockTrusted ? 1 : 0,
+        rechecked: entry.rechecked ? 1 : 0,
+        reasons: JSON.stringify(entry.reasons),
+        detail: entry.detail ? JSON.stringify(entry.detail) : null,
+      })
+      return messages.map((m) => this.insertMessage(m, entry.ts))
+    })
+  }
+
+  /** The entry row and its outbox messages in one transaction; returns the messages' seq numbers. */
+  recordDecision(entry: EntryRecord, messages: readonly OutboxMessage[]): number[] {
+    return this.commitDecision(entry, messages)
+  }
+
+  /** Messages without an entry row (task events, summaries, device alerts). */
+  enqueue(messages: readonly OutboxMessage[], now: number): number[] {
+    return this.db.transaction(() => messages.map((m) => this.insertMessage(m, now)))()
+  }
+
+  private insertMessage(m: OutboxMessage, now: number): number {
+    const info = this.st.insertOutbox.run(m.id, m.topic, m.type, m.time, JSON.stringify(m.data), now)
+    return Number(info.lastInsertRowid)
+  }
+
+  /** Direction of this pass's last admitted passage, for anti-passback. */
+  lastAdmittedDirection(passId: string): Direction | null {
+    const row = this.st.lastAdmit.get(passId) as { direction: Direction } | undefined
+    return row?.direction ?? null
+  }
+
+  /** Admitted outings of a household since `sinceTs`, for the household quota. */
+  outingsSince(subject: string, sinceTs: number): number {
+    return (this.st.outings.get(subject, sinceTs) as { n: number }).n
+  }
+
+  isIsolated(subject: string, day: string): boolean {
+    return this.st.isolated.get(subject, day, day) !== undefined
+  }
+
+  isRevoked(passId: string): boolean {
+    return this.st.revoked.get(passId) !== undefined
+  }
+
+  /** Replaces the isolation list (the central platform sends it whole). */
+  replaceIsolation(list: readonly { subject: string; startDay: string; endDay: string | null; note?: string | null }[]): void {
+    const ins = this.db.prepare(`INSERT INTO isolation (subject, start_day, end_day, note) VALUES (?, ?, ?, ?)`)
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM isolation')
+      for (const i of list) ins.run(i.subject, i.startDay, i.endDay, i.note ?? null)
+    })()
+  }
+
+  replaceRevoked(passIds: readonly string[], now: number): void {
+    const ins = this.db.prepare(`INSERT OR IGNORE INTO revoked (pass_id, added_at) VALUES (?, ?)`)
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM revoked')
+      for (const id of passIds) ins.run(id, now)
+    })()
+  }
+
+  getMeta(key: string): string | null {
+    return (this.st.metaGet.get(key) as { value: string } | undefined)?.value ?? null
+  }
+
+  setMeta(key: string, value: string): void {
+    this.st.metaSet.run(key, value)
+  }
+
+  outboxAfter(seq: number, limit: number): OutboxRow[] {
+    return this.st.outboxAfter.all(seq, limit) as OutboxRow[]
+  }
+
+  outboxBacklog(): { count: number; firstSeq: number | null } {
+    const row = this.st.outboxCount.get() as { n: number; first: number | null }
+    return { count: row.n, firstSeq: row.first }
+  }
+
+  /** Called once the broker acknowledged the message (PUBACK). */
+  acknowledge(seq: number): void {
+    this.st.outboxDelete.run(seq)
+  }
+
+  /** The highest seq ever handed out (survives deletion of acknowledged rows). */
+  lastSeq(): number {
+    const row = this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'outbox'`).get() as { seq: number } | undefined
+    return row?.seq ?? 0
+  }
+
+  recentEntries(limit: number): Record<string, unknown>[] {
+    return this.db
+      .prepare(`SELECT id, event_id AS eventId, ts, direction, kind, subject, pass_id AS passId, temp_c AS tempC, rechecked,
+        decision, reasons, scanner, staff, source FROM entries ORDER BY id DESC LIMIT ?`)
+      .all(limit) as Record<string, unknown>[]
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}

@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { configPathFrom, loadConfigFile, validateConfig } from '../../gateway/config/load.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'estate-gate-config-'))
+function file(name: string, text: string): string {
+  const p = join(dir, name)
+  writeFileSync(p, text)
+  return p
+}
+
+describe('config', () => {
+  it('fills every default from an empty file: simulated devices, the DESIGN rules', () => {
+    const res = loadConfigFile(file('empty.yaml', ''))
+    expect(res.ok).toBe(true)
+    if (!res.ok) return
+    const c = res.config
+    expect(c.rules).toMatchObject({ feverC: 37.3, validRangeC: [34, 42.5], recheck: true, recheckDelayMs: 2000, pairWindowMs: 10000, antiPassback: 'warn', householdQuota: null })
+    expect(c.devices.scanners.map((s) => [s.name, s.driver, s.direction])).toEqual([['scanner-in', 'simulated', 'in'], ['scanner-out', 'simulated', 'out']])
+    expect(c.central.baseTopic).toBe('estate-gate')
+    expect(c.kiosk.port).toBe(8080)
+    expect(c.store.synchronous).toBe('full')
+    expect(Object.isFrozen(c.rules)).toBe(true)
+  })
+
+  it('accepts the DESIGN section 4 example', () => {
+    const res = loadConfigFile(
+      file(
+        'design.yaml',
+        `site:   { id: estate-001, name: 路砦社区, timezone: Asia/Shanghai }
+gate:   { id: north-1, name: 北门 }
+dataDir: ./data
+devices:
+  scanners:
+    - { name: scanner-in,  driver: line, path: /dev/ttyUSB0, baudRate: 9600, direction: in }
+    - { name: scanner-out, driver: line, path: /dev/ttyUSB1, baudRate: 9600, direction: out }
+  thermometers:
+    - { name: thermo-in, driver: modbus-rtu, path: /dev/ttyUSB2, baudRate: 9600, unitId: 1,
+        function: 4, register: 0, scale: 0.01, timeoutMs: 300, offsetC: 0 }
+  relays:
+    - { name: gate, driver: gpio, pin: 17, activeLow: false, pulseMs: 3000, direction: both }
+  buzzers:
+    - { name: buzzer, driver: gpio, pin: 27 }
+rules:  { feverC: 37.3, validRangeC: [34.0, 42.5], recheck: true, recheckDelayMs: 2000,
+          pairWindowMs: 10000, antiPassback: warn, householdQuota: { outings: 1, perDays: 2 } }
+passes: { issuers: [ { kid: estate-key-1, publicKeyPem: "-----BEGIN PUBLIC KEY-----..." } ] }
+localBroker: { enabled: true, host: 127.0.0.1, port: 1883, users: [ { username: display, password: "x", role: display } ] }
+central: { url: mqtt://127.0.0.1:1883, username: gw, password: pw, baseTopic: estate-gate }
+kiosk:  { host: 0.0.0.0, port: 8080, staffPins: ["1234"], techPins: ["9876"] }
+retention: { days: 30 }
+`,
+      ),
+    )
+    expect(res.ok ? [] : res.errors).toEqual([])
+  })
+
+  it('names an unknown key, a wrong type and a bad enum value, all at once', () => {
+    const res = validateConfig({
+      gate: { id: 'north-1', colour: 'red' },
+      rules: { feverC: 'hot' },
+      devices: { scanners: [{ name: 's1', driver: 'usb', path: '/dev/ttyUSB0', direction: 'in' }] },
+    })
+    expect(res.ok).toBe(false)
+    if (res.ok) return
+    const text = res.errors.join('\n')
+    expect(text).toMatch(/^gate\.colour: unknown key/m)
+    expect(text).toMatch(/^rules\.feverC: .*number/m)
+    expect(text).toMatch(/^devices\.scanners\[0\]\.driver: .*"line".*"gm65".*"simulated".*got "usb"/m)
+  })
+
+  it('requires a path for serial drivers and unique device names', () => {
+    const res = validateConfig({
+      devices: {
+        scanners: [{ name: 'a', driver: 'line', direction: 'in' }],
+        thermometers: [{ name: 'a', driver: 'simulated' }],
+      },
+    })
+    expect(res.ok).toBe(false)
+    if (res.ok) return
+    expect(res.errors).toContainEqual(expect.stringMatching(/^devices\.scanners\[0\]\.path: required for driver "line"/))
+    expect(res.errors).toContainEqual(expect.stringMatching(/^devices\.thermometers\[0\]\.name: "a" is already used by scanners\[0\]/))
+  })
+
+  it('rejects inconsistent rules and an unknown time zone', () => {
+    const res = validateConfig({ rules: { validRangeC: [40, 35], feverC: 37.3 }, site: { timezone: 'Mars/Olympus' } })
+    expect(res.ok).toBe(false)
+    if (res.ok) return
+    expect(res.errors).toContainEqual(expect.stringMatching(/^rules\.validRangeC: must be \[low, high\]/))
+    expect(res.errors).toContainEqual(expect.stringMatching(/^site\.timezone: an IANA time zone/))
+  })
+
+  it('reports a missing file and broken YAML with the file name', () => {
+    const missing = loadConfigFile(join(dir, 'nope.yaml'))
+    expect(missing.ok ? [] : missing.errors).toEqual([expect.stringMatching(/nope\.yaml: file not found/)])
+    const broken = loadConfigFile(file('broken.yaml', 'site: { id: [\n'))
+    expect(broken.ok ? [] : broken.errors[0]).toMatch(/broken\.yaml: YAML:/)
+  })
+
+  it('takes the path from --config, then GATEWAY_CONFIG', () => {
+    expect(configPathFrom(['--config', 'a.yaml'], { GATEWAY_CONFIG: 'b.yaml' })).toBe('a.yaml')
+    expect(configPathFrom(['--config=c.yaml'], {})).toBe('c.yaml')
+    expect(configPathFrom([], { GATEWAY_CONFIG: 'b.yaml' })).toBe('b.yaml')
+    expect(configPathFrom([], {})).toBeNull()
+  })
+})
