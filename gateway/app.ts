@@ -60,6 +60,7 @@ export class Gateway {
     this.relays = d.relays.map((c) => createRelay(c, ctx))
     this.buzzers = d.buzzers.map((c) => createBuzzer(c, ctx))
     this.bus.onListenerError((err) => log.error({ err }, 'event listener failed'))
+    this.bus.on('prompt', (prompt) => log.info({ prompt }, 'prompt'))
 
     const policyVersion = policyHash(config)
     this.pipeline = new EntryPipeline({

@@ -109,6 +109,7 @@ export class EntryPipeline {
     return run.catch((err: unknown) => {
       this.counters.errors++
       this.d.log.error({ err, scanner: scan.scanner }, 'entry pipeline failed; the gate stays closed')
+      for (const b of this.d.buzzers) b.play('deny')
       return null
     })
   }

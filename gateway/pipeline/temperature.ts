@@ -60,6 +60,9 @@ export async function takeTemperature(scanMono: number, deps: TemperatureDeps): 
   }
 }
 
+/** A garbled or lost reply on RS-485 is worth one more try before a person is asked to step back. */
+const TRANSIENT = new Set(['crc', 'timeout'])
+
 /** The first online thermometer in config order answers; an offline one hands over to the next. */
 async function measureAny(
   deps: TemperatureDeps,
@@ -68,7 +71,8 @@ async function measureAny(
   let last: MeasureResult | 'none' = 'none'
   for (const t of deps.thermometers) {
     if (!t.health().online) continue
-    const r = await t.measure(req)
+    let r = await t.measure(req)
+    if (!r.ok && TRANSIENT.has(r.error)) r = await t.measure(req)
     if (r.ok || r.error !== 'offline') return r
     last = r
   }

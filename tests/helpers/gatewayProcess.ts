@@ -1,0 +1,162 @@
+// Runs the real gateway (`gateway/main.ts`) as a child process, as `npm start -- --config FILE` does, and gives
+// tests its logs, its /healthz and its SQLite file.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { stringify } from 'yaml'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+const TSX = join(ROOT, 'node_modules/.bin/tsx')
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer()
+    srv.once('error', rej)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => res(port))
+    })
+  })
+}
+
+export function tempDir(prefix = 'estate-gate-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export interface ExitResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the gateway to completion (for start-up errors). */
+export function runGateway(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ExitResult> {
+  return new Promise((res) => {
+    const child = spawn(TSX, [join(ROOT, 'gateway/main.ts'), ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000)
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      res({ code, signal, stdout, stderr })
+    })
+  })
+}
+
+export type LogLine = Record<string, unknown> & { msg?: string; level?: number }
+
+export class GatewayProcess {
+  readonly logs: LogLine[] = []
+  stderr = ''
+  private exited: Promise<ExitResult>
+  private waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = []
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly url: string,
+    readonly dataDir: string,
+  ) {
+    let stdout = ''
+    let partial = ''
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      partial += d.toString()
+      const lines = partial.split('\n')
+      partial = lines.pop()!
+      for (const line of lines) {
+        let parsed: LogLine
+        try {
+          parsed = JSON.parse(line) as LogLine
+        } catch {
+          parsed = { msg: line }
+        }
+        this.logs.push(parsed)
+        this.waiters = this.waiters.filter((w) => (w.match(parsed) ? (w.resolve(parsed), false) : true))
+      }
+    })
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()))
+    this.exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal, stdout, stderr: this.stderr })))
+  }
+
+  /** Writes `config` (plus a free kiosk port and a temp dataDir unless given) and starts the gateway. */
+  static async start(config: Record<string, unknown>, opts: { dir?: string } = {}): Promise<GatewayProcess> {
+    const dir = opts.dir ?? tempDir()
+    const port = await freePort()
+    const full = {
+      dataDir: join(dir, 'data'),
+      ...config,
+      kiosk: { host: '127.0.0.1', port, ...(config.kiosk as object | undefined) },
+      log: { level: 'debug', ...(config.log as object | undefined) },
+    }
+    const file = join(dir, 'gateway.yaml')
+    writeFileSync(file, stringify(full))
+    const child = spawn(TSX, [join(ROOT, 'gateway/main.ts'), '--config', file], { cwd: ROOT, env: process.env })
+    const gp = new GatewayProcess(child, `http://127.0.0.1:${port}`, full.dataDir as string)
+    await gp.waitReady()
+    return gp
+  }
+
+  private async waitReady(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    let exited: ExitResult | null = null
+    void this.exited.then((e) => (exited = e))
+    while (Date.now() < deadline) {
+      if (exited) throw new Error(`gateway exited during start-up (${JSON.stringify(exited)})`)
+      try {
+        const res = await fetch(`${this.url}/healthz`)
+        if (res.ok) return
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    throw new Error(`gateway not ready within ${timeoutMs} ms; stderr: ${this.stderr}`)
+  }
+
+  async health(): Promise<{ status: string; components: Record<string, Record<string, unknown> & { counters?: Record<string, number> }> }> {
+    const res = await fetch(`${this.url}/healthz`)
+    return (await res.json()) as never
+  }
+
+  /** Resolves with the first log line at index `from` or later (past or future) that matches. */
+  waitForLog(match: (l: LogLine) => boolean, timeoutMs = 10_000, from = 0): Promise<LogLine> {
+    const seen = this.logs.slice(from).find(match)
+    if (seen) return Promise.resolve(seen)
+    return new Promise((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`no matching log line within ${timeoutMs} ms`)), timeoutMs)
+      this.waiters.push({ match, resolve: (l) => (clearTimeout(timer), res(l)) })
+    })
+  }
+
+  /** Polls until `check` returns a value that is not undefined. */
+  async until<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const v = await check()
+      if (v !== undefined) return v
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+
+  /** Reads the gateway's SQLite file while it runs (WAL allows a concurrent reader). */
+  query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
+    const db = new Database(join(this.dataDir, 'estate-gate.db'), { readonly: true, fileMustExist: true })
+    try {
+      return db.prepare(sql).all(...params) as T[]
+    } finally {
+      db.close()
+    }
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitResult> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal)
+    return this.exited
+  }
+}

@@ -1,0 +1,86 @@
+// Starting the real process: a bad configuration stops start-up with exit code 2 and names the key;
+// with no configuration at all, the demo runs (the README's first command).
+import { spawn } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ROOT, runGateway, tempDir } from '../helpers/gatewayProcess.ts'
+
+function configFile(text: string): string {
+  const file = join(tempDir(), 'gateway.yaml')
+  writeFileSync(file, text)
+  return file
+}
+
+describe('start-up', () => {
+  it.each([
+    ['an unknown key', 'gate: { id: north-1, colour: red }\n', /gate\.colour: unknown key/],
+    ['a wrong type', 'rules: { feverC: "hot" }\n', /rules\.feverC: .*expected number/],
+    ['a bad enum value', 'rules: { antiPassback: sometimes }\n', /rules\.antiPassback: .*"off"\|"warn"\|"deny".*got "sometimes"/],
+    ['a bad device driver', 'devices: { scanners: [ { name: s, driver: usb-hid, path: /dev/ttyUSB0, direction: in } ] }\n', /devices\.scanners\[0\]\.driver/],
+    ['broken YAML', 'site: { id: [\n', /YAML/],
+  ])('exits with code 2 on %s, naming it', async (_what, text, pattern) => {
+    const file = configFile(text)
+    const res = await runGateway(['--config', file])
+    expect(res.code).toBe(2)
+    expect(res.stderr).toMatch(pattern)
+    expect(res.stderr).toContain(file)
+  })
+
+  it('exits with code 2 on a missing config file (also from GATEWAY_CONFIG)', async () => {
+    const missing = join(tempDir(), 'nope.yaml')
+    const res = await runGateway(['--config', missing])
+    expect(res.code).toBe(2)
+    expect(res.stderr).toMatch(/nope\.yaml: file not found/)
+    const env = await runGateway([], { env: { GATEWAY_CONFIG: missing } })
+    expect(env.code).toBe(2)
+    expect(env.stderr).toMatch(/nope\.yaml: file not found/)
+  })
+
+  it('lists every error at once', async () => {
+    const res = await runGateway(['--config', configFile('gate: { colour: red }\nrules: { feverC: hot, antiPassback: maybe }\n')])
+    expect(res.code).toBe(2)
+    expect(res.stderr.match(/^ {2}- /gm)?.length).toBe(3)
+  })
+
+  it('runs the demo with no config: simulated devices, /healthz answers, SIGTERM stops it cleanly', async () => {
+    // The demo listens on the default kiosk port, 8080, and keeps its data under ./data of its working directory.
+    const cwd = tempDir()
+    const port = 8080
+    expect(await freePortIs(port), 'port 8080 must be free for the demo test').toBe(true)
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'gateway/main.ts')], { cwd })
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
+    try {
+      let health: { status: string; components: Record<string, { status: string }> } | null = null
+      for (let i = 0; i < 300 && !health; i++) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/healthz`)
+          if (r.ok) health = (await r.json()) as typeof health
+        } catch {
+          await new Promise((r) => setTimeout(r, 50))
+        }
+      }
+      expect(health?.status).toBe('ok')
+      expect(Object.keys(health!.components)).toEqual(
+        expect.arrayContaining(['scanner-in', 'scanner-out', 'thermo-in', 'gate', 'buzzer', 'store', 'localBroker', 'uplink']),
+      )
+      expect(existsSync(join(cwd, 'data', 'estate-gate.db'))).toBe(true)
+      expect(stdout).toMatch(/simulated crowd started/)
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+    expect(stdout).toMatch(/gateway stopped/)
+  })
+})
+
+function freePortIs(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const srv = createServer()
+    srv.once('error', () => res(false))
+    srv.listen(port, '0.0.0.0', () => srv.close(() => res(true)))
+  })
+}
