@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick]`: scan-to-relay latency over real pseudo-terminals (DESIGN section 10).
 // Measured: the last byte of a code written to the scanner's pty → the relay commanded on, including the pass
 // check, the Modbus thermometer round trip (simulator answering at once) and the fsynced SQLite commit.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -48,7 +48,7 @@ async function scanToRelay(count: number, gapMs: number): Promise<LatencyResult>
   })
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
   // Logs as in production (info, synchronous), into a file rather than the terminal.
-  const log = createLogger('info', (await import('pino')).pino.destination({ dest: join(dir, 'gateway.log'), sync: true }))
+  const log = createLogger('info', createWriteStream(join(dir, 'gateway.log')))
   const gw = await Gateway.start(loaded.config, { log })
   const writer = new SerialPort({ path: scanPty.devicePath, baudRate: 9600 })
   await new Promise<void>((res, rej) => writer.once('open', res).once('error', rej))

@@ -10,7 +10,7 @@ import { TypedBus } from './events.ts'
 import { deviceComponent, overallStatus, type Component, type HealthReport } from './health.ts'
 import { startHttp, type HttpServer } from './http.ts'
 import { codeHash, newSiteSecret } from './passes/codeHash.ts'
-import { createPassVerifier } from './passes/verify.ts'
+import { createPassVerifier, type PassVerifier } from './passes/verify.ts'
 import { EntryPipeline, type PipelineEvents } from './pipeline/pipeline.ts'
 import { Store } from './store/store.ts'
 import { createClockTrust } from './time.ts'
@@ -39,6 +39,7 @@ export class Gateway {
   readonly thermometers: Thermometer[]
   readonly relays: Relay[]
   readonly buzzers: Buzzer[]
+  private readonly verifier: PassVerifier
   private http: HttpServer | null = null
   private readonly stopHooks: (() => Promise<void> | void)[] = []
   private stopped = false
@@ -62,6 +63,7 @@ export class Gateway {
     this.bus.onListenerError((err) => log.error({ err }, 'event listener failed'))
     this.bus.on('prompt', (prompt) => log.info({ prompt }, 'prompt'))
 
+    this.verifier = createPassVerifier({ issuers: config.passes.issuers, clock, clockToleranceSec: config.passes.clockToleranceSec })
     const policyVersion = policyHash(config)
     this.pipeline = new EntryPipeline({
       gateId: config.gate.id,
@@ -72,7 +74,7 @@ export class Gateway {
       clock,
       sleep: opts.sleep ?? ((ms) => sleep(ms)),
       clockTrusted: opts.clockTrusted ?? createClockTrust(clock.now),
-      verifier: createPassVerifier({ issuers: config.passes.issuers, clock, clockToleranceSec: config.passes.clockToleranceSec }),
+      verifier: this.verifier,
       codeHash: (text) => codeHash(secret, text),
       store: this.store,
       thermometers: this.thermometers,
@@ -112,6 +114,8 @@ export class Gateway {
 
   private async startParts(): Promise<void> {
     const { log } = this.opts
+    // Load the issuer keys and warm the crypto now, so the first person at the gate does not pay for it.
+    await this.verifier.ready()
     for (const dev of this.devices) {
       dev.onHealth((h) => {
         log.info({ device: h.name, online: h.online, lastError: h.lastError }, h.online ? 'device online' : 'device offline')

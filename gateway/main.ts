@@ -1,11 +1,13 @@
 // `npm start [-- --config FILE]`: with a config, the configured devices; without one, the demo.
 // Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration or arguments.
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { Gateway } from './app.ts'
 import { configPathFrom, loadConfigFile, validateConfig } from './config/load.ts'
 import { withDemoIssuer } from './demo.ts'
 import { createLogger } from './logger.ts'
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write('usage: npm start [-- --config FILE]   (or GATEWAY_CONFIG=FILE); without a config: the demo\n')
     return 0
@@ -69,10 +71,15 @@ async function main(argv: string[]): Promise<number> {
   })
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`estate-gate: ${(err as Error).stack ?? String(err)}\n`)
-    process.exit(1)
-  },
-)
+/** Runs as the process (npm start, `estate-gate start`) and exits with main's code. */
+export function runAsProcess(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`estate-gate: ${(err as Error).stack ?? String(err)}\n`)
+      process.exit(1)
+    },
+  )
+}
+
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) runAsProcess(process.argv.slice(2))

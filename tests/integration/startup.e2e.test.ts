@@ -54,11 +54,12 @@ describe('start-up', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
     try {
-      let health: { status: string; components: Record<string, { status: string }> } | null = null
+      type Health = { status: string; components: Record<string, { status: string }> }
+      let health: Health | null = null
       for (let i = 0; i < 300 && !health; i++) {
         try {
           const r = await fetch(`http://127.0.0.1:${port}/healthz`)
-          if (r.ok) health = (await r.json()) as typeof health
+          if (r.ok) health = (await r.json()) as Health
         } catch {
           await new Promise((r) => setTimeout(r, 50))
         }

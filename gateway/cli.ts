@@ -1,0 +1,107 @@
+#!/usr/bin/env tsx
+// estate-gate: the technicians' command line (package.json "bin"; `npx tsx gateway/cli.ts …` in a checkout).
+// One table of commands; each loads its module only when run, so `keys new` does not load the gateway and `start`
+// will not load the pass tools. Exit codes: 0 done, 1 unexpected failure, 2 bad command or argument.
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { systemClock, type Clock } from '../devices/types.ts'
+
+/** Everything a command touches of the outside world, so commands can be run in-process by tests. */
+export interface CliContext {
+  stdout(text: string): void
+  stderr(text: string): void
+  clock: Clock
+  /** Relative paths in arguments resolve from here. */
+  cwd: string
+}
+
+export interface CliCommand {
+  /** One line for the command list. */
+  summary: string
+  /** `args` excludes the command words; resolves to the exit code. Prints its own --help. */
+  run(args: string[], ctx: CliContext): Promise<number>
+}
+
+/** Command words → command. Two-word names (`keys new`) form groups; `estate-gate keys --help` lists a group. */
+export const commands: Record<string, CliCommand> = {
+  start: {
+    summary: 'start the gateway: --config FILE (or GATEWAY_CONFIG); without one, the demo',
+    // The gateway owns the process from here: signals, exit code.
+    run: async (args) => {
+      ;(await import('./main.ts')).runAsProcess(args)
+      return new Promise<number>(() => {})
+    },
+  },
+  'keys new': {
+    summary: 'make an Ed25519 key pair for signing passes',
+    run: async (args, ctx) => (await import('./passes/commands.ts')).keysNew(args, ctx),
+  },
+  'pass issue': {
+    summary: 'sign a pass and print it (the QR text)',
+    run: async (args, ctx) => (await import('./passes/commands.ts')).passIssue(args, ctx),
+  },
+}
+
+const isHelp = (word: string | undefined): boolean => word === '--help' || word === '-h' || word === 'help'
+
+function usage(prefix?: string): string {
+  const names = Object.keys(commands).filter((n) => prefix === undefined || n.startsWith(`${prefix} `))
+  const width = Math.max(...names.map((n) => n.length))
+  const lines = names.map((n) => `  ${n.padEnd(width)}  ${commands[n]?.summary ?? ''}`)
+  const head = prefix === undefined ? 'estate-gate <command> [options]' : `estate-gate ${prefix} <subcommand> [options]`
+  return `Usage: ${head}\n\nCommands:\n${lines.join('\n')}\n\nRun "estate-gate <command> --help" for a command's options.\n`
+}
+
+export async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const [first, second] = argv
+  if (isHelp(first)) {
+    ctx.stdout(usage())
+    return 0
+  }
+  if (first === undefined) {
+    ctx.stderr(usage())
+    return 2
+  }
+  const pair = second === undefined ? undefined : commands[`${first} ${second}`]
+  const single = commands[first]
+  const [command, rest] = pair ? [pair, argv.slice(2)] : single ? [single, argv.slice(1)] : [undefined, []]
+  if (command) {
+    try {
+      return await command.run([...rest], ctx)
+    } catch (err) {
+      ctx.stderr(`estate-gate ${first}: ${err instanceof Error ? err.message : String(err)}\n`)
+      return 1
+    }
+  }
+  const isGroup = Object.keys(commands).some((n) => n.startsWith(`${first} `))
+  if (isGroup && isHelp(second)) {
+    ctx.stdout(usage(first))
+    return 0
+  }
+  if (isGroup) {
+    ctx.stderr(`estate-gate ${first}: ${second === undefined ? 'missing subcommand' : `unknown subcommand ${JSON.stringify(second)}`}\n\n${usage(first)}`)
+    return 2
+  }
+  ctx.stderr(`estate-gate: unknown command ${JSON.stringify(first)}\n\n${usage()}`)
+  return 2
+}
+
+/** True when this file is the process entry (also through the npm bin symlink), false when imported by a test. */
+function isEntry(): boolean {
+  const entry = process.argv[1]
+  if (entry === undefined) return false
+  try {
+    return realpathSync(entry) === fileURLToPath(import.meta.url)
+  } catch {
+    return false
+  }
+}
+
+if (isEntry()) {
+  process.exitCode = await run(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    clock: systemClock,
+    cwd: process.cwd(),
+  })
+}
