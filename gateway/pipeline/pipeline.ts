@@ -8,7 +8,7 @@ import type { TypedBus } from '../events.ts'
 import type { EntryRecord, OutboxMessage, Store } from '../store/store.ts'
 import { localDay, rfc3339 } from '../time.ts'
 import { applyPassRules, verificationAlert, type AlertKind, type Reason } from './rules.ts'
-import { takeTemperature, type Reading } from './temperature.ts'
+import { startFirstReading, takeTemperature, type Reading } from './temperature.ts'
 
 export interface PassLike {
   id: string
@@ -47,6 +47,8 @@ export interface DecisionEvent {
   /** Monotonic ms: scan's last byte, and the relay (or buzzer) command. */
   scanMono: number
   actuatedMono: number | null
+  /** Monotonic ms at each stage, for the bench: where the time between scan and relay goes. */
+  marks: { verified: number; temperature: number; committed: number }
 }
 
 export type PromptEvent = { kind: 'recheck' | 'remeasure' | 'manual_temperature'; scanner: string; tempC: number | null }
@@ -134,7 +136,9 @@ export class EntryPipeline {
 
   private async decide(direction: 'in' | 'out', scan: ScanRead): Promise<DecisionEvent> {
     const d = this.d
+    const firstReading = direction === 'in' ? startFirstReading(scan.mono, d) : undefined
     const verified = await d.verifier.verify(scan.text)
+    const marks = { verified: d.clock.mono(), temperature: 0, committed: 0 }
     const now = d.clock.now()
     const day = localDay(now, d.timeZone)
     const reasons: Reason[] = []
@@ -176,7 +180,9 @@ export class EntryPipeline {
     let readings: Reading[] = []
     const denied = (): boolean => reasons.some((r) => r !== 'anti_passback' || d.rules.antiPassback === 'deny')
     if (direction === 'in' && !denied()) {
-      const t = await takeTemperature(scan.mono, {
+      const t = await takeTemperature(
+        scan.mono,
+        {
         thermometers: d.thermometers,
         rules: d.rules,
         clock: d.clock,
@@ -188,7 +194,9 @@ export class EntryPipeline {
               return d.manualTemperature!(scan.scanner, ms)
             }
           : undefined,
-      })
+        },
+        firstReading,
+      )
       tempC = t.tempC
       rechecked = t.rechecked
       readings = t.readings
@@ -204,6 +212,7 @@ export class EntryPipeline {
       }
     }
 
+    marks.temperature = d.clock.mono()
     const decision = denied() ? 'deny' : 'admit'
     const entry: EntryRecord = {
       eventId: randomUUID(),
@@ -226,11 +235,11 @@ export class EntryPipeline {
       policyVersion: d.policyVersion,
       detail: readings.length > 0 || degraded ? { readings, degraded } : null,
     }
-    return this.commitAndActuate(entry, alerts, scan.mono)
+    return this.commitAndActuate(entry, alerts, scan.mono, marks)
   }
 
   /** Shared by scans and (later) kiosk overrides: log first, then move the gate. */
-  commitAndActuate(entry: EntryRecord, alerts: AlertKind[], scanMono: number): DecisionEvent {
+  commitAndActuate(entry: EntryRecord, alerts: AlertKind[], scanMono: number, marks = { verified: 0, temperature: 0, committed: 0 }): DecisionEvent {
     const d = this.d
     const messages = [entryMessage(entry), ...alerts.map((a) => alertMessage(a, entry))]
     let seqs: number[]
@@ -244,6 +253,7 @@ export class EntryPipeline {
       seqs = []
       decision = 'deny'
     }
+    marks.committed = d.clock.mono()
     let actuatedMono: number | null = null
     if (decision === 'admit') {
       for (const r of d.relays) {
@@ -277,6 +287,7 @@ export class EntryPipeline {
       seqs,
       scanMono,
       actuatedMono,
+      marks,
     }
     d.log.info(
       { eventId: event.eventId, direction: event.direction, decision, reasons: event.reasons, kind: event.kind, tempC: event.tempC, seq: seqs[0] },

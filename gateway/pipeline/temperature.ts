@@ -27,13 +27,31 @@ export interface TemperatureDeps {
   manualTemperature?: (timeoutMs: number) => Promise<number | null>
 }
 
-export async function takeTemperature(scanMono: number, deps: TemperatureDeps): Promise<TemperatureOutcome> {
+export type FirstReading = Promise<MeasureResult | 'none'>
+
+/**
+ * Asks for the reading that pairs with a scan. The pipeline starts this the moment the code arrives, in parallel
+ * with the pass check: the person is already in front of the thermometer, and the wire round trip is then hidden
+ * behind the signature check instead of added to it.
+ */
+export function startFirstReading(scanMono: number, deps: Pick<TemperatureDeps, 'thermometers' | 'rules'>): FirstReading {
   const { rules } = deps
+  return measureAny(deps, { notBefore: scanMono - rules.pairWindowMs, timeoutMs: rules.pairWindowMs, accept: validRange(rules) }).catch(
+    (err: unknown): MeasureResult => ({ ok: false, error: 'fault', detail: String(err) }),
+  )
+}
+
+function validRange(rules: Pick<RulesConfig, 'validRangeC'>): (c: number) => boolean {
   const [lo, hi] = rules.validRangeC
-  const accept = (c: number): boolean => c >= lo && c <= hi
+  return (c) => c >= lo && c <= hi
+}
+
+export async function takeTemperature(scanMono: number, deps: TemperatureDeps, firstReading?: FirstReading): Promise<TemperatureOutcome> {
+  const { rules } = deps
+  const accept = validRange(rules)
   const readings: Reading[] = []
 
-  const first = await measureAny(deps, { notBefore: scanMono - rules.pairWindowMs, timeoutMs: rules.pairWindowMs, accept })
+  const first = await (firstReading ?? startFirstReading(scanMono, deps))
   if (first === 'none') {
     const typed = deps.manualTemperature ? await deps.manualTemperature(rules.pairWindowMs) : null
     if (typed === null) return { status: 'none', tempC: null, rechecked: false, readings }
@@ -65,7 +83,7 @@ const TRANSIENT = new Set(['crc', 'timeout'])
 
 /** The first online thermometer in config order answers; an offline one hands over to the next. */
 async function measureAny(
-  deps: TemperatureDeps,
+  deps: Pick<TemperatureDeps, 'thermometers'>,
   req: { notBefore: number; timeoutMs: number; accept: (c: number) => boolean },
 ): Promise<MeasureResult | 'none'> {
   let last: MeasureResult | 'none' = 'none'

@@ -113,6 +113,7 @@ describe('gate core over pseudo-terminals', () => {
     thermo.setTemperature(36.8)
     const row = await nextRow(before, 'the re-checked row')
     expect(row).toMatchObject({ decision: 'admit', temp_c: 36.8, rechecked: 1 })
+    thermo.setTemperature(36.6)
   })
 
   it('refuses a pass signed by an unknown key as bad_signature, keeping only a hash of the code', async () => {
@@ -145,6 +146,7 @@ describe('gate core over pseudo-terminals', () => {
   it('skips noise before a Modbus reply and survives a wrong CRC, counting both', async () => {
     const c0 = await counters('thermo-in')
     let before = lastId()
+    thermo.setTemperature(36.6)
     thermo.noiseBefore(Buffer.from([0xff, 0x00, 0x13, 0x37]))
     await scanIn.scan(await pass())
     expect(await nextRow(before, 'a row after noise')).toMatchObject({ decision: 'admit', temp_c: 36.6 })
@@ -174,6 +176,7 @@ describe('gate core over pseudo-terminals', () => {
     await gw.until(async () => ((await gw.health()).components['thermo-in']?.online ? true : undefined), 2000, 'online again')
     expect(Date.now() - t0).toBeLessThanOrEqual(2000)
     const before = lastId()
+    thermo.setTemperature(36.6)
     await scanIn.scan(await pass())
     expect(await nextRow(before, 'a row after replug')).toMatchObject({ decision: 'admit', temp_c: 36.6 })
   })

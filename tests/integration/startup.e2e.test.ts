@@ -51,7 +51,9 @@ describe('start-up', () => {
     expect(await freePortIs(port), 'port 8080 must be free for the demo test').toBe(true)
     const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'gateway/main.ts')], { cwd })
     let stdout = ''
+    let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
     try {
       type Health = { status: string; components: Record<string, { status: string }> }
@@ -64,16 +66,18 @@ describe('start-up', () => {
           await new Promise((r) => setTimeout(r, 50))
         }
       }
-      expect(health?.status).toBe('ok')
+      expect(health?.status, `health ${JSON.stringify(health)}\nstdout ${stdout}\nstderr ${stderr}`).toBe('ok')
       expect(Object.keys(health!.components)).toEqual(
         expect.arrayContaining(['scanner-in', 'scanner-out', 'thermo-in', 'gate', 'buzzer', 'store', 'localBroker', 'uplink']),
       )
       expect(existsSync(join(cwd, 'data', 'estate-gate.db'))).toBe(true)
+      // The crowd starts once the gateway is ready, so it may come a moment after /healthz answers.
+      for (let i = 0; i < 200 && !/simulated crowd started/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50))
       expect(stdout).toMatch(/simulated crowd started/)
     } finally {
       child.kill('SIGTERM')
     }
-    expect(await exited).toBe(0)
+    expect(await exited, `stdout ${stdout}\nstderr ${stderr}`).toBe(0)
     expect(stdout).toMatch(/gateway stopped/)
   })
 })
