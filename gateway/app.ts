@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { createBuzzer, createRelay, createScanner, createThermometer } from '../devices/registry.ts'
 import { systemClock, type Buzzer, type Clock, type Device, type Relay, type Scanner, type Thermometer } from '../devices/types.ts'
+import { validateConfig } from './config/load.ts'
+import { changedKeys, deepMerge, readOverrides, splitLive, writeOverrides } from './config/overrides.ts'
 import type { GatewayConfig } from './config/schema.ts'
 import { TypedBus } from './events.ts'
 import { deviceComponent, overallStatus, type Component, type HealthReport } from './health.ts'
@@ -12,7 +14,9 @@ import { startHttp, type HttpServer } from './http.ts'
 import { codeHash, newSiteSecret } from './passes/codeHash.ts'
 import { createPassVerifier, type PassVerifier } from './passes/verify.ts'
 import { EntryPipeline, type PipelineEvents } from './pipeline/pipeline.ts'
+import type { RequestContext } from './requests.ts'
 import { Store } from './store/store.ts'
+import { Summarizer } from './summaries.ts'
 import { createClockTrust } from './time.ts'
 
 export const VERSION = '0.1.0'
@@ -44,8 +48,11 @@ export class Gateway {
   private readonly stopHooks: (() => Promise<void> | void)[] = []
   private stopped = false
 
+  readonly summarizer: Summarizer
+  private summaryTimer: NodeJS.Timeout | null = null
+
   private constructor(
-    readonly config: GatewayConfig,
+    public config: GatewayConfig,
     private readonly opts: GatewayOptions & { clock: Clock },
   ) {
     const { log, clock } = opts
@@ -83,6 +90,7 @@ export class Gateway {
       bus: this.bus,
       log: log.child({ module: 'gateway/pipeline' }),
     })
+    this.summarizer = new Summarizer({ store: this.store, timeZone: config.site.timezone, clock, log: log.child({ module: 'gateway/summaries' }) })
     log.info({ bootId: this.bootId, bootCount, policyVersion, site: config.site.id, gate: config.gate.id }, 'gateway starting')
     if (config.passes.issuers.length === 0) log.warn('passes.issuers is empty: every pass will be refused as bad_signature')
   }
@@ -126,6 +134,11 @@ export class Gateway {
     await Promise.all([...this.relays, ...this.buzzers].map((d) => d.start()))
     await Promise.all([...this.thermometers, ...this.scanners].map((d) => d.start()))
     for (const s of this.scanners) this.stopHooks.push(this.pipeline.attach(s))
+    // Summaries for the hours missed while off now, then each minute: catching up is idempotent and survives
+    // wall-clock jumps (it works from what was recorded, not from timers that fire at wall-clock times).
+    this.runSummaries()
+    this.summaryTimer = setInterval(() => this.runSummaries(), 60_000)
+    this.summaryTimer.unref()
     this.http = await startHttp(this, this.config.kiosk, log.child({ module: 'gateway/http' }))
     log.info({ url: this.http.url, status: this.health().status }, 'gateway ready')
   }
@@ -152,9 +165,46 @@ export class Gateway {
     }
   }
 
+  private runSummaries(): void {
+    try {
+      this.summarizer.catchUp()
+    } catch (err) {
+      this.opts.log.error({ err }, 'summaries failed; retrying in a minute')
+    }
+  }
+
+  /** config/set: validated by the schema, persisted in dataDir, rules applied at once, the rest after a restart. */
+  setConfig(patch: Record<string, unknown>): ReturnType<RequestContext['setConfig']> {
+    const res = validateConfig(deepMerge(this.config, patch))
+    if (!res.ok) return { ok: false, errors: res.errors }
+    const changed = changedKeys(this.config, res.config)
+    writeOverrides(this.config.dataDir, deepMerge(readOverrides(this.config.dataDir) ?? {}, patch) as Record<string, unknown>)
+    const split = splitLive(changed)
+    if (split.applied.length > 0) this.pipeline.setPolicy(res.config.rules, policyHash(res.config))
+    this.config = res.config
+    this.opts.log.info({ ...split, policyVersion: this.pipeline.policyVersion }, 'configuration changed')
+    return { ok: true, ...split }
+  }
+
+  /** What the request handlers (gateway/requests.ts) may touch. */
+  requestContext(): RequestContext {
+    return {
+      store: this.store,
+      clock: this.opts.clock,
+      log: this.opts.log.child({ module: 'gateway/requests' }),
+      config: () => this.config,
+      setConfig: (patch) => this.setConfig(patch),
+      openGate: (o) => this.pipeline.override({ direction: o.direction, staff: o.staff, reason: o.reason, detail: { requestId: o.requestId, via: 'mqtt' } }),
+      resendSummaries: (from, to) => this.summarizer.resendDays(from, to),
+      // Disinfection and duty-check tasks arrive with the schedules work.
+      tasks: () => [],
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    if (this.summaryTimer) clearInterval(this.summaryTimer)
     const { log } = this.opts
     for (const hook of this.stopHooks.reverse()) await hook()
     await this.http?.close()

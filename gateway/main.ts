@@ -4,6 +4,7 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Gateway } from './app.ts'
 import { configPathFrom, loadConfigFile, validateConfig } from './config/load.ts'
+import { withOverrides } from './config/overrides.ts'
 import { withDemoIssuer } from './demo.ts'
 import { createLogger } from './logger.ts'
 
@@ -18,7 +19,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   // No config: the schema's defaults (simulated devices) plus the simulated crowd.
-  const loaded = path === null ? validateConfig({ simulation: { crowd: true } }) : loadConfigFile(path)
+  // Changes made remotely (config/set) are kept in dataDir and applied over the file at every start.
+  const loaded = withOverrides(path === null ? validateConfig({ simulation: { crowd: true } }) : loadConfigFile(path))
   if (!loaded.ok) {
     process.stderr.write(
       `estate-gate: the configuration${loaded.source ? ` in ${loaded.source}` : ''} is not valid; nothing was started.\n` +

@@ -84,7 +84,48 @@ export class EntryPipeline {
   private readonly recent = new Map<string, number>()
   readonly counters = { scans: 0, duplicates: 0, admitted: 0, denied: 0, storeErrors: 0, errors: 0 }
 
-  constructor(private readonly d: PipelineDeps) {}
+  constructor(private d: PipelineDeps) {}
+
+  /** New rules from config/set: decisions already under way finish with the rules they started with. */
+  setPolicy(rules: RulesConfig, policyVersion: string): void {
+    this.d = { ...this.d, rules, policyVersion }
+  }
+
+  get policyVersion(): string {
+    return this.d.policyVersion
+  }
+
+  /**
+   * An override (a staff member at the kiosk, or the central platform): its own row with reason manual_override,
+   * attributed to who asked, committed before the relay moves like any decision.
+   */
+  override(o: { direction: 'in' | 'out'; staff: string; reason: string; detail?: Record<string, unknown> }): DecisionEvent {
+    const d = this.d
+    const now = d.clock.now()
+    const mono = d.clock.mono()
+    const entry: EntryRecord = {
+      eventId: randomUUID(),
+      ts: now,
+      day: localDay(now, d.timeZone),
+      clockTrusted: d.clockTrusted(),
+      bootId: d.bootId,
+      source: 'override',
+      direction: o.direction,
+      kind: null,
+      subject: null,
+      passId: null,
+      codeHash: null,
+      tempC: null,
+      rechecked: false,
+      decision: 'admit',
+      reasons: ['manual_override'],
+      scanner: null,
+      staff: o.staff,
+      policyVersion: d.policyVersion,
+      detail: { reason: o.reason, ...o.detail },
+    }
+    return this.commitAndActuate(entry, [], mono)
+  }
 
   /** Connects a scanner; returns the unsubscribe function. */
   attach(scanner: Scanner): () => void {
@@ -321,6 +362,8 @@ export function entryMessage(e: EntryRecord): OutboxMessage {
       staff: e.staff,
       scanner: e.scanner,
       source: e.source,
+      // An override says why (a reason code such as ambulance); a scan's reasons say it already.
+      overrideReason: e.source === 'override' ? (e.detail?.reason ?? null) : undefined,
       codeRef: e.codeHash,
       policyVersion: e.policyVersion,
       clockTrusted: e.clockTrusted,

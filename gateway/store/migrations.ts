@@ -53,4 +53,16 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE revoked (pass_id TEXT PRIMARY KEY, added_at INTEGER NOT NULL);
   `,
+  `
+  -- Which summaries were queued: one row per (kind, period), so that each is sent once and a catch-up after
+  -- downtime knows where it stopped.
+  CREATE TABLE summaries (
+    kind         TEXT NOT NULL,               -- hour | day
+    period_start INTEGER NOT NULL,            -- wall clock ms of the period's local start
+    period       TEXT NOT NULL,               -- 2026-11-23T10 or 2026-11-23 (local)
+    event_id     TEXT NOT NULL,
+    queued_at    INTEGER NOT NULL,
+    PRIMARY KEY (kind, period_start)
+  );
+  `,
 ]

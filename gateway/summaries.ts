@@ -1,0 +1,192 @@
+// Hourly and daily summaries (DESIGN section 7: summary/hour, summary/day), computed from the log. Each period is
+// queued once: the summaries table records it in the same transaction as its outbox message. A catch-up from the
+// last recorded period covers the hours missed while the gateway was off, and a wall-clock jump only means the
+// next catch-up finds more (forward) or nothing (backward) to do.
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Clock } from '../devices/types.ts'
+import type { OutboxMessage, Store } from './store/store.ts'
+import { rfc3339 } from './time.ts'
+
+export type SummaryKind = 'hour' | 'day'
+
+export interface SummaryCounts {
+  entries: number
+  in: number
+  out: number
+  admitted: number
+  denied: number
+  overrides: number
+  fevers: number
+  /** Decisions per reason (a decision may carry several). */
+  byReason: Record<string, number>
+  /** Admitted passages per pass kind and direction. */
+  byKind: Record<string, { in: number; out: number }>
+  /** Highest temperature recorded, for a quick look at the thermometer. */
+  maxTempC: number | null
+  isolatedHouseholds: number
+}
+
+const HOUR = 3_600_000
+
+/** The zone's offset from UTC at `ts`, in ms (from the formatted wall-clock time, so DST is right). */
+export function tzOffsetMs(ts: number, timeZone: string): number {
+  const parts = offsetFormat(timeZone).formatToParts(ts)
+  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value)
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'))
+  return asUtc - Math.floor(ts / 1000) * 1000
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>()
+function offsetFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = offsetFormats.get(timeZone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+    offsetFormats.set(timeZone, f)
+  }
+  return f
+}
+
+/** Start (epoch ms) of the local hour or day containing `ts`. */
+export function periodStart(kind: SummaryKind, ts: number, timeZone: string): number {
+  const off = tzOffsetMs(ts, timeZone)
+  const size = kind === 'hour' ? HOUR : 24 * HOUR
+  return ts - (((ts + off) % size) + size) % size
+}
+
+/** Start of the next period; days are re-anchored so a DST change still lands on local midnight. */
+export function nextPeriod(kind: SummaryKind, start: number, timeZone: string): number {
+  return kind === 'hour' ? start + HOUR : periodStart('day', start + 26 * HOUR, timeZone)
+}
+
+/** `2026-11-23T10` (hour) or `2026-11-23` (day), local. */
+export function periodLabel(kind: SummaryKind, start: number, timeZone: string): string {
+  const local = new Date(start + tzOffsetMs(start, timeZone)).toISOString()
+  return kind === 'hour' ? local.slice(0, 13) : local.slice(0, 10)
+}
+
+export function summarize(store: Store, from: number, to: number, day: string): SummaryCounts {
+  const db = store.db
+  const c: SummaryCounts = { entries: 0, in: 0, out: 0, admitted: 0, denied: 0, overrides: 0, fevers: 0, byReason: {}, byKind: {}, maxTempC: null, isolatedHouseholds: 0 }
+  const groups = db
+    .prepare(`SELECT direction, decision, kind, source, count(*) AS n, max(temp_c) AS maxTemp FROM entries
+      WHERE ts >= ? AND ts < ? GROUP BY direction, decision, kind, source`)
+    .all(from, to) as { direction: 'in' | 'out'; decision: string; kind: string | null; source: string; n: number; maxTemp: number | null }[]
+  for (const g of groups) {
+    c.entries += g.n
+    c[g.direction] += g.n
+    if (g.decision === 'admit') {
+      c.admitted += g.n
+      const k = (c.byKind[g.kind ?? 'unknown'] ??= { in: 0, out: 0 })
+      k[g.direction] += g.n
+    } else c.denied += g.n
+    if (g.source === 'override') c.overrides += g.n
+    if (g.maxTemp !== null) c.maxTempC = Math.max(c.maxTempC ?? -Infinity, g.maxTemp)
+  }
+  const reasons = db
+    .prepare(`SELECT j.value AS reason, count(*) AS n FROM entries, json_each(entries.reasons) AS j
+      WHERE entries.ts >= ? AND entries.ts < ? GROUP BY j.value`)
+    .all(from, to) as { reason: string; n: number }[]
+  for (const r of reasons) c.byReason[r.reason] = r.n
+  c.fevers = c.byReason.fever ?? 0
+  c.isolatedHouseholds = (
+    db.prepare(`SELECT count(*) AS n FROM isolation WHERE start_day <= ? AND (end_day IS NULL OR end_day >= ?)`).get(day, day) as { n: number }
+  ).n
+  return c
+}
+
+export interface SummarizerOptions {
+  store: Store
+  timeZone: string
+  clock: Clock
+  log: Logger
+  /** Called after summaries were queued (the uplink drains them). */
+  onQueued?: () => void
+}
+
+export class Summarizer {
+  constructor(private readonly o: SummarizerOptions) {}
+
+  /**
+   * Queues every complete hour and day not yet summarised, from the last one recorded (or, on the very first run,
+   * from now: there is nothing before the gateway's first start). Returns how many were queued.
+   */
+  catchUp(): number {
+    const { store, clock, timeZone } = this.o
+    const now = clock.now()
+    let queued = 0
+    for (const kind of ['hour', 'day'] as const) {
+      const last = store.db.prepare(`SELECT max(period_start) AS p FROM summaries WHERE kind = ?`).get(kind) as { p: number | null }
+      let start: number
+      if (last.p === null) {
+        // First run: remember where summaries begin; the current period is the first to be summarised.
+        start = periodStart(kind, now, timeZone)
+        const key = `summaries_since_${kind}`
+        const since = store.getMeta(key)
+        if (since === null) store.setMeta(key, String(start))
+        else start = Number(since)
+      } else start = nextPeriod(kind, last.p, timeZone)
+      for (let end = nextPeriod(kind, start, timeZone); end <= now; start = end, end = nextPeriod(kind, start, timeZone)) {
+        this.queue(kind, start, end, false)
+        queued++
+      }
+    }
+    if (queued > 0) {
+      this.o.log.info({ queued }, 'summaries queued')
+      this.o.onQueued?.()
+    }
+    return queued
+  }
+
+  /** Queues the daily summaries of `fromDay`..`toDay` (local dates) again, with new event ids (summary/resend). */
+  resendDays(fromDay: string, toDay: string): string[] {
+    const { timeZone, clock } = this.o
+    const days: string[] = []
+    const end = clock.now()
+    for (let start = dayStartOf(fromDay, timeZone); ; ) {
+      const next = nextPeriod('day', start, timeZone)
+      const label = periodLabel('day', start, timeZone)
+      if (label > toDay || next > end) break
+      this.queue('day', start, next, true)
+      days.push(label)
+      start = next
+    }
+    if (days.length > 0) this.o.onQueued?.()
+    return days
+  }
+
+  private queue(kind: SummaryKind, start: number, end: number, resent: boolean): void {
+    const { store, timeZone, clock } = this.o
+    const period = periodLabel(kind, start, timeZone)
+    const day = periodLabel('day', start, timeZone)
+    const msg: OutboxMessage = {
+      id: randomUUID(),
+      topic: `summary/${kind}`,
+      type: 'estategate.summary.v1',
+      time: rfc3339(clock.now()),
+      data: { kind, period, from: rfc3339(start), to: rfc3339(end), timeZone, resent, counts: summarize(store, start, end, day) },
+    }
+    store.db.transaction(() => {
+      store.enqueue([msg], clock.now())
+      store.db
+        .prepare(`INSERT OR REPLACE INTO summaries (kind, period_start, period, event_id, queued_at) VALUES (?, ?, ?, ?, ?)`)
+        .run(kind, start, period, msg.id, clock.now())
+    })()
+  }
+}
+
+/** Local midnight of a YYYY-MM-DD date. */
+export function dayStartOf(day: string, timeZone: string): number {
+  const noonUtc = Date.parse(`${day}T12:00:00Z`)
+  if (Number.isNaN(noonUtc)) throw new Error(`expected a date YYYY-MM-DD, got ${JSON.stringify(day)}`)
+  return periodStart('day', noonUtc - tzOffsetMs(noonUtc, timeZone), timeZone)
+}
