@@ -8,6 +8,7 @@ import { Gateway } from '../../gateway/app.ts'
 import { validateConfig } from '../../gateway/config/load.ts'
 import { overridesPath, withOverrides } from '../../gateway/config/overrides.ts'
 import { handleRequest, MAX_REQUEST_BYTES, type Response } from '../../gateway/requests.ts'
+import { assertMessage } from '../contracts/asyncapi.ts'
 
 const log = pino({ level: 'silent' })
 let gw: Gateway | null = null
@@ -27,8 +28,12 @@ async function start(dataDir = mkdtempSync(join(tmpdir(), 'estate-gate-req-'))):
 }
 
 const later = (): string => new Date(Date.now() + 60_000).toISOString()
-const send = (g: Gateway, command: string, body: unknown): Response =>
-  handleRequest(command, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), g.requestContext())
+/** Every response must match the published contract (docs/asyncapi.yaml). */
+const send = (g: Gateway, command: string, body: unknown): Response => {
+  const r = handleRequest(command, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), g.requestContext())
+  assertMessage('response', JSON.parse(JSON.stringify(r)))
+  return r
+}
 
 afterEach(async () => {
   await gw?.stop()
