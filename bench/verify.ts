@@ -1,11 +1,11 @@
 // How long one pass verification takes, and what jose costs over bare node:crypto. A script, not a test (timings
-// depend on the machine): npx tsx tests/passes/measureVerify.ts [iterations]
+// depend on the machine): npx tsx bench/verify.ts [iterations]
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto'
 import { jwtVerify } from 'jose'
-import { systemClock } from '../../devices/types.ts'
-import { issuePass } from '../../gateway/passes/issue.ts'
-import { newKeyPair } from '../../gateway/passes/keys.ts'
-import { createPassVerifier } from '../../gateway/passes/verify.ts'
+import { systemClock } from '../devices/types.ts'
+import { issuePass } from '../gateway/passes/issue.ts'
+import { newKeyPair } from '../gateway/passes/keys.ts'
+import { createPassVerifier } from '../gateway/passes/verify.ts'
 
 const warnings: string[] = []
 process.on('warning', (w) => warnings.push(`${w.name}: ${w.message}`))
