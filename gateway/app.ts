@@ -17,6 +17,7 @@ import { EntryPipeline, type PipelineEvents } from './pipeline/pipeline.ts'
 import type { RequestContext } from './requests.ts'
 import { Store } from './store/store.ts'
 import { Summarizer } from './summaries.ts'
+import { newBridgeUser, startLocalBroker, type LocalBroker } from './broker/broker.ts'
 import { createClockTrust } from './time.ts'
 
 export const VERSION = '0.1.0'
@@ -45,6 +46,10 @@ export class Gateway {
   readonly buzzers: Buzzer[]
   private readonly verifier: PassVerifier
   private http: HttpServer | null = null
+  private broker: LocalBroker | null = null
+  private brokerError: string | null = null
+  /** The uplink's own account on the embedded broker (random password, made at each start). */
+  readonly bridgeUser = newBridgeUser()
   private readonly stopHooks: (() => Promise<void> | void)[] = []
   private stopped = false
 
@@ -130,6 +135,7 @@ export class Gateway {
         this.bus.emit('device', { name: h.name, online: h.online })
       })
     }
+    if (this.config.localBroker.enabled) await this.startBroker()
     // Outputs first, in their safe state, so that no decision can reach a relay that is not ready.
     await Promise.all([...this.relays, ...this.buzzers].map((d) => d.start()))
     await Promise.all([...this.thermometers, ...this.scanners].map((d) => d.start()))
@@ -148,8 +154,8 @@ export class Gateway {
     for (const dev of this.devices) components[dev.name] = deviceComponent(dev.health())
     const others: Record<string, Component> = {
       store: this.storeComponent(),
-      // The embedded broker and the uplink arrive with the uplink work; until then they report themselves disabled.
-      localBroker: { status: 'disabled' },
+      // The uplink arrives with the bridge; until then it reports itself disabled.
+      localBroker: this.brokerComponent(),
       uplink: { status: 'disabled' },
     }
     Object.assign(components, others)
@@ -163,6 +169,35 @@ export class Gateway {
     } catch (err) {
       return { status: 'down', error: (err as Error).message }
     }
+  }
+
+  /** The topic prefix P of DESIGN section 7. */
+  get prefix(): string {
+    return `${this.config.central.baseTopic}/${this.config.site.id}/${this.config.gate.id}`
+  }
+
+  /** Local displays and devices are a convenience: if the broker cannot start, the gate still decides. */
+  private async startBroker(): Promise<void> {
+    const lb = this.config.localBroker
+    const log = this.opts.log.child({ module: 'gateway/broker' })
+    try {
+      this.broker = await startLocalBroker({ host: lb.host, port: lb.port, users: lb.users, prefix: this.prefix, log, internalUsers: [this.bridgeUser] })
+      log.info({ url: this.broker.url }, 'local broker listening')
+    } catch (err) {
+      this.brokerError = (err as Error).message
+      log.error({ err }, 'local broker could not start; the gate runs without it')
+    }
+  }
+
+  /** The embedded broker's address, once listening. */
+  get localBrokerUrl(): string | null {
+    return this.broker?.url ?? null
+  }
+
+  private brokerComponent(): Component {
+    if (!this.config.localBroker.enabled) return { status: 'disabled' }
+    if (!this.broker) return { status: 'down', error: this.brokerError }
+    return { status: 'ok', url: this.broker.url, ...this.broker.stats() }
   }
 
   private runSummaries(): void {
@@ -208,6 +243,7 @@ export class Gateway {
     const { log } = this.opts
     for (const hook of this.stopHooks.reverse()) await hook()
     await this.http?.close()
+    await this.broker?.close()
     // Let a person already being decided finish (bounded: a re-check may be sleeping).
     await Promise.race([this.pipeline.idle(), sleep(3000)])
     await Promise.all(this.devices.map((d) => d.stop().catch((err: unknown) => log.warn({ err, device: d.name }, 'device stop failed'))))

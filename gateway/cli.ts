@@ -32,6 +32,28 @@ export const commands: Record<string, CliCommand> = {
       return new Promise<number>(() => {})
     },
   },
+  'broker hash-password': {
+    summary: 'hash a local-broker password (read from stdin) for localBroker.users[].password',
+    run: async (args, ctx) => {
+      if (args.includes('--help') || args.includes('-h')) {
+        ctx.stdout('Usage: echo -n PASSWORD | estate-gate broker hash-password\n\nPrints an scrypt hash to put in localBroker.users[].password.\n')
+        return 0
+      }
+      if (args.length > 0) {
+        ctx.stderr(`estate-gate broker hash-password: takes no arguments (the password comes on stdin, not on the command line), got ${args.join(' ')}\n`)
+        return 2
+      }
+      const chunks: Buffer[] = []
+      for await (const c of process.stdin) chunks.push(c as Buffer)
+      const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+      if (password.length < 8) {
+        ctx.stderr('estate-gate broker hash-password: expected a password of at least 8 characters on stdin\n')
+        return 2
+      }
+      ctx.stdout(`${await (await import('./broker/passwords.ts')).hashPassword(password)}\n`)
+      return 0
+    },
+  },
   'keys new': {
     summary: 'make an Ed25519 key pair for signing passes',
     run: async (args, ctx) => (await import('./passes/commands.ts')).keysNew(args, ctx),
