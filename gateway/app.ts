@@ -17,6 +17,7 @@ import { EntryPipeline, type PipelineEvents } from './pipeline/pipeline.ts'
 import type { RequestContext } from './requests.ts'
 import { Store } from './store/store.ts'
 import { Summarizer } from './summaries.ts'
+import { DiskWatch } from './diskWatch.ts'
 import { newBridgeUser, startLocalBroker, type LocalBroker } from './broker/broker.ts'
 import { createClockTrust } from './time.ts'
 
@@ -54,6 +55,7 @@ export class Gateway {
   private stopped = false
 
   readonly summarizer: Summarizer
+  readonly disk: DiskWatch
   private summaryTimer: NodeJS.Timeout | null = null
 
   private constructor(
@@ -95,6 +97,7 @@ export class Gateway {
       bus: this.bus,
       log: log.child({ module: 'gateway/pipeline' }),
     })
+    this.disk = new DiskWatch({ path: config.dataDir, store: this.store, clock, log: log.child({ module: 'gateway/disk' }) })
     this.summarizer = new Summarizer({ store: this.store, timeZone: config.site.timezone, clock, log: log.child({ module: 'gateway/summaries' }) })
     log.info({ bootId: this.bootId, bootCount, policyVersion, site: config.site.id, gate: config.gate.id }, 'gateway starting')
     if (config.passes.issuers.length === 0) log.warn('passes.issuers is empty: every pass will be refused as bad_signature')
@@ -142,8 +145,8 @@ export class Gateway {
     for (const s of this.scanners) this.stopHooks.push(this.pipeline.attach(s))
     // Summaries for the hours missed while off now, then each minute: catching up is idempotent and survives
     // wall-clock jumps (it works from what was recorded, not from timers that fire at wall-clock times).
-    this.runSummaries()
-    this.summaryTimer = setInterval(() => this.runSummaries(), 60_000)
+    this.minutely()
+    this.summaryTimer = setInterval(() => this.minutely(), 60_000)
     this.summaryTimer.unref()
     this.http = await startHttp(this, this.config.kiosk, log.child({ module: 'gateway/http' }))
     log.info({ url: this.http.url, status: this.health().status }, 'gateway ready')
@@ -165,7 +168,15 @@ export class Gateway {
   private storeComponent(): Component {
     try {
       const backlog = this.store.outboxBacklog()
-      return { status: this.pipeline.counters.storeErrors > 0 ? 'degraded' : 'ok', backlog, lastSeq: this.store.lastSeq(), errors: this.pipeline.counters.storeErrors }
+      const disk = this.disk.last
+      const full = disk !== null && disk.usedRatio >= 0.95
+      return {
+        status: this.pipeline.counters.storeErrors > 0 || full ? 'degraded' : 'ok',
+        backlog,
+        lastSeq: this.store.lastSeq(),
+        errors: this.pipeline.counters.storeErrors,
+        disk: disk && { usedPercent: Math.round(disk.usedRatio * 100), freeBytes: disk.freeBytes },
+      }
     } catch (err) {
       return { status: 'down', error: (err as Error).message }
     }
@@ -200,7 +211,8 @@ export class Gateway {
     return { status: 'ok', url: this.broker.url, ...this.broker.stats() }
   }
 
-  private runSummaries(): void {
+  private minutely(): void {
+    this.disk.check()
     try {
       this.summarizer.catchUp()
     } catch (err) {
