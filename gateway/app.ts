@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { createBuzzer, createRelay, createScanner, createThermometer } from '../devices/registry.ts'
-import { systemClock, type Buzzer, type Clock, type Device, type Relay, type Scanner, type Thermometer } from '../devices/types.ts'
+import { CloudBridge } from '../cloud-bridge/bridge.ts'
+import { eventSource } from '../cloud-bridge/envelope.ts'
+import { systemClock, type Buzzer, type Clock, type Device, type DeviceHealth, type Relay, type Scanner, type Thermometer } from '../devices/types.ts'
 import { validateConfig } from './config/load.ts'
 import { changedKeys, deepMerge, readOverrides, splitLive, writeOverrides } from './config/overrides.ts'
 import type { GatewayConfig } from './config/schema.ts'
@@ -48,6 +50,7 @@ export class Gateway {
   private readonly verifier: PassVerifier
   private http: HttpServer | null = null
   private broker: LocalBroker | null = null
+  private bridge: CloudBridge | null = null
   private brokerError: string | null = null
   /** The uplink's own account on the embedded broker (random password, made at each start). */
   readonly bridgeUser = newBridgeUser()
@@ -97,8 +100,14 @@ export class Gateway {
       bus: this.bus,
       log: log.child({ module: 'gateway/pipeline' }),
     })
-    this.disk = new DiskWatch({ path: config.dataDir, store: this.store, clock, log: log.child({ module: 'gateway/disk' }) })
-    this.summarizer = new Summarizer({ store: this.store, timeZone: config.site.timezone, clock, log: log.child({ module: 'gateway/summaries' }) })
+    this.disk = new DiskWatch({ path: config.dataDir, store: this.store, clock, log: log.child({ module: 'gateway/disk' }), onAlert: () => this.bridge?.wake() })
+    this.summarizer = new Summarizer({
+      store: this.store,
+      timeZone: config.site.timezone,
+      clock,
+      log: log.child({ module: 'gateway/summaries' }),
+      onQueued: () => this.bridge?.wake(),
+    })
     log.info({ bootId: this.bootId, bootCount, policyVersion, site: config.site.id, gate: config.gate.id }, 'gateway starting')
     if (config.passes.issuers.length === 0) log.warn('passes.issuers is empty: every pass will be refused as bad_signature')
   }
@@ -139,6 +148,7 @@ export class Gateway {
       })
     }
     if (this.config.localBroker.enabled) await this.startBroker()
+    this.startBridge()
     // Outputs first, in their safe state, so that no decision can reach a relay that is not ready.
     await Promise.all([...this.relays, ...this.buzzers].map((d) => d.start()))
     await Promise.all([...this.thermometers, ...this.scanners].map((d) => d.start()))
@@ -157,9 +167,8 @@ export class Gateway {
     for (const dev of this.devices) components[dev.name] = deviceComponent(dev.health())
     const others: Record<string, Component> = {
       store: this.storeComponent(),
-      // The uplink arrives with the bridge; until then it reports itself disabled.
       localBroker: this.brokerComponent(),
-      uplink: { status: 'disabled' },
+      uplink: this.uplinkComponent(),
     }
     Object.assign(components, others)
     return { status: overallStatus(this.devices, others), components }
@@ -200,6 +209,52 @@ export class Gateway {
     }
   }
 
+  /**
+   * The uplink: to central.url, or to the embedded broker when none is set (so the demo needs no other software).
+   * It drains the outbox; the pipeline only wakes it after each commit.
+   */
+  private startBridge(): void {
+    const c = this.config.central
+    const embedded = !c.url
+    const url = c.url ?? this.broker?.url
+    if (!url) return
+    const { site, gate } = this.config
+    const bridge = new CloudBridge({
+      url,
+      ...(embedded
+        ? { username: this.bridgeUser.username, password: this.bridgeUser.password }
+        : { ...(c.username ? { username: c.username } : {}), ...(c.password ? { password: c.password } : {}) }),
+      ...(c.ca ? { caFile: c.ca } : {}),
+      ...(c.cert ? { certFile: c.cert } : {}),
+      ...(c.key ? { keyFile: c.key } : {}),
+      // aedes speaks 3.1.1 only (DEPENDENCIES §2); a central broker gets MQTT 5.
+      protocolVersion: embedded ? 4 : 5,
+      backoff: { initialMs: c.reconnectMinMs, maxMs: Math.max(c.reconnectMinMs, c.reconnectMaxMs) },
+      clientId: `estate-gate-${site.id}-${gate.id}`,
+      prefix: this.prefix,
+      source: eventSource(site.id, gate.id),
+      bootId: this.bootId,
+      version: VERSION,
+      outbox: this.store,
+      clock: this.opts.clock,
+      log: this.opts.log.child({ module: 'cloud-bridge' }),
+    })
+    this.bridge = bridge
+    this.stopHooks.push(this.bus.on('decision', () => bridge.wake()))
+    for (const d of this.devices) {
+      bridge.publishDevice(d.name, devicePayload(d.health()))
+      this.stopHooks.push(d.onHealth((h) => bridge.publishDevice(h.name, devicePayload(h))))
+    }
+    bridge.start()
+    this.stopHooks.push(() => bridge.stop())
+  }
+
+  private uplinkComponent(): Component {
+    if (!this.bridge) return this.config.central.url || this.config.localBroker.enabled ? { status: 'down', error: 'no broker to connect to' } : { status: 'disabled' }
+    const st = this.bridge.status()
+    return { status: st.connected ? 'ok' : 'degraded', url: redactUrl(this.config.central.url ?? this.broker?.url ?? ''), ...st }
+  }
+
   /** The embedded broker's address, once listening. */
   get localBrokerUrl(): string | null {
     return this.broker?.url ?? null
@@ -213,6 +268,8 @@ export class Gateway {
 
   private minutely(): void {
     this.disk.check()
+    // Counters change all the time; their retained copy upstream is refreshed once a minute.
+    for (const d of this.devices) this.bridge?.publishDevice(d.name, devicePayload(d.health()))
     try {
       this.summarizer.catchUp()
     } catch (err) {
@@ -271,6 +328,17 @@ export class Gateway {
     this.store.setMeta('site_secret', secret.toString('hex'))
     return secret
   }
+}
+
+/** P/device/{name} (docs/asyncapi.yaml DeviceHealth). */
+export function devicePayload(h: DeviceHealth): Record<string, unknown> {
+  const { status: _status, ...rest } = deviceComponent(h)
+  return { name: h.name, ...rest }
+}
+
+/** Credentials in a broker URL are never shown. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//[REDACTED]@')
 }
 
 /** A short hash of the rules in force, recorded with every decision so it can be explained later. */

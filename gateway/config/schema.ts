@@ -165,6 +165,9 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'topic levels without wildcards, e.g. estate-gate')
         .default('estate-gate'),
+      /** Reconnect backoff while the broker is away: doubling from min to max, with jitter. */
+      reconnectMinMs: z.number().int().min(100).max(60_000).default(1000),
+      reconnectMaxMs: z.number().int().min(100).max(3_600_000).default(60_000),
     })
     .prefault({}),
   kiosk: z

@@ -58,18 +58,22 @@ describe('start-up', () => {
     try {
       type Health = { status: string; components: Record<string, { status: string }> }
       let health: Health | null = null
-      for (let i = 0; i < 300 && !health; i++) {
+      // Ready once /healthz answers; fully ok once the uplink has connected to the embedded broker.
+      for (let i = 0; i < 300 && health?.status !== 'ok'; i++) {
         try {
           const r = await fetch(`http://127.0.0.1:${port}/healthz`)
           if (r.ok) health = (await r.json()) as Health
         } catch {
-          await new Promise((r) => setTimeout(r, 50))
+          /* not listening yet */
         }
+        if (health?.status !== 'ok') await new Promise((r) => setTimeout(r, 50))
       }
       expect(health?.status, `health ${JSON.stringify(health)}\nstdout ${stdout}\nstderr ${stderr}`).toBe('ok')
       expect(Object.keys(health!.components)).toEqual(
         expect.arrayContaining(['scanner-in', 'scanner-out', 'thermo-in', 'gate', 'buzzer', 'store', 'localBroker', 'uplink']),
       )
+      expect(health!.components.localBroker!.status).toBe('ok')
+      expect(health!.components.uplink).toMatchObject({ status: 'ok', connected: true })
       expect(existsSync(join(cwd, 'data', 'estate-gate.db'))).toBe(true)
       // The crowd starts once the gateway is ready, so it may come a moment after /healthz answers.
       for (let i = 0; i < 200 && !/simulated crowd started/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50))
