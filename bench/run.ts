@@ -6,6 +6,7 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fork } from 'node:child_process'
+import { benchDrain } from '../cloud-bridge/drainBench.ts'
 import { Gateway } from '../gateway/app.ts'
 import { validateConfig } from '../gateway/config/load.ts'
 import type { DecisionEvent } from '../gateway/pipeline/pipeline.ts'
@@ -141,9 +142,15 @@ async function main(): Promise<void> {
       `  p50 ${latency.p50} ms   p90 ${latency.p90} ms   p99 ${latency.p99} ms   max ${latency.max} ms   (target p50 ≤ 2, p99 ≤ 5)\n` +
       `  of which pty + framing (write → scan event): p50 ${latency.wireP50} ms   p99 ${latency.wireP99} ms`,
   )
+  const drain = await benchDrain({ messages: args.quick ? 20_000 : 100_000 })
+  console.log(
+    `outbox drain to mosquitto on loopback, QoS 1 (${drain.messages} messages of ${drain.payloadBytes} bytes, window ${drain.window}):\n` +
+      `  bridge ${drain.bridgePerSec} msg/s   bare mqtt.js publisher ${drain.barePerSec} msg/s   ratio ${drain.ratio}   ` +
+      `gaps ${drain.gaps}   out of order ${drain.outOfOrder}   (target ≥ 20000 msg/s and ≥ 0.5 of bare, no gap)`,
+  )
   const out = args.out ?? join('bench', 'out', 'latest.json')
   mkdirSync(join(out, '..'), { recursive: true })
-  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), quick: args.quick, machine, latency }, null, 2))
+  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), quick: args.quick, machine, latency, drain }, null, 2))
   console.log(`written ${out}`)
 }
 

@@ -21,7 +21,7 @@ import { Store } from './store/store.ts'
 import { Summarizer } from './summaries.ts'
 import { DiskWatch } from './diskWatch.ts'
 import { newBridgeUser, startLocalBroker, type LocalBroker } from './broker/broker.ts'
-import { createClockTrust } from './time.ts'
+import { createClockTrust, rfc3339 } from './time.ts'
 
 export const VERSION = '0.1.0'
 
@@ -141,10 +141,16 @@ export class Gateway {
     const { log } = this.opts
     // Load the issuer keys and warm the crypto now, so the first person at the gate does not pay for it.
     await this.verifier.ready()
+    const lastOfflineAlert = new Map<string, number>()
     for (const dev of this.devices) {
       dev.onHealth((h) => {
         log.info({ device: h.name, online: h.online, lastError: h.lastError }, h.online ? 'device online' : 'device offline')
         this.bus.emit('device', { name: h.name, online: h.online })
+        // A loose cable flaps: one alert per device per 10 minutes; P/device/{name} carries every change.
+        const mono = this.opts.clock.mono()
+        if (h.online || mono - (lastOfflineAlert.get(h.name) ?? -Infinity) < 600_000) return
+        lastOfflineAlert.set(h.name, mono)
+        this.queueAlert({ kind: 'device_offline', severity: 'warning', message: `${h.kind} ${h.name} went offline: ${h.lastError ?? 'no reason given'}`, device: h.name })
       })
     }
     if (this.config.localBroker.enabled) await this.startBroker()
@@ -188,6 +194,17 @@ export class Gateway {
       }
     } catch (err) {
       return { status: 'down', error: (err as Error).message }
+    }
+  }
+
+  /** An alert that is not about a decision (device, disk): straight into the outbox. */
+  private queueAlert(data: { kind: string; severity: 'critical' | 'warning'; message: string; [k: string]: unknown }): void {
+    const now = this.opts.clock.now()
+    try {
+      this.store.enqueue([{ id: randomUUID(), topic: 'alert', type: 'estategate.alert.v1', time: rfc3339(now), data }], now)
+      this.bridge?.wake()
+    } catch (err) {
+      this.opts.log.error({ err, alert: data.kind }, 'could not queue an alert')
     }
   }
 

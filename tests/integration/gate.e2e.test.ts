@@ -170,6 +170,8 @@ describe('gate core over pseudo-terminals', () => {
     await thermo.close()
     await gw.until(async () => ((await gw.health()).components['thermo-in']?.online === false ? true : undefined), 2000, 'offline')
     expect((await gw.health()).status).toBe('degraded')
+    const alert = await gw.until(() => gw.query<{ data: string }>("SELECT data FROM outbox WHERE topic = 'alert' AND data LIKE '%device_offline%'")[0], 3000, 'the device_offline alert')
+    expect(JSON.parse(alert.data)).toMatchObject({ kind: 'device_offline', device: 'thermo-in', severity: 'warning' })
     await thermoPty.replug()
     await thermo.open(thermoPty.devicePath)
     const t0 = Date.now()
