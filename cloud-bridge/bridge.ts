@@ -69,7 +69,7 @@ export class CloudBridge {
       mono: this.mono,
       now: () => opts.clock.now(),
       log: opts.log,
-      ackFlushMs: opts.ackFlushMs ?? 250,
+      ackFlushMs: opts.ackFlushMs ?? 1000,
     })
     this.drain.onTransient = (reason) => this.dropConnection(reason)
     this.drain.onProgress = (seq) => this.onProgress(seq)
@@ -179,6 +179,30 @@ export class CloudBridge {
     client.on('disconnect', (p) => mine() && (this.conn.serverReason = p.reasonCode ?? 0))
     client.on('error', (err) => mine() && this.onError(err))
     client.on('close', () => mine() && this.onClose(client))
+    client.on('message', (topic, payload, packet) => mine() && this.onRequest(client, topic, payload, packet.retain))
+  }
+
+  /** P/request/{command} → the gateway's handler → P/response/{command}. */
+  private onRequest(client: MqttClient, topic: string, payload: Buffer, retained: boolean): void {
+    const base = `${this.o.prefix}/request/`
+    // An empty payload is how MQTT deletes a retained message, not a request.
+    if (!this.o.onRequest || !topic.startsWith(base) || payload.length === 0) return
+    const command = topic.slice(base.length)
+    let response: unknown
+    if (retained) {
+      // A retained request would be carried out again at every reconnect: a stale gate/open must never open.
+      response = { requestId: null, status: 'error', error: { code: 'invalid', message: 'retained requests are never carried out' } }
+    } else {
+      try {
+        response = this.o.onRequest(command, payload)
+      } catch (err) {
+        response = { requestId: null, status: 'error', error: { code: 'failed', message: (err as Error).message } }
+      }
+    }
+    this.drain.ordinal++
+    client.publish(topics.response(this.o.prefix, command), JSON.stringify(response), { qos: 1, retain: false }, (err) => {
+      if (err) this.o.log.warn({ command, err: err.message }, 'uplink: could not publish a response')
+    })
   }
 
   private clientOptions(): IClientOptions {
@@ -218,6 +242,12 @@ export class CloudBridge {
     this.o.log.info({ protocol: this.protocol, window: this.window, backlog }, 'uplink connected')
     this.publishOwn(client, this.statusTopic, statusPayload('online', this.o.clock.now(), this.o.bootId, this.o.version))
     for (const [name, payload] of this.devices) this.publishOwn(client, topics.device(this.o.prefix, name), payload)
+    // Each connection is a clean session: subscribe again every time.
+    if (this.o.onRequest) {
+      client.subscribe(topics.request(this.o.prefix, '#'), { qos: 1 }, (err) => {
+        if (err) this.o.log.error({ err: err.message }, 'uplink: cannot subscribe to requests')
+      })
+    }
     this.drain.pump()
   }
 

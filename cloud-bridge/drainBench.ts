@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import mqtt from 'mqtt'
 import { pino, type Logger } from 'pino'
 import { Store, type OutboxMessage } from '../gateway/store/store.ts'
@@ -43,6 +44,9 @@ export interface DrainBenchResult {
   /** Bridge: start() to the outbox empty (every PUBACK in, deletes committed). */
   ms: number
   bareMs: number
+  /** Event-loop delay while the bridge drained (what a scan arriving then would wait), ms. */
+  loopDelayP99Ms: number
+  loopDelayMaxMs: number
 }
 
 const PREFIX = gatePrefix('estate-gate', 'bench-site', 'bench-gate')
@@ -91,10 +95,13 @@ export async function benchDrain(opts: DrainBenchOptions = {}): Promise<DrainBen
       version: 'bench', outbox: store, clock: { now: () => Date.now() }, log, window,
       ...(opts.ackFlushMs !== undefined ? { ackFlushMs: opts.ackFlushMs } : {}),
     })
+    const loop = monitorEventLoopDelay({ resolution: 5 })
+    loop.enable()
     const t0 = performance.now()
     bridge.start()
     await bridge.whenDrained()
     const ms = performance.now() - t0
+    loop.disable()
     const effectiveWindow = bridge.status().window
     await bridge.stop()
     await sub.done('bridge')
@@ -114,6 +121,8 @@ export async function benchDrain(opts: DrainBenchOptions = {}): Promise<DrainBen
       duplicates: report.duplicates,
       ms: Math.round(ms),
       bareMs: Math.round(bareMs),
+      loopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10,
+      loopDelayMaxMs: Math.round(loop.max / 1e5) / 10,
     }
   } finally {
     await bridge?.stop()

@@ -72,7 +72,12 @@ export class Mosquitto {
     const configFile = join(dir, 'mosquitto.conf')
     writeFileSync(configFile, lines.join('\n') + '\n', { mode: 0o644 })
     const m = new Mosquitto(port, dir, configFile, opts.binary ?? '/usr/sbin/mosquitto')
-    await m.launch()
+    try {
+      await m.launch()
+    } catch (err) {
+      await m.dispose()
+      throw err
+    }
     return m
   }
 

@@ -16,7 +16,7 @@ import { startHttp, type HttpServer } from './http.ts'
 import { codeHash, newSiteSecret } from './passes/codeHash.ts'
 import { createPassVerifier, type PassVerifier } from './passes/verify.ts'
 import { EntryPipeline, type PipelineEvents } from './pipeline/pipeline.ts'
-import type { RequestContext } from './requests.ts'
+import { handleRequest, type RequestContext } from './requests.ts'
 import { Store } from './store/store.ts'
 import { Summarizer } from './summaries.ts'
 import { DiskWatch } from './diskWatch.ts'
@@ -236,6 +236,7 @@ export class Gateway {
     const url = c.url ?? this.broker?.url
     if (!url) return
     const { site, gate } = this.config
+    const requests = this.requestContext()
     const bridge = new CloudBridge({
       url,
       ...(embedded
@@ -255,6 +256,7 @@ export class Gateway {
       outbox: this.store,
       clock: this.opts.clock,
       log: this.opts.log.child({ module: 'cloud-bridge' }),
+      onRequest: (command, payload) => handleRequest(command, payload, requests),
     })
     this.bridge = bridge
     this.stopHooks.push(this.bus.on('decision', () => bridge.wake()))

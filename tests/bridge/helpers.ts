@@ -1,11 +1,12 @@
 // Shared pieces of the bridge tests: a Store on a temp file, a bridge wired for tests, and a subscriber that records
 // what arrives and checks the seq contract (every seq at least once, first arrivals in order, duplicates same id).
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt, { type MqttClient } from 'mqtt'
 import { pino } from 'pino'
+import { afterAll } from 'vitest'
 import { CloudBridge, type CloudBridgeOptions } from '../../cloud-bridge/bridge.ts'
 import { eventSource, gatePrefix, type CloudEvent, type StatusMessage } from '../../cloud-bridge/envelope.ts'
 import { Store, type OutboxMessage } from '../../gateway/store/store.ts'
@@ -14,8 +15,16 @@ export const P = gatePrefix('estate-gate', 'estate-001', 'north-1')
 export const SOURCE = eventSource('estate-001', 'north-1')
 export const log = pino({ level: process.env.BRIDGE_TEST_LOG ?? 'silent' })
 
+const tempDirs: string[] = []
+// Registered on the importing test file's root suite.
+afterAll(() => {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
 export function tempDbPath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'estate-gate-bridge-')), 'gate.db')
+  const dir = mkdtempSync(join(tmpdir(), 'estate-gate-bridge-'))
+  tempDirs.push(dir)
+  return join(dir, 'gate.db')
 }
 
 export function openStore(path = tempDbPath()): Store {

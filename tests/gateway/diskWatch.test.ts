@@ -19,7 +19,7 @@ describe('disk watch', () => {
     const dir = mkdtempSync(join(tmpdir(), 'estate-gate-disk-'))
     const store = new Store(join(dir, 'g.db'), { synchronous: 'normal' })
     let used = 0.5
-    const w = new DiskWatch({ path: dir, store, clock: { now: () => Date.UTC(2026, 10, 23), mono: () => 0 }, log: pino({ level: 'silent' }), usage: () => ({ usedRatio: used, freeBytes: (1 - used) * 2 ** 30, totalBytes: 2 ** 30 }) })
+    const w = new DiskWatch({ path: dir, store, clock: { now: () => Date.UTC(2026, 10, 23), mono: () => 0 }, log: pino({ level: 'silent' }), usage: () => ({ usedRatio: used, freeBytes: Math.round((1 - used) * 2 ** 30), totalBytes: 2 ** 30 }) })
     const alerts = (): { kind: string; severity: string; usedPercent: number }[] =>
       store.outboxAfter(0, 100).filter((r) => r.topic === 'alert').map((r) => JSON.parse(r.data))
     for (const u of [0.5, 0.86, 0.87, 0.96, 0.97, 0.9, 0.96, 0.5, 0.88]) {

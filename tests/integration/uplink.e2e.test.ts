@@ -1,5 +1,6 @@
 // The uplink end to end: the real gateway process, a real mosquitto started here, a subscriber standing in for the
 // central platform. Decisions come from a fast simulated crowd; the truth is the gateway's own SQLite log.
+import mqtt from 'mqtt'
 import { afterEach, describe, expect, it } from 'vitest'
 import { freePort, Mosquitto } from '../../cloud-bridge/mosquitto.ts'
 import { assertMessage, messageForTopic } from '../contracts/asyncapi.ts'
@@ -38,7 +39,7 @@ function committed(g: GatewayProcess): Map<number, string> {
 function assertStream(r: Recorder): void {
   const firstById = new Map<number, string>()
   let last = 0
-  for (const a of r.events) {
+  for (const a of r.events.filter((e) => !e.topic.startsWith('response/') && !e.topic.startsWith('request/'))) {
     assertMessage(messageForTopic(a.topic), a.event)
     const seen = firstById.get(a.event.seq)
     if (seen !== undefined) {
@@ -101,5 +102,44 @@ describe('uplink to a real mosquitto', () => {
     const maxBefore = sub.maxSeq
     await gw.until(() => (sub!.maxSeq >= maxBefore + 5 ? true : undefined), 20_000, 'seq continuing after the restart')
     assertStream(sub)
+  })
+
+  it('answers requests on P/response/{command}: gate/open is audited; expired and retained requests change nothing', async () => {
+    broker = await Mosquitto.start()
+    const P = 'estate-gate/estate-001/north-1'
+    const platform = await mqtt.connectAsync(broker.url, { protocolVersion: 5 })
+    const responses: Record<string, unknown>[] = []
+    const entries: { data: Record<string, unknown> }[] = []
+    platform.on('message', (topic, payload) => {
+      if (topic.startsWith(`${P}/response/`)) responses.push(JSON.parse(payload.toString()))
+      if (topic === `${P}/entry`) entries.push(JSON.parse(payload.toString()))
+    })
+    await platform.subscribeAsync([`${P}/response/#`, `${P}/entry`], { qos: 1 })
+    // A stale retained gate/open waiting on the broker: replayed when the gateway subscribes, it must not open.
+    const later = new Date(Date.now() + 60_000).toISOString()
+    await platform.publishAsync(`${P}/request/gate/open`, JSON.stringify({ requestId: 'r-0', expires: later, reason: 'delivery' }), { qos: 1, retain: true })
+    gw = await GatewayProcess.start({ ...config(broker.port), simulation: { crowd: false } })
+    const stale = await gw.until(() => responses[0], 10_000, 'the answer to the retained request')
+    expect(stale).toMatchObject({ status: 'error', error: { code: 'invalid' } })
+    await platform.publishAsync(`${P}/request/gate/open`, '', { qos: 1, retain: true })
+    const ask = async (command: string, body: Record<string, unknown>): Promise<Record<string, unknown>> => {
+      const n = responses.length
+      await platform.publishAsync(`${P}/request/${command}`, JSON.stringify(body), { qos: 1 })
+      return gw!.until(() => responses[n], 5000, `the response to ${command}`)
+    }
+    try {
+      const ok = await ask('gate/open', { requestId: 'r-1', expires: later, reason: 'ambulance', staff: 'platform-operator' })
+      expect(ok).toMatchObject({ requestId: 'r-1', status: 'ok' })
+      assertMessage('response', ok)
+      const entry = await gw.until(() => entries.find((e) => e.data.overrideReason === 'ambulance'), 5000, 'the override entry event')
+      expect(entry.data).toMatchObject({ reasons: ['manual_override'], staff: 'platform-operator', decision: 'admit' })
+      const expired = await ask('gate/open', { requestId: 'r-2', expires: new Date(Date.now() - 1000).toISOString(), reason: 'delivery' })
+      expect(expired).toMatchObject({ requestId: 'r-2', status: 'error', error: { code: 'expired' } })
+      expect(gw.query<{ n: number }>("SELECT count(*) AS n FROM entries WHERE source = 'override'")[0]!.n).toBe(1)
+      const revoked = await ask('lists/revoked', { requestId: 'r-4', expires: later, passIds: ['p-lost-1'] })
+      expect(revoked).toMatchObject({ status: 'ok', data: { count: 1 } })
+    } finally {
+      await platform.endAsync(true)
+    }
   })
 })
