@@ -182,6 +182,13 @@ export class CloudBridge {
     client.on('message', (topic, payload, packet) => mine() && this.onRequest(client, topic, payload, packet.retain))
   }
 
+  /** Re-publishes the retained online status with the current backlog (the gateway calls it once a minute). */
+  refreshStatus(): void {
+    const client = this.client
+    if (!client || !this.connected) return
+    this.publishOwn(client, this.statusTopic, statusPayload('online', this.o.clock.now(), this.o.bootId, this.o.version, this.status().backlog))
+  }
+
   /** P/request/{command} → the gateway's handler → P/response/{command}. */
   private onRequest(client: MqttClient, topic: string, payload: Buffer, retained: boolean): void {
     const base = `${this.o.prefix}/request/`
@@ -240,7 +247,7 @@ export class CloudBridge {
     this.drain.begin(publish, { window: this.window, maxPacket: p?.maximumPacketSize ?? null })
     const backlog = this.status().backlog
     this.o.log.info({ protocol: this.protocol, window: this.window, backlog }, 'uplink connected')
-    this.publishOwn(client, this.statusTopic, statusPayload('online', this.o.clock.now(), this.o.bootId, this.o.version))
+    this.publishOwn(client, this.statusTopic, statusPayload('online', this.o.clock.now(), this.o.bootId, this.o.version, backlog))
     for (const [name, payload] of this.devices) this.publishOwn(client, topics.device(this.o.prefix, name), payload)
     // Each connection is a clean session: subscribe again every time.
     if (this.o.onRequest) {

@@ -79,9 +79,11 @@ export interface StatusMessage {
   ts: string
   bootId: string
   version: string
+  /** Outbox messages not yet acknowledged, on the online status. */
+  backlog?: number
 }
 
-export function statusPayload(state: StatusMessage['state'], nowMs: number, bootId: string, version: string): string {
-  const m: StatusMessage = { state, ts: new Date(nowMs).toISOString(), bootId, version }
+export function statusPayload(state: StatusMessage['state'], nowMs: number, bootId: string, version: string, backlog?: number): string {
+  const m: StatusMessage = { state, ts: new Date(nowMs).toISOString(), bootId, version, ...(backlog === undefined ? {} : { backlog }) }
   return JSON.stringify(m)
 }

@@ -289,6 +289,7 @@ export class Gateway {
     this.disk.check()
     // Counters change all the time; their retained copy upstream is refreshed once a minute.
     for (const d of this.devices) this.bridge?.publishDevice(d.name, devicePayload(d.health()))
+    this.bridge?.refreshStatus()
     try {
       this.summarizer.catchUp()
     } catch (err) {

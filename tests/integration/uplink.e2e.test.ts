@@ -76,7 +76,7 @@ describe('uplink to a real mosquitto', () => {
     assertStream(sub)
     expect(sub.events[0]!.event.historical).toBe(true)
     const status = sub.statuses.at(-1)!
-    expect(status.status).toMatchObject({ state: 'online', bootId: expect.any(String) })
+    expect(status.status).toMatchObject({ state: 'online', bootId: expect.any(String), backlog: expect.any(Number) })
     assertMessage('status', status.status)
     for (const d of sub.devices) assertMessage('device', d.health)
     expect(sub.devices.map((d) => d.name)).toEqual(expect.arrayContaining(['scanner-in', 'thermo-in', 'gate']))
