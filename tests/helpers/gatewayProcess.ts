@@ -5,11 +5,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { stringify } from 'yaml'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
-const TSX = join(ROOT, 'node_modules/.bin/tsx')
+
+/**
+ * `node` with tsx's loader, not the `tsx` command: that one runs the program as a child process, so a SIGKILL
+ * sent to the pid we hold would kill only the wrapper and leave the gateway running.
+ */
+export function gatewayCommand(args: string[]): [string, string[]] {
+  const tsx = join(ROOT, 'node_modules/tsx/dist')
+  return [process.execPath, ['--require', join(tsx, 'preflight.cjs'), '--import', pathToFileURL(join(tsx, 'loader.mjs')).href, join(ROOT, 'gateway/main.ts'), ...args]]
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -36,7 +45,8 @@ export interface ExitResult {
 /** Runs the gateway to completion (for start-up errors). */
 export function runGateway(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ExitResult> {
   return new Promise((res) => {
-    const child = spawn(TSX, [join(ROOT, 'gateway/main.ts'), ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } })
+    const [cmd, argv] = gatewayCommand(args)
+    const child = spawn(cmd, argv, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -96,7 +106,8 @@ export class GatewayProcess {
     }
     const file = join(dir, 'gateway.yaml')
     writeFileSync(file, stringify(full))
-    const child = spawn(TSX, [join(ROOT, 'gateway/main.ts'), '--config', file], { cwd: ROOT, env: process.env })
+    const [cmd, argv] = gatewayCommand(['--config', file])
+    const child = spawn(cmd, argv, { cwd: ROOT, env: process.env })
     const gp = new GatewayProcess(child, `http://127.0.0.1:${port}`, full.dataDir as string)
     await gp.waitReady()
     return gp

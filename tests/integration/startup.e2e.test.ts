@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ROOT, runGateway, tempDir } from '../helpers/gatewayProcess.ts'
+import { gatewayCommand, runGateway, tempDir } from '../helpers/gatewayProcess.ts'
 
 function configFile(text: string): string {
   const file = join(tempDir(), 'gateway.yaml')
@@ -49,7 +49,8 @@ describe('start-up', () => {
     const cwd = tempDir()
     const port = 8080
     expect(await freePortIs(port), 'port 8080 must be free for the demo test').toBe(true)
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'gateway/main.ts')], { cwd })
+    const [cmd, argv] = gatewayCommand([])
+    const child = spawn(cmd, argv, { cwd })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))

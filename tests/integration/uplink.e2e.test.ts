@@ -90,8 +90,11 @@ describe('uplink to a real mosquitto', () => {
     await gw.until(() => (sub!.maxSeq >= 5 ? true : undefined), 15_000, 'a first stream')
     await broker.restart()
     await gw.until(() => (sub!.maxSeq >= 15 ? true : undefined), 20_000, 'the stream after the broker restart')
+    const pid = gw.child.pid!
     const killed = await gw.stop('SIGKILL')
     expect(killed.signal).toBe('SIGKILL')
+    // The gateway itself died, not a wrapper around it.
+    expect(() => process.kill(pid, 0)).toThrow()
     // Everything the killed gateway committed, and nothing of it missing, once it runs again.
     gw = await GatewayProcess.start(config(broker.port), { dir })
     const beforeKill = [...committed(gw).values()]
