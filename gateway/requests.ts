@@ -4,7 +4,7 @@
 import type { Logger } from 'pino'
 import { z } from 'zod'
 import type { Clock } from '../devices/types.ts'
-import type { GatewayConfig } from './config/schema.ts'
+import { SECRET_CONFIG_KEYS, type GatewayConfig } from './config/schema.ts'
 import type { DecisionEvent } from './pipeline/pipeline.ts'
 import type { Store } from './store/store.ts'
 
@@ -132,13 +132,11 @@ function run(command: Command, req: Req<Command>, ctx: RequestContext): unknown 
   }
 }
 
-const SECRET = new Set(['password', 'key', 'cert', 'ca', 'staffPins', 'techPins', 'privateKeyPem'])
-
 /** The config as the platform may see it: secrets replaced, public keys kept. */
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact)
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET.has(k) && v !== undefined ? '[REDACTED]' : redact(v)]))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_CONFIG_KEYS.has(k) && v !== undefined ? '[REDACTED]' : redact(v)]))
   }
   return value
 }

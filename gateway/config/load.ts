@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { configSchema, type GatewayConfig } from './schema.ts'
+import { configSchema, SECRET_CONFIG_KEYS, type GatewayConfig } from './schema.ts'
 
 export type LoadResult =
   | { ok: true; config: GatewayConfig; source: string | null }
@@ -52,14 +52,12 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => `${keyPath([...issue.path, k])}: unknown key (check its spelling and its place in the file)`)
     }
-    const secret = issue.path.some((k) => typeof k === 'string' && SECRET_KEYS.has(k))
+    // Under users[] a wrong value may be a password: echo nothing there either.
+    const secret = issue.path.some((k) => typeof k === 'string' && (SECRET_CONFIG_KEYS.has(k) || k === 'users'))
     const got = !secret && 'input' in issue && issue.input !== undefined && typeof issue.input !== 'object' ? ` (got ${JSON.stringify(issue.input)})` : ''
     return [`${keyPath(issue.path) || '(top level)'}: ${issue.message}${got}`]
   })
 }
-
-/** Values under these keys are never echoed in an error message (the terminal may be shared or recorded). */
-const SECRET_KEYS = new Set(['password', 'key', 'cert', 'ca', 'staffPins', 'techPins', 'users'])
 
 function keyPath(path: readonly PropertyKey[]): string {
   let out = ''

@@ -3,6 +3,9 @@
 import { z } from 'zod'
 import { buzzerSchema, relaySchema, scannerSchema, thermometerSchema } from '../../devices/config.ts'
 
+/** Config keys whose values are never echoed in an error message nor shown to the platform (config/get). */
+export const SECRET_CONFIG_KEYS: ReadonlySet<string> = new Set(['password', 'key', 'cert', 'ca', 'staffPins', 'techPins', 'privateKeyPem'])
+
 /** Ids appear in MQTT topics: no '/', '+', '#' or spaces. */
 const topicId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "-" or "_" (it is part of MQTT topics)')
 

@@ -2,12 +2,14 @@
 // tests its logs, its /healthz and its SQLite file.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { stringify } from 'yaml'
+import { freePort } from '../../cloud-bridge/mosquitto.ts'
+
+export { freePort }
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -20,16 +22,6 @@ export function gatewayCommand(args: string[]): [string, string[]] {
   return [process.execPath, ['--require', join(tsx, 'preflight.cjs'), '--import', pathToFileURL(join(tsx, 'loader.mjs')).href, join(ROOT, 'gateway/main.ts'), ...args]]
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer()
-    srv.once('error', rej)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => res(port))
-    })
-  })
-}
 
 export function tempDir(prefix = 'estate-gate-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
