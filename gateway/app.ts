@@ -21,7 +21,8 @@ import { Store } from './store/store.ts'
 import { Summarizer } from './summaries.ts'
 import { DiskWatch } from './diskWatch.ts'
 import { newBridgeUser, startLocalBroker, type LocalBroker } from './broker/broker.ts'
-import { createClockTrust, rfc3339 } from './time.ts'
+import { createClockTrust } from './time.ts'
+import { systemAlertMessage, type SystemAlert } from './alerts.ts'
 
 export const VERSION = '0.1.0'
 
@@ -198,10 +199,10 @@ export class Gateway {
   }
 
   /** An alert that is not about a decision (device, disk): straight into the outbox. */
-  private queueAlert(data: { kind: string; severity: 'critical' | 'warning'; message: string; [k: string]: unknown }): void {
+  private queueAlert(data: SystemAlert): void {
     const now = this.opts.clock.now()
     try {
-      this.store.enqueue([{ id: randomUUID(), topic: 'alert', type: 'estategate.alert.v1', time: rfc3339(now), data }], now)
+      this.store.enqueue([systemAlertMessage(data, now)], now)
       this.bridge?.wake()
     } catch (err) {
       this.opts.log.error({ err, alert: data.kind }, 'could not queue an alert')

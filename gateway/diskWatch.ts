@@ -1,11 +1,10 @@
 // The data disk filling up (an SD card, weeks of uplink outage): an alert at 85 % and again at 95 % used, once per
 // crossing, so the platform hears of it before the log cannot be written (then the gate stays closed).
 import { statfsSync } from 'node:fs'
-import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../devices/types.ts'
 import type { Store } from './store/store.ts'
-import { rfc3339 } from './time.ts'
+import { systemAlertMessage } from './alerts.ts'
 
 export const DISK_THRESHOLDS = [0.85, 0.95] as const
 
@@ -53,10 +52,8 @@ export class DiskWatch {
     const message = `data disk ${percent} % full (${Math.round(u.freeBytes / 2 ** 20)} MiB free): decisions stop being recorded, and the gate closes, when it is full`
     this.o.log.warn({ percent, freeBytes: u.freeBytes, threshold }, 'data disk nearly full')
     try {
-      this.o.store.enqueue(
-        [{ id: randomUUID(), topic: 'alert', type: 'estategate.alert.v1', time: rfc3339(now), data: { kind: 'disk_nearly_full', severity: threshold >= 0.95 ? 'critical' : 'warning', message, usedPercent: percent, freeBytes: u.freeBytes } }],
-        now,
-      )
+      const data = { kind: 'disk_nearly_full', severity: threshold >= 0.95 ? 'critical' : 'warning', message, usedPercent: percent, freeBytes: u.freeBytes } as const
+      this.o.store.enqueue([systemAlertMessage(data, now)], now)
       this.o.onAlert?.()
     } catch (err) {
       this.o.log.error({ err }, 'could not queue the disk alert')
