@@ -110,6 +110,17 @@ export class Gateway {
       onQueued: () => this.bridge?.wake(),
     })
     log.info({ bootId: this.bootId, bootCount, policyVersion, site: config.site.id, gate: config.gate.id }, 'gateway starting')
+    const rec = this.store.recovery
+    if (rec) {
+      log.error({ recovery: rec }, 'the database was corrupt: set aside and rebuilt from what could be read')
+      const lost = Object.values(rec.unreadable).reduce((a, b) => a + b, 0)
+      this.queueAlert({
+        kind: 'store_recovered',
+        severity: 'critical',
+        message: `database corrupt (${rec.error}); kept as ${rec.keptAs}; ${lost} unreadable rows; seq continues after ${rec.seqFloor}`,
+        ...rec,
+      })
+    }
     if (config.passes.issuers.length === 0) log.warn('passes.issuers is empty: every pass will be refused as bad_signature')
   }
 

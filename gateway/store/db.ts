@@ -1,8 +1,9 @@
 // The local log: better-sqlite3 in WAL mode with versioned migrations. The only importer of better-sqlite3.
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MIGRATIONS } from './migrations.ts'
+import { isCorruption, isLocked, salvage, setAside, type RecoveryReport } from './recover.ts'
 
 export type Db = Database.Database
 
@@ -21,9 +22,84 @@ export class StoreOpenError extends Error {
   }
 }
 
+export class StoreLockedError extends Error {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(
+      `the database ${path} is locked by another process (another estate-gate running? \`systemctl status estate-gate\`, ` +
+        `or a sqlite3 shell or backup holding it open); nothing was changed`,
+      { cause },
+    )
+    this.name = 'StoreLockedError'
+  }
+}
+
+/**
+ * Opens the database, and if SQLite finds it corrupt, sets it aside and starts a new one with every readable row
+ * (gateway/store/recover.ts). `seqFloor` is the highest seq that may have been handed out (a reservation kept
+ * outside the database), so that a new outbox never reuses one.
+ */
+export function openStoreDb(path: string, opts: OpenOptions, seqFloor: () => number): { db: Db; recovery: RecoveryReport | null } {
+  const checkFlag = `${path}.check`
+  try {
+    const db = openDb(path, opts)
+    // A corruption seen while running leaves this flag; the full check costs seconds on a big log, so only then.
+    if (existsSync(checkFlag)) {
+      const res = db.pragma('quick_check', { simple: true })
+      if (res !== 'ok') {
+        db.close()
+        throw Object.assign(new Error(`quick_check: ${String(res)}`), { code: 'SQLITE_CORRUPT' })
+      }
+      rmSync(checkFlag, { force: true })
+    }
+    return { db, recovery: null }
+  } catch (err) {
+    const cause = err instanceof StoreOpenError ? err.cause : err
+    if (path === ':memory:' || !isCorruption(cause)) throw err
+    const keptAs = setAside(path, Date.now())
+    const db = openDb(path, opts)
+    const got = salvage(keptAs, db)
+    // The old sqlite_sequence, when readable, is exact: the platform sees no gap. Otherwise the reservation is an
+    // upper bound: the platform sees a gap, which is the truth (some messages may be in the file set aside).
+    const floor = Math.max(got.maxRowSeq, got.knownSeq ?? seqFloor(), lastSeq(db))
+    setSeq(db, floor)
+    rmSync(checkFlag, { force: true })
+    return { db, recovery: { keptAs, error: (cause as Error).message, copied: got.copied, unreadable: got.unreadable, seqFloor: floor } }
+  }
+}
+
+/** Asks for a full check at the next start (a query failed with SQLITE_CORRUPT while running). */
+export function flagForCheck(path: string): void {
+  if (path !== ':memory:') writeFileSync(`${path}.check`, `${new Date().toISOString()}\n`)
+}
+
+function lastSeq(db: Db): number {
+  const row = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'outbox'`).get() as { seq: number } | undefined
+  return row?.seq ?? 0
+}
+
+function setSeq(db: Db, seq: number): void {
+  db.transaction(() => {
+    db.prepare(`DELETE FROM sqlite_sequence WHERE name = 'outbox'`).run()
+    db.prepare(`INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)`).run(seq)
+  })()
+}
+
+/** The seq reservation file: every seq handed out is at most the number in it (see Store). */
+export function readSeqReservation(file: string): number {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim())
+    return Number.isSafeInteger(n) && n > 0 ? n : 0
+  } catch {
+    return 0
+  }
+}
+
 export function openDb(path: string, opts: OpenOptions): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  let db: Db
+  let db: Db | undefined
   try {
     db = new Database(path, { timeout: 5000 })
     db.pragma('journal_mode = WAL')
@@ -33,7 +109,15 @@ export function openDb(path: string, opts: OpenOptions): Db {
     db.pragma('journal_size_limit = 67108864')
     db.pragma('foreign_keys = ON')
     migrate(db)
+    // Another process holding a write lock shows only at the first write: find out now, not at the first person.
+    db.exec('BEGIN IMMEDIATE; COMMIT')
+    // Read the last page of every table: a garbled root or header fails here rather than at the gate.
+    for (const { name } of db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]) {
+      db.prepare(`SELECT max(rowid) FROM "${name}"`).get()
+    }
   } catch (err) {
+    db?.close()
+    if (isLocked(err)) throw new StoreLockedError(path, err)
     throw new StoreOpenError(path, err)
   }
   return db

@@ -1,7 +1,9 @@
 // Entries, the outbox and the lists, over one SQLite connection. Every write the gate depends on is a
 // prepared statement inside a short transaction: the event loop is blocked for a fsync, never for a scan.
 import type { Statement } from 'better-sqlite3'
-import { openDb, type Db, type OpenOptions } from './db.ts'
+import { fsyncSync, closeSync, openSync, renameSync, writeSync } from 'node:fs'
+import { flagForCheck, openStoreDb, readSeqReservation, type Db, type OpenOptions } from './db.ts'
+import { isCorruption, type RecoveryReport } from './recover.ts'
 
 export type Direction = 'in' | 'out'
 export type Decision = 'admit' | 'deny'
@@ -47,8 +49,19 @@ export interface OutboxRow {
   createdAt: number
 }
 
+/**
+ * Seqs are reserved in blocks in a small file beside the database, so that a database lost to corruption (set aside,
+ * gateway/store/recover.ts) never makes a seq be handed out twice: the new outbox starts above the reservation.
+ * One fsynced write per block keeps it off the hot path.
+ */
+const SEQ_BLOCK = 10_000
+
 export class Store {
   readonly db: Db
+  /** Set when the database was found corrupt at open and rebuilt from what could be read. */
+  readonly recovery: RecoveryReport | null
+  private readonly seqFile: string | null
+  private seqReserved: number
   private readonly st: {
     insertEntry: Statement
     insertOutbox: Statement
@@ -64,8 +77,16 @@ export class Store {
   }
   private readonly commitDecision: (entry: EntryRecord, messages: readonly OutboxMessage[]) => number[]
 
-  constructor(path: string, opts: OpenOptions) {
-    this.db = openDb(path, opts)
+  constructor(
+    private readonly path: string,
+    opts: OpenOptions,
+  ) {
+    this.seqFile = path === ':memory:' ? null : `${path}.seq`
+    const reserved = this.seqFile ? readSeqReservation(this.seqFile) : 0
+    const opened = openStoreDb(path, opts, () => reserved)
+    this.db = opened.db
+    this.recovery = opened.recovery
+    this.seqReserved = reserved
     const p = (sql: string): Statement => this.db.prepare(sql)
     this.st = {
       insertEntry: p(`INSERT INTO entries (event_id, ts, day, clock_trusted, boot_id, source, direction, kind, subject,
@@ -99,17 +120,44 @@ export class Store {
 
   /** The entry row and its outbox messages in one transaction; returns the messages' seq numbers. */
   recordDecision(entry: EntryRecord, messages: readonly OutboxMessage[]): number[] {
-    return this.commitDecision(entry, messages)
+    return this.checked(() => this.commitDecision(entry, messages))
   }
 
   /** Messages without an entry row (task events, summaries, device alerts). */
   enqueue(messages: readonly OutboxMessage[], now: number): number[] {
-    return this.db.transaction(() => messages.map((m) => this.insertMessage(m, now)))()
+    return this.checked(() => this.db.transaction(() => messages.map((m) => this.insertMessage(m, now)))())
+  }
+
+  /** A write that finds the file corrupt asks for the full check (and, if need be, the rebuild) at the next start. */
+  private checked<T>(write: () => T): T {
+    try {
+      return write()
+    } catch (err) {
+      if (isCorruption(err)) flagForCheck(this.path)
+      throw err
+    }
   }
 
   private insertMessage(m: OutboxMessage, now: number): number {
     const info = this.st.insertOutbox.run(m.id, m.topic, m.type, m.time, JSON.stringify(m.data), now)
-    return Number(info.lastInsertRowid)
+    const seq = Number(info.lastInsertRowid)
+    // Inside the transaction, so the reservation is on disk before the message can be committed or sent.
+    if (seq > this.seqReserved) this.reserveSeqs(seq + SEQ_BLOCK)
+    return seq
+  }
+
+  private reserveSeqs(upTo: number): void {
+    this.seqReserved = upTo
+    if (!this.seqFile) return
+    const tmp = `${this.seqFile}.tmp`
+    const fd = openSync(tmp, 'w')
+    try {
+      writeSync(fd, `${upTo}\n`)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, this.seqFile)
   }
 
   /** Direction of this pass's last admitted passage, for anti-passback. */
