@@ -1,4 +1,6 @@
-// `npm run bench [-- --quick]`: scan-to-relay latency over real pseudo-terminals (DESIGN section 10).
+// `npm run bench [-- --quick] [--only latency|drain] [--runs N]`: scan-to-relay latency over real pseudo-terminals
+// and the outbox drain (DESIGN section 10). `--runs` repeats the drain (bridge and bare in each run; the machine is
+// shared, so compare ratios within a run).
 // Measured: the last byte of a code written to the scanner's pty → the relay commanded on, including the pass
 // check, the Modbus thermometer round trip (simulator answering at once) and the fsynced SQLite commit.
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
@@ -6,7 +8,7 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fork } from 'node:child_process'
-import { benchDrain } from '../cloud-bridge/drainBench.ts'
+import { benchDrain, type DrainBenchResult } from '../cloud-bridge/drainBench.ts'
 import { Gateway } from '../gateway/app.ts'
 import { validateConfig } from '../gateway/config/load.ts'
 import type { DecisionEvent } from '../gateway/pipeline/pipeline.ts'
@@ -16,7 +18,12 @@ import { newKeyPair } from '../gateway/passes/keys.ts'
 import { PtyPair } from '../simulators/pty.ts'
 import { tempDirFor } from './util.ts'
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } })
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string', default: '1' } },
+})
+if (args.only !== undefined && args.only !== 'latency' && args.only !== 'drain') throw new Error('--only takes latency or drain')
+const drainRuns = Number(args.runs)
+if (!Number.isInteger(drainRuns) || drainRuns < 1) throw new Error('--runs takes a whole number ≥ 1')
 
 interface LatencyResult {
   scans: number
@@ -121,6 +128,12 @@ function stats(xs: number[]): Omit<LatencyResult, 'scans' | 'gapMs' | 'wireP50' 
   return { p50: r(q(0.5)), p90: r(q(0.9)), p99: r(q(0.99)), max: r(s[s.length - 1]!), mean: r(s.reduce((a, b) => a + b, 0) / s.length) }
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : Math.round(((s[m - 1]! + s[m]!) / 2) * 100) / 100
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
@@ -136,21 +149,43 @@ async function waitFor(cond: () => boolean, ms: number): Promise<void> {
 async function main(): Promise<void> {
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version }
   console.log(`estate-gate bench${args.quick ? ' (quick)' : ''} on ${machine.cpus} × ${machine.cpu}, ${machine.memGiB} GiB, Node ${machine.node}`)
-  const latency = await scanToRelay(args.quick ? 300 : 2000, 20)
-  console.log(
-    `scan-to-relay over a pty, Modbus round trip + fsynced commit included (${latency.scans} scans, one every ${latency.gapMs} ms):\n` +
-      `  p50 ${latency.p50} ms   p90 ${latency.p90} ms   p99 ${latency.p99} ms   max ${latency.max} ms   (target p50 ≤ 2, p99 ≤ 5)\n` +
-      `  of which pty + framing (write → scan event): p50 ${latency.wireP50} ms   p99 ${latency.wireP99} ms`,
-  )
-  const drain = await benchDrain({ messages: args.quick ? 20_000 : 100_000 })
-  console.log(
-    `outbox drain to mosquitto on loopback, QoS 1 (${drain.messages} messages of ${drain.payloadBytes} bytes, window ${drain.window}):\n` +
-      `  bridge ${drain.bridgePerSec} msg/s   bare mqtt.js publisher ${drain.barePerSec} msg/s   ratio ${drain.ratio}   ` +
-      `gaps ${drain.gaps}   out of order ${drain.outOfOrder}   (target ≥ 20000 msg/s and ≥ 0.5 of bare, no gap)`,
-  )
+  let latency: LatencyResult | undefined
+  if (args.only !== 'drain') {
+    latency = await scanToRelay(args.quick ? 300 : 2000, 20)
+    console.log(
+      `scan-to-relay over a pty, Modbus round trip + fsynced commit included (${latency.scans} scans, one every ${latency.gapMs} ms):\n` +
+        `  p50 ${latency.p50} ms   p90 ${latency.p90} ms   p99 ${latency.p99} ms   max ${latency.max} ms   (target p50 ≤ 2, p99 ≤ 5)\n` +
+        `  of which pty + framing (write → scan event): p50 ${latency.wireP50} ms   p99 ${latency.wireP99} ms`,
+    )
+  }
+  const drainRunsOut: DrainBenchResult[] = []
+  for (let r = 0; r < (args.only === 'latency' ? 0 : drainRuns); r++) {
+    const d = await benchDrain({ messages: args.quick ? 20_000 : 100_000 })
+    drainRunsOut.push(d)
+    const c = d.cpu
+    console.log(
+      `outbox drain to mosquitto on loopback, QoS 1 (${d.messages} messages of ${d.payloadBytes} bytes, window ${d.window})` +
+        `${drainRuns > 1 ? `, run ${r + 1}/${drainRuns}` : ''}:\n` +
+        `  bridge ${d.bridgePerSec} msg/s   bare mqtt.js publisher ${d.barePerSec} msg/s   ratio ${d.ratio}   ` +
+        `gaps ${d.gaps}   out of order ${d.outOfOrder}   (target ≥ 20000 msg/s and ≥ 0.5 of bare, no gap)\n` +
+        `  loop delay while draining (5 ms sampling, idle ≈ 5): p50 ${d.loopDelayP50Ms} ms   p99 ${d.loopDelayP99Ms} ms   ` +
+        `max ${d.loopDelayMaxMs} ms   (bare publisher: p50 ${d.bareLoopDelayP50Ms}, p99 ${d.bareLoopDelayP99Ms})\n` +
+        `  CPU ms bridge/bare: publisher ${c.bridge.publisherMs}/${c.bare.publisherMs}   mosquitto ${c.bridge.brokerMs}/${c.bare.brokerMs}   ` +
+        `subscriber ${c.bridge.subscriberMs}/${c.bare.subscriberMs}   (wall ${d.ms}/${d.bareMs})`,
+    )
+  }
+  if (drainRunsOut.length > 1) {
+    const med = (f: (d: DrainBenchResult) => number): number => median(drainRunsOut.map(f))
+    console.log(
+      `  median of ${drainRunsOut.length}: bridge ${med((d) => d.bridgePerSec)} msg/s   bare ${med((d) => d.barePerSec)} msg/s   ` +
+        `ratio ${med((d) => d.ratio)}   loop delay p50 ${med((d) => d.loopDelayP50Ms)} ms, p99 ${med((d) => d.loopDelayP99Ms)} ms   ` +
+        `gaps ${Math.max(...drainRunsOut.map((d) => d.gaps))}   out of order ${Math.max(...drainRunsOut.map((d) => d.outOfOrder))}`,
+    )
+  }
+  const drain = drainRunsOut.length === 1 ? drainRunsOut[0] : drainRunsOut.length > 1 ? drainRunsOut : undefined
   const out = args.out ?? join('bench', 'out', 'latest.json')
   mkdirSync(join(out, '..'), { recursive: true })
-  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), quick: args.quick, machine, latency, drain }, null, 2))
+  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), quick: args.quick, only: args.only ?? null, machine, latency, drain }, null, 2))
   console.log(`written ${out}`)
 }
 

@@ -42,6 +42,12 @@ function seqOf(payload: Buffer): number {
   return n
 }
 
+/** CPU time of this process so far, ms (the bench charges it to the phase that just ended). */
+const cpuMs = (): number => {
+  const c = process.cpuUsage()
+  return (c.user + c.system) / 1000
+}
+
 const send = (m: unknown): void => {
   process.send?.(m)
 }
@@ -51,7 +57,7 @@ client.on('message', (topic, payload) => {
   if (topic === args.bareTopic) {
     if (++bare >= args.messages && !doneBare) {
       doneBare = true
-      send({ type: 'done', which: 'bare' })
+      send({ type: 'done', which: 'bare', cpuMs: cpuMs() })
     }
     return
   }
@@ -68,14 +74,14 @@ client.on('message', (topic, payload) => {
   else maxSeq = seq
   if (distinct >= args.messages && !doneBridge) {
     doneBridge = true
-    send({ type: 'done', which: 'bridge' })
+    send({ type: 'done', which: 'bridge', cpuMs: cpuMs() })
   }
 })
 client.on('error', (err) => send({ type: 'error', error: err.message }))
 client.on('connect', () => {
   client.subscribe({ [`${args.prefix}/#`]: { qos: 1 }, [args.bareTopic]: { qos: 1 } }, (err) => {
     if (err) send({ type: 'error', error: err.message })
-    else send({ type: 'ready' })
+    else send({ type: 'ready', cpuMs: cpuMs() })
   })
 })
 

@@ -70,6 +70,7 @@ export class CloudBridge {
       now: () => opts.clock.now(),
       log: opts.log,
       ackFlushMs: opts.ackFlushMs ?? 1000,
+      ...(opts.ackBatch !== undefined ? { ackBatch: opts.ackBatch } : {}),
     })
     this.drain.onTransient = (reason) => this.dropConnection(reason)
     this.drain.onProgress = (seq) => this.onProgress(seq)

@@ -1,9 +1,10 @@
 // Drain benchmark (DESIGN section 10): a backlog of N outbox rows drained by the bridge to mosquitto on loopback at
 // QoS 1, against a bare mqtt.js publisher with the same in-flight window and message size, in the same run.
-// Run alone: `npx tsx cloud-bridge/drainBench.ts [messages]`; `npm run bench` calls benchDrain().
+// Run alone: `npx tsx cloud-bridge/drainBench.ts [messages] [random|time-ordered] [ackFlushMs] [ackBatch]` (one JSON
+// line); `npm run bench -- --only drain --runs 3` calls benchDrain() and prints the medians.
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -19,11 +20,12 @@ export interface DrainBenchOptions {
   messages?: number
   window?: number
   /**
-   * Event ids: `random` (UUIDv4, what the pipeline issues today) or `time-ordered` (UUIDv7-like). The outbox's UNIQUE
-   * index on id makes deleting acknowledged rows touch random index pages with v4 ids: see the bridge report.
+   * Event ids: `random` (UUIDv4, what the pipeline issues today) or `time-ordered` (UUIDv7-like). Kept from when the
+   * outbox had a UNIQUE index on id (migration 3 dropped it), which made deletes touch random index pages with v4 ids.
    */
   ids?: 'random' | 'time-ordered'
   ackFlushMs?: number
+  ackBatch?: number
   log?: Logger
 }
 
@@ -44,9 +46,28 @@ export interface DrainBenchResult {
   /** Bridge: start() to the outbox empty (every PUBACK in, deletes committed). */
   ms: number
   bareMs: number
-  /** Event-loop delay while the bridge drained (what a scan arriving then would wait), ms. */
+  /**
+   * Event-loop delay while the bridge drained (what a scan arriving then would wait), ms, sampled every 5 ms by
+   * monitorEventLoopDelay: each sample is the interval between two timer runs, so an idle loop shows about 5.
+   */
+  loopDelayP50Ms: number
   loopDelayP99Ms: number
   loopDelayMaxMs: number
+  /** The same during the bare publisher's run: what mqtt.js alone costs the loop. */
+  bareLoopDelayP50Ms: number
+  bareLoopDelayP99Ms: number
+  /**
+   * CPU time per phase, ms: this process (bridge or bare publisher), mosquitto, and the subscriber process that
+   * checks order. On a 2-core machine the three compete; when their sum approaches 2 × the phase's wall time, the
+   * machine, not the publisher, sets the rate. Null where /proc is not readable.
+   */
+  cpu: { bridge: PhaseCpu; bare: PhaseCpu }
+}
+
+export interface PhaseCpu {
+  publisherMs: number
+  brokerMs: number | null
+  subscriberMs: number | null
 }
 
 const PREFIX = gatePrefix('estate-gate', 'bench-site', 'bench-gate')
@@ -94,8 +115,10 @@ export async function benchDrain(opts: DrainBenchOptions = {}): Promise<DrainBen
       url: broker.url, protocolVersion: 5, clientId: 'bench-gate', prefix: PREFIX, source: SOURCE, bootId: 'bench-boot',
       version: 'bench', outbox: store, clock: { now: () => Date.now() }, log, window,
       ...(opts.ackFlushMs !== undefined ? { ackFlushMs: opts.ackFlushMs } : {}),
+      ...(opts.ackBatch !== undefined ? { ackBatch: opts.ackBatch } : {}),
     })
     const loop = monitorEventLoopDelay({ resolution: 5 })
+    const cpu0 = cpuNow(broker.pid, sub)
     loop.enable()
     const t0 = performance.now()
     bridge.start()
@@ -105,9 +128,14 @@ export async function benchDrain(opts: DrainBenchOptions = {}): Promise<DrainBen
     const effectiveWindow = bridge.status().window
     await bridge.stop()
     await sub.done('bridge')
+    const cpu1 = cpuNow(broker.pid, sub)
 
+    const bareLoop = monitorEventLoopDelay({ resolution: 5 })
+    bareLoop.enable()
     const bareMs = await barePublish(broker.url, n, effectiveWindow, payloadBytes)
+    bareLoop.disable()
     await sub.done('bare')
+    const cpu2 = cpuNow(broker.pid, sub)
     const report = await sub.report()
     return {
       messages: n,
@@ -121,8 +149,12 @@ export async function benchDrain(opts: DrainBenchOptions = {}): Promise<DrainBen
       duplicates: report.duplicates,
       ms: Math.round(ms),
       bareMs: Math.round(bareMs),
-      loopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10,
-      loopDelayMaxMs: Math.round(loop.max / 1e5) / 10,
+      loopDelayP50Ms: ms1(loop.percentile(50)),
+      loopDelayP99Ms: ms1(loop.percentile(99)),
+      loopDelayMaxMs: ms1(loop.max),
+      bareLoopDelayP50Ms: ms1(bareLoop.percentile(50)),
+      bareLoopDelayP99Ms: ms1(bareLoop.percentile(99)),
+      cpu: { bridge: cpuDelta(cpu0, cpu1), bare: cpuDelta(cpu1, cpu2) },
     }
   } finally {
     await bridge?.stop()
@@ -130,6 +162,35 @@ export async function benchDrain(opts: DrainBenchOptions = {}): Promise<DrainBen
     await broker.dispose()
     store.close()
     rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const ms1 = (ns: number): number => Math.round(ns / 1e5) / 10
+
+interface CpuMark {
+  publisherMs: number
+  brokerMs: number | null
+  subscriberMs: number | null
+}
+
+function cpuNow(brokerPid: number | undefined, sub: Subscriber): CpuMark {
+  const c = process.cpuUsage()
+  return { publisherMs: (c.user + c.system) / 1000, brokerMs: brokerPid ? procCpuMs(brokerPid) : null, subscriberMs: sub.cpuMs }
+}
+
+function cpuDelta(a: CpuMark, b: CpuMark): PhaseCpu {
+  const d = (x: number | null, y: number | null): number | null => (x === null || y === null ? null : Math.round(y - x))
+  return { publisherMs: Math.round(b.publisherMs - a.publisherMs), brokerMs: d(a.brokerMs, b.brokerMs), subscriberMs: d(a.subscriberMs, b.subscriberMs) }
+}
+
+/** utime + stime of a process from /proc (Linux; clock ticks of 10 ms, USER_HZ = 100 on every Linux port we run on). */
+function procCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return null
   }
 }
 
@@ -168,6 +229,8 @@ async function barePublish(url: string, n: number, window: number, bytes: number
 class Subscriber {
   private readonly waiting = new Map<string, () => void>()
   private readonly finished = new Set<string>()
+  /** The subscriber's CPU time at its last 'done', ms. */
+  cpuMs: number | null = null
   private onReport: ((r: SubscriberReport) => void) | null = null
 
   private constructor(private readonly child: ChildProcess) {}
@@ -176,10 +239,14 @@ class Subscriber {
     const child = fork(join(import.meta.dirname, 'benchSubscriber.ts'), [JSON.stringify(args)], { execArgv: ['--import', 'tsx'] })
     const s = new Subscriber(child)
     await new Promise<void>((resolve, reject) => {
-      child.on('message', (m: { type: string; which?: string; error?: string; report?: SubscriberReport }) => {
-        if (m.type === 'ready') resolve()
+      child.on('message', (m: { type: string; which?: string; cpuMs?: number; error?: string; report?: SubscriberReport }) => {
+        if (m.type === 'ready') {
+          s.cpuMs = m.cpuMs ?? null
+          resolve()
+        }
         else if (m.type === 'error') reject(new Error(`bench subscriber: ${m.error}`))
         else if (m.type === 'done' && m.which) {
+          s.cpuMs = m.cpuMs ?? null
           s.finished.add(m.which)
           s.waiting.get(m.which)?.()
         } else if (m.type === 'report' && m.report) s.onReport?.(m.report)
@@ -215,5 +282,7 @@ if (process.argv[1] === import.meta.filename) {
   const messages = Number(process.argv[2] ?? 100_000)
   const ids = process.argv[3] === 'time-ordered' ? 'time-ordered' : 'random'
   const ackFlushMs = process.argv[4] ? Number(process.argv[4]) : undefined
-  console.log(JSON.stringify({ ids, ...(await benchDrain({ messages, ids, ...(ackFlushMs !== undefined ? { ackFlushMs } : {}) })) }))
+  const ackBatch = process.argv[5] ? Number(process.argv[5]) : undefined
+  const o = { ...(ackFlushMs !== undefined ? { ackFlushMs } : {}), ...(ackBatch !== undefined ? { ackBatch } : {}) }
+  console.log(JSON.stringify({ ids, ...o, ...(await benchDrain({ messages, ids, ...o })) }))
 }

@@ -51,6 +51,11 @@ export class Mosquitto {
     return `mqtt://127.0.0.1:${this.port}`
   }
 
+  /** The broker's process id while it runs (the drain bench reads its CPU time). */
+  get pid(): number | undefined {
+    return this.proc?.pid
+  }
+
   /** The broker's recent stderr, for failure messages. */
   get log(): string {
     return this.output

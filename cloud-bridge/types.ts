@@ -41,11 +41,15 @@ export interface CloudBridgeOptions {
   /** Safety net for rows committed without wake(), and the ack-timeout check. Default 1 s. */
   pollMs?: number
   /**
-   * Acknowledged rows are deleted in one transaction at most this often (or per 16,384). Larger batches cost far
-   * less per row (the outbox's UNIQUE index on random ids makes every delete touch a random page), but stall the
-   * event loop longer once per flush. A crash loses at most this much of deletes: duplicates, never gaps. Default 1 s.
+   * Acknowledged rows are deleted in one transaction at most this often, or as soon as `ackBatch` are waiting.
+   * A crash loses at most this much of deletes: duplicates, never gaps. Default 1 s.
    */
   ackFlushMs?: number
+  /**
+   * Acknowledged rows per delete transaction while draining. Each flush is one fsync and holds the event loop (the
+   * gate's decisions share it) for the whole transaction. Default 1,024 (drain.ts ACK_BATCH, cloud-bridge/README.md).
+   */
+  ackBatch?: number
   /** How long stop() waits for in-flight acknowledgements. Default 2 s. */
   stopTimeoutMs?: number
   /** For the backoff jitter; Math.random by default. */

@@ -16,7 +16,7 @@ interface Sent {
   done: (err: Error | undefined) => void
 }
 
-function setup(rows: number): { store: Store; drain: Drain; sent: Sent[]; publish: PublishFn } {
+function setup(rows: number, ackBatch?: number): { store: Store; drain: Drain; sent: Sent[]; publish: PublishFn } {
   const store = openStore()
   enqueue(store, rows)
   let t = 0
@@ -28,6 +28,7 @@ function setup(rows: number): { store: Store; drain: Drain; sent: Sent[]; publis
     now: () => Date.now(),
     log,
     ackFlushMs: 10_000,
+    ...(ackBatch !== undefined ? { ackBatch } : {}),
   })
   const sent: Sent[] = []
   const publish: PublishFn = (topic, payload, retain, done) =>
@@ -67,6 +68,26 @@ describe('drain', () => {
     drain.pump()
     expect(again.map((s) => s.seq)).toEqual([2, 4, 5, 6]) // 3 was acknowledged and deleted: not resent
     expect(drain.lastAckedSeq).toBe(3)
+  })
+
+  it('deletes a full batch of acknowledged rows in a task of its own, not inside the PUBACK handler', async () => {
+    const { store, drain, sent, publish } = setup(10, 4)
+    drain.begin(publish, { window: 8, maxPacket: null })
+    drain.pump()
+    for (const s of sent.slice(0, 4)) s.done(undefined)
+    expect(store.outboxBacklog().count).toBe(10)
+    await new Promise((r) => setImmediate(r))
+    expect(store.outboxBacklog()).toEqual({ count: 6, firstSeq: 5 })
+  })
+
+  it('deletes exactly the acknowledged seqs: consecutive runs as ranges, never a row between two runs', () => {
+    const store = openStore()
+    enqueue(store, 12)
+    const outbox = storeOutbox(store)
+    outbox.acknowledgeMany([9, 1, 2, 3, 3, 5, 6, 12])
+    expect(store.outboxAfter(0, 20).map((r) => r.seq)).toEqual([4, 7, 8, 10, 11])
+    outbox.acknowledgeMany([10])
+    expect(store.outboxAfter(0, 20).map((r) => r.seq)).toEqual([4, 7, 8, 11])
   })
 
   it('sets a refused row aside and goes on; a transient refusal asks for a reconnect instead', () => {
