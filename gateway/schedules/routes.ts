@@ -1,0 +1,55 @@
+// The task endpoints on the kiosk port: what is open, marking one done, and the CSV day sheet.
+// Staff login will sit in front of POST (kiosk work); until then the body names who did it.
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { GatewayConfig } from '../config/schema.ts'
+import { localDay } from '../time.ts'
+import type { TaskScheduler } from './scheduler.ts'
+import { daySheetCsv } from './sheet.ts'
+
+export interface TaskRoutesDeps {
+  readonly tasks: TaskScheduler
+  /** Read at each request: config/set may replace it. */
+  readonly config: Pick<GatewayConfig, 'site' | 'gate'>
+}
+
+const doneBody = z.strictObject({
+  staff: z.string().trim().min(1).max(64),
+  /** Disinfectant and amount, e.g. "84 消毒液 1:100, 2 L"; may be empty for a duty check. */
+  note: z.string().trim().max(500).default(''),
+})
+const occurrenceId = z.string().regex(/^[1-9]\d{0,14}$/, 'an occurrence id (a positive integer)')
+const sheetQuery = z.object({ day: z.iso.date().optional() })
+
+const issues = (e: z.ZodError): string => e.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')
+
+export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): void {
+  app.get('/api/tasks', async () => {
+    const { tasks } = deps
+    return { day: localDay(tasks.now(), tasks.timeZone), tasks: tasks.list() }
+  })
+
+  app.post('/api/tasks/:occurrenceId/done', async (req, reply) => {
+    const id = occurrenceId.safeParse((req.params as { occurrenceId: string }).occurrenceId)
+    if (!id.success) return reply.status(400).send({ error: issues(id.error) })
+    const body = doneBody.safeParse(req.body ?? {})
+    if (!body.success) return reply.status(400).send({ error: issues(body.error) })
+    const res = deps.tasks.markDone(Number(id.data), body.data.staff, body.data.note)
+    if (res.ok) return { occurrence: res.occurrence }
+    if (res.code === 'not_found') return reply.status(404).send({ error: `no task occurrence ${id.data}` })
+    return reply.status(409).send({ error: `task occurrence ${id.data} is already done`, occurrence: res.occurrence })
+  })
+
+  app.get('/api/tasks/sheet.csv', async (req, reply) => {
+    const q = sheetQuery.safeParse(req.query)
+    if (!q.success) return reply.status(400).send({ error: issues(q.error) })
+    const { tasks, config } = deps
+    const now = tasks.now()
+    const day = q.data.day ?? localDay(now, tasks.timeZone)
+    const csv = daySheetCsv({ day, timeZone: tasks.timeZone, site: config.site, gate: config.gate, figures: tasks.figures(day), occurrences: tasks.day(day), now })
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="tasks-${config.site.id}-${config.gate.id}-${day}.csv"`)
+      .send(csv)
+  })
+}
