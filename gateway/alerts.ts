@@ -5,7 +5,8 @@ import { rfc3339 } from './time.ts'
 
 export interface SystemAlert {
   kind: string
-  severity: 'critical' | 'warning'
+  /** info: a record for the platform, nobody needs to act (a shift handover, an acknowledged alarm). */
+  severity: 'critical' | 'warning' | 'info'
   message: string
   [field: string]: unknown
 }

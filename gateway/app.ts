@@ -23,6 +23,11 @@ import { DiskWatch } from './diskWatch.ts'
 import { newBridgeUser, startLocalBroker, type LocalBroker } from './broker/broker.ts'
 import { createClockTrust } from './time.ts'
 import { systemAlertMessage, type SystemAlert } from './alerts.ts'
+import { Retention } from './retention.ts'
+import { ClockWatch } from './clockWatch.ts'
+import { ManualTemperatureDesk } from './kiosk/manualTemperature.ts'
+import type { LogRing } from './logger.ts'
+import { TaskScheduler, type TaskChange } from './schedules/scheduler.ts'
 
 export const VERSION = '0.1.0'
 
@@ -32,10 +37,14 @@ export interface GatewayOptions {
   sleep?: (ms: number) => Promise<void>
   sysfsRoot?: string
   clockTrusted?: () => boolean
+  /** Recent log lines for the technicians' page. */
+  logRing?: LogRing
 }
 
 export interface GatewayEvents extends PipelineEvents {
   device: { name: string; online: boolean }
+  /** A disinfection or duty-check task fell due, was done, went overdue or was found missed (committed). */
+  task: TaskChange
 }
 
 export class Gateway {
@@ -48,6 +57,8 @@ export class Gateway {
   readonly thermometers: Thermometer[]
   readonly relays: Relay[]
   readonly buzzers: Buzzer[]
+  /** Degraded mode: scans waiting for a temperature typed at the kiosk. */
+  readonly manualTemperatures: ManualTemperatureDesk
   private readonly verifier: PassVerifier
   private http: HttpServer | null = null
   private broker: LocalBroker | null = null
@@ -59,7 +70,10 @@ export class Gateway {
   private stopped = false
 
   readonly summarizer: Summarizer
+  readonly retention: Retention
+  private readonly clockWatch: ClockWatch
   readonly disk: DiskWatch
+  readonly tasks: TaskScheduler
   private summaryTimer: NodeJS.Timeout | null = null
 
   private constructor(
@@ -83,6 +97,7 @@ export class Gateway {
 
     this.verifier = createPassVerifier({ issuers: config.passes.issuers, clock, clockToleranceSec: config.passes.clockToleranceSec })
     const policyVersion = policyHash(config)
+    this.manualTemperatures = new ManualTemperatureDesk(() => clock.now())
     this.pipeline = new EntryPipeline({
       gateId: config.gate.id,
       timeZone: config.site.timezone,
@@ -100,14 +115,39 @@ export class Gateway {
       buzzers: this.buzzers,
       bus: this.bus,
       log: log.child({ module: 'gateway/pipeline' }),
+      manualTemperature: (scanner, ms) => this.manualTemperatures.wait(scanner, ms),
     })
     this.disk = new DiskWatch({ path: config.dataDir, store: this.store, clock, log: log.child({ module: 'gateway/disk' }), onAlert: () => this.bridge?.wake() })
+    this.retention = new Retention({
+      store: this.store,
+      timeZone: config.site.timezone,
+      days: () => this.config.retention.days,
+      clock,
+      log: log.child({ module: 'gateway/retention' }),
+    })
+    // A wall-clock step (NTP's first sync without an RTC) runs the wall-clock work at once: tasks that fell due in
+    // the gap are raised now, summaries of the hours skipped are queued now.
+    this.clockWatch = new ClockWatch(clock, (step) => {
+      log.warn({ deltaMs: step.deltaMs, from: new Date(step.from).toISOString(), to: new Date(step.to).toISOString() }, 'the wall clock was stepped')
+      if (this.summaryTimer) this.minutely()
+    })
     this.summarizer = new Summarizer({
       store: this.store,
       timeZone: config.site.timezone,
       clock,
       log: log.child({ module: 'gateway/summaries' }),
       onQueued: () => this.bridge?.wake(),
+    })
+    this.tasks = new TaskScheduler({
+      store: this.store,
+      schedules: config.schedules,
+      timeZone: config.site.timezone,
+      clock,
+      log: log.child({ module: 'gateway/schedules' }),
+      onChange: (change) => {
+        this.bus.emit('task', change)
+        this.bridge?.wake()
+      },
     })
     log.info({ bootId: this.bootId, bootCount, policyVersion, site: config.site.id, gate: config.gate.id }, 'gateway starting')
     const rec = this.store.recovery
@@ -144,6 +184,25 @@ export class Gateway {
     return this.http?.url ?? null
   }
 
+  /** The HTTP server (tests use its inject()). */
+  get httpServer(): HttpServer | null {
+    return this.http
+  }
+
+  /** The injected clock (sessions, lockouts and kiosk records use it, so tests can move time). */
+  get clock(): Clock {
+    return this.opts.clock
+  }
+
+  get logRing(): LogRing | null {
+    return this.opts.logRing ?? null
+  }
+
+  /** Something was queued outside a decision (a kiosk event): tell the uplink not to wait for its next poll. */
+  wakeUplink(): void {
+    this.bridge?.wake()
+  }
+
   /** Called on stop, in reverse order of registration (the crowd, later the bridge and the broker). */
   onStop(hook: () => Promise<void> | void): void {
     this.stopHooks.push(hook)
@@ -176,6 +235,9 @@ export class Gateway {
     this.minutely()
     this.summaryTimer = setInterval(() => this.minutely(), 60_000)
     this.summaryTimer.unref()
+    this.clockWatch.start()
+    // Besides the minutely pass, a timer to the next occurrence: a task due at 09:00 goes out at 09:00:00.
+    this.tasks.start()
     this.http = await startHttp(this, this.config.kiosk, log.child({ module: 'gateway/http' }))
     log.info({ url: this.http.url, status: this.health().status }, 'gateway ready')
   }
@@ -302,11 +364,15 @@ export class Gateway {
     // Counters change all the time; their retained copy upstream is refreshed once a minute.
     for (const d of this.devices) this.bridge?.publishDevice(d.name, devicePayload(d.health()))
     this.bridge?.refreshStatus()
+    // Tasks before summaries: a day summary counts what the evaluation just found missed or overdue.
+    this.tasks.tick()
     try {
       this.summarizer.catchUp()
     } catch (err) {
       this.opts.log.error({ err }, 'summaries failed; retrying in a minute')
     }
+    // After the summaries: a day's rows go only once its summary (with the counts) is kept.
+    this.retention.maybeRun().catch((err: unknown) => this.opts.log.error({ err }, 'retention failed; retrying in a minute'))
   }
 
   /** config/set: validated by the schema, persisted in dataDir, rules applied at once, the rest after a restart. */
@@ -332,8 +398,7 @@ export class Gateway {
       setConfig: (patch) => this.setConfig(patch),
       openGate: (o) => this.pipeline.override({ direction: o.direction, staff: o.staff, reason: o.reason, detail: { requestId: o.requestId, via: 'mqtt' } }),
       resendSummaries: (from, to) => this.summarizer.resendDays(from, to),
-      // Disinfection and duty-check tasks arrive with the schedules work.
-      tasks: () => [],
+      tasks: () => this.tasks.list(),
     }
   }
 
@@ -341,8 +406,11 @@ export class Gateway {
     if (this.stopped) return
     this.stopped = true
     if (this.summaryTimer) clearInterval(this.summaryTimer)
+    this.clockWatch.stop()
+    this.tasks.stop()
     const { log } = this.opts
     for (const hook of this.stopHooks.reverse()) await hook()
+    this.manualTemperatures.cancelAll()
     await this.http?.close()
     await this.broker?.close()
     // Let a person already being decided finish (bounded: a re-check may be sleeping).

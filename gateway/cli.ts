@@ -54,6 +54,28 @@ export const commands: Record<string, CliCommand> = {
       return 0
     },
   },
+  'kiosk hash-pin': {
+    summary: 'hash a kiosk PIN (read from stdin) for kiosk.staffPins / kiosk.techPins',
+    run: async (args, ctx) => {
+      if (args.includes('--help') || args.includes('-h')) {
+        ctx.stdout('Usage: echo -n PIN | estate-gate kiosk hash-pin\n\nPrints an scrypt hash to put in kiosk.staffPins or kiosk.techPins (as the pin, or as { id, name, pin }).\n')
+        return 0
+      }
+      if (args.length > 0) {
+        ctx.stderr(`estate-gate kiosk hash-pin: takes no arguments (the PIN comes on stdin, not on the command line, where ps and the shell history would keep it), got ${args.length}\n`)
+        return 2
+      }
+      const chunks: Buffer[] = []
+      for await (const c of process.stdin) chunks.push(c as Buffer)
+      const pin = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+      if (!/^\d{4,12}$/.test(pin)) {
+        ctx.stderr('estate-gate kiosk hash-pin: expected a PIN of 4 to 12 digits on stdin\n')
+        return 2
+      }
+      ctx.stdout(`${await (await import('./kiosk/pins.ts')).hashPin(pin)}\n`)
+      return 0
+    },
+  },
   'keys new': {
     summary: 'make an Ed25519 key pair for signing passes',
     run: async (args, ctx) => (await import('./passes/commands.ts')).keysNew(args, ctx),

@@ -1,22 +1,23 @@
-// The HTTP server on kiosk.port: /healthz now; the staff screen and the tech pages build on it.
-import Fastify from 'fastify'
+// The HTTP server on kiosk.port: /healthz, the task routes, and the kiosk (staff screen, tech pages).
+import Fastify, { type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { GatewayConfig } from './config/schema.ts'
 import type { HealthReport } from './health.ts'
+import { registerTaskRoutes, type TaskRoutesDeps } from './schedules/routes.ts'
+import { registerKiosk, type KioskGateway } from './kiosk/plugin.ts'
 
 export interface HttpServer {
   url: string
   close(): Promise<void>
+  /** fastify's inject(): requests without a socket (tests). */
+  inject: FastifyInstance['inject']
 }
 
-interface HttpGateway {
-  health(): HealthReport
-  store: { recentEntries(limit: number): Record<string, unknown>[] }
-  config: GatewayConfig
-}
+type HttpGateway = TaskRoutesDeps & KioskGateway & { health(): HealthReport; config: GatewayConfig }
 
 export async function startHttp(gw: HttpGateway, kiosk: GatewayConfig['kiosk'], log: Logger): Promise<HttpServer> {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 })
+  // forceCloseConnections: a stop must not wait for the kiosk browser's keep-alive and live-feed sockets.
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true })
   app.setErrorHandler((err, req, reply) => {
     log.warn({ err, url: req.url }, 'http request failed')
     const status = (err as { statusCode?: number }).statusCode
@@ -24,23 +25,9 @@ export async function startHttp(gw: HttpGateway, kiosk: GatewayConfig['kiosk'], 
   })
 
   app.get('/healthz', async () => gw.health())
-
-  // Until the staff screen lands: the latest decisions, for a technician checking the gate works.
-  app.get('/api/entries/recent', async (req) => {
-    const q = req.query as { limit?: string }
-    const limit = Math.min(Math.max(Number(q.limit) || 20, 1), 200)
-    return gw.store.recentEntries(limit).map((r) => ({ ...r, reasons: JSON.parse(String(r.reasons)) as unknown }))
-  })
-
-  app.get('/', async (_req, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .send(
-        `<!doctype html><meta charset="utf-8"><title>estate-gate ${gw.config.gate.name}</title>` +
-          `<h1>estate-gate · ${escapeHtml(gw.config.site.name)} · ${escapeHtml(gw.config.gate.name)}</h1>` +
-          `<p><a href="/healthz">/healthz</a> · <a href="/api/entries/recent">/api/entries/recent</a></p>`,
-      ),
-  )
+  registerTaskRoutes(app, gw)
+  // The staff screen (/), the technicians' pages (/tech) and their APIs: gateway/kiosk.
+  registerKiosk(app, gw, log.child({ module: 'gateway/kiosk' }))
 
   try {
     await app.listen({ host: kiosk.host, port: kiosk.port })
@@ -56,9 +43,5 @@ export async function startHttp(gw: HttpGateway, kiosk: GatewayConfig['kiosk'], 
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : kiosk.port
   const host = kiosk.host === '0.0.0.0' || kiosk.host === '::' ? 'localhost' : kiosk.host
-  return { url: `http://${host}:${port}`, close: () => app.close() }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+  return { url: `http://${host}:${port}`, close: () => app.close(), inject: app.inject.bind(app) as FastifyInstance['inject'] }
 }

@@ -6,7 +6,15 @@ import { Gateway } from './app.ts'
 import { configPathFrom, loadConfigFile, validateConfig } from './config/load.ts'
 import { withOverrides } from './config/overrides.ts'
 import { withDemoIssuer } from './demo.ts'
-import { createLogger } from './logger.ts'
+import { createLogger, LogRing } from './logger.ts'
+
+/** The demo (no config): simulated devices, a crowd, and PINs that are printed, so that every screen can be tried. */
+const DEMO_STAFF_PIN = '1234'
+const DEMO_TECH_PIN = '9999'
+const DEMO = {
+  simulation: { crowd: true },
+  kiosk: { staffPins: [{ id: 'demo-staff', name: '演示值班员', pin: DEMO_STAFF_PIN }], techPins: [{ id: 'demo-tech', name: 'Demo technician', pin: DEMO_TECH_PIN }] },
+}
 
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -20,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // No config: the schema's defaults (simulated devices) plus the simulated crowd.
   // Changes made remotely (config/set) are kept in dataDir and applied over the file at every start.
-  const loaded = withOverrides(path === null ? validateConfig({ simulation: { crowd: true } }) : loadConfigFile(path))
+  const loaded = withOverrides(path === null ? validateConfig(DEMO) : loadConfigFile(path))
   if (!loaded.ok) {
     process.stderr.write(
       `estate-gate: the configuration${loaded.source ? ` in ${loaded.source}` : ''} is not valid; nothing was started.\n` +
@@ -29,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   let config = loaded.config
-  const log = createLogger(config.log.level)
+  const logRing = new LogRing()
+  const log = createLogger(config.log.level, undefined, logRing)
   let gw: Gateway
   let demo: ReturnType<typeof withDemoIssuer> | null = null
   try {
@@ -37,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
       demo = withDemoIssuer(config)
       config = demo.config
     }
-    gw = await Gateway.start(config, { log })
+    gw = await Gateway.start(config, { log, logRing })
   } catch (err) {
     log.fatal({ err }, 'gateway could not start')
     process.stderr.write(`estate-gate: could not start: ${(err as Error).message}\n`)
@@ -46,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   if (demo) {
     const { startCrowd } = await import('../simulators/crowd.ts')
     gw.onStop(startCrowd(gw, { issuer: demo.issuer, intervalMs: config.simulation.intervalMs, log }))
-    log.info({ url: gw.url }, 'demo: simulated devices and a simulated crowd; open the URL to watch')
+    log.info({ url: gw.url, staffPin: DEMO_STAFF_PIN, techPin: DEMO_TECH_PIN }, 'demo: simulated devices and a simulated crowd; open the URL to watch (demo PINs: staff 1234, tech 9999)')
   }
 
   return new Promise<number>((resolve) => {

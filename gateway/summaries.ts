@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../devices/types.ts'
+import { taskDayFigures } from './schedules/figures.ts'
 import type { OutboxMessage, Store } from './store/store.ts'
 import { rfc3339 } from './time.ts'
 
@@ -164,22 +165,38 @@ export class Summarizer {
     return days
   }
 
+  /** Entries before this wall-clock time were deleted by retention (0: none yet). */
+  private purgedBefore(): number {
+    return Number(this.o.store.getMeta('retention_purged_before') ?? '0')
+  }
+
+  private keptData(kind: SummaryKind, start: number): Record<string, unknown> | null {
+    const row = this.o.store.db.prepare(`SELECT data FROM summaries WHERE kind = ? AND period_start = ?`).get(kind, start) as { data: string | null } | undefined
+    return row?.data ? (JSON.parse(row.data) as Record<string, unknown>) : null
+  }
+
   private queue(kind: SummaryKind, start: number, end: number, resent: boolean): void {
     const { store, timeZone, clock } = this.o
     const period = periodLabel(kind, start, timeZone)
     const day = periodLabel('day', start, timeZone)
+    // A day already purged by retention (gateway/retention.ts) is resent from what was counted then.
+    const kept = resent && start < this.purgedBefore() ? this.keptData(kind, start) : null
     const msg: OutboxMessage = {
       id: randomUUID(),
       topic: `summary/${kind}`,
       type: 'estategate.summary.v1',
       time: rfc3339(clock.now()),
-      data: { kind, period, from: rfc3339(start), to: rfc3339(end), timeZone, resent, counts: summarize(store, start, end, day) },
+      data: kept ? { ...kept, resent } : {
+        kind, period, from: rfc3339(start), to: rfc3339(end), timeZone, resent, counts: summarize(store, start, end, day),
+        // Disinfection and duty checks per area: done on time, late, missed (gateway/schedules).
+        ...(kind === 'day' ? { tasks: taskDayFigures(store.db, day, clock.now()) } : {}),
+      },
     }
     store.db.transaction(() => {
       store.enqueue([msg], clock.now())
       store.db
-        .prepare(`INSERT OR REPLACE INTO summaries (kind, period_start, period, event_id, queued_at) VALUES (?, ?, ?, ?, ?)`)
-        .run(kind, start, period, msg.id, clock.now())
+        .prepare(`INSERT OR REPLACE INTO summaries (kind, period_start, period, event_id, queued_at, data) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(kind, start, period, msg.id, clock.now(), JSON.stringify(msg.data))
     })()
   }
 }

@@ -47,6 +47,26 @@ export class Gm65Scanner extends SerialScanner {
     if (!ack) throw new Error(`scanner ${this.name}: expected an acknowledgement of the trigger (write 1 to zone 0x0002) within ${this.replyTimeoutMs} ms, got none`)
   }
 
+  /**
+   * A technician's probe (the kiosk's /tech page): reads the output mode, the tail setting and the version zones.
+   * Read-only, so it is safe on a working gate; it shares the one-command-at-a-time queue with everything else.
+   */
+  async identify(): Promise<{ answered: boolean; baudRate: number; serialOutput: boolean | null; crTail: boolean | null; hardwareVersion: string | null; softwareVersion: string | null }> {
+    if (!this.link.isOpen) throw new Error(`scanner ${this.name}: ${this.cfg.path} is not open`)
+    const mode = await this.readZone(GM65_ZONE.serialOutput)
+    const format = await this.readZone(GM65_ZONE.outputFormat)
+    const hw = await this.readZone(GM65_ZONE.hardwareVersion)
+    const sw = await this.readZone(GM65_ZONE.softwareVersion)
+    return {
+      answered: mode !== null,
+      baudRate: this.link.baudRate,
+      serialOutput: mode === null ? null : (mode & 0x03) === 0,
+      crTail: format === null ? null : (format & 0x61) === 0x01,
+      hardwareVersion: hw === null ? null : version(hw),
+      softwareVersion: sw === null ? null : version(sw),
+    }
+  }
+
   override async stop(): Promise<void> {
     this.generation++
     this.clearReprobe()

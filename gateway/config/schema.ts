@@ -1,7 +1,9 @@
 // The one configuration schema (DESIGN section 4): every key, type, range and default lives here.
 // The demo (no config file) is these defaults plus the simulated crowd.
+import cron from 'node-cron'
 import { z } from 'zod'
 import { buzzerSchema, relaySchema, scannerSchema, thermometerSchema } from '../../devices/config.ts'
+import { DEFAULT_SCHEDULES } from '../schedules/defaults.ts'
 
 /** Config keys whose values are never echoed in an error message nor shown to the platform (config/get). */
 export const SECRET_CONFIG_KEYS: ReadonlySet<string> = new Set(['password', 'key', 'cert', 'ca', 'staffPins', 'techPins', 'privateKeyPem'])
@@ -58,6 +60,14 @@ const brokerUserSchema = z.strictObject({
 })
 
 const pin = z.string().regex(/^(\d{4,12}|scrypt\$.+)$/, '4 to 12 digits, or a hash made by the CLI')
+/**
+ * A kiosk PIN as a bare string (the person gets an id such as staff-1) or with who it is: overrides, shift
+ * handovers and alarm acknowledgements are attributed to the id, and the screen shows the name.
+ */
+const pinEntry = z.union([
+  pin,
+  z.strictObject({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'letters, digits, ".", "-" or "_"'), name: z.string().min(1).max(32), pin }),
+])
 
 const scheduleSchema = z
   .strictObject({
@@ -76,7 +86,27 @@ const scheduleSchema = z
     if (!s.cron === (s.everyDays === undefined))
       ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either cron, or everyDays with at' })
     if (s.everyDays !== undefined && !s.at) ctx.addIssue({ code: 'custom', path: ['at'], message: 'required with everyDays' })
+    if (s.cron !== undefined && s.at !== undefined) ctx.addIssue({ code: 'custom', path: ['at'], message: 'only with everyDays (a cron expression carries its own time)' })
+    if (s.cron !== undefined) {
+      const check = cron.validateDetailed(s.cron)
+      if (!check.valid) {
+        ctx.addIssue({ code: 'custom', path: ['cron'], input: s.cron, message: `not a node-cron expression: ${check.errors.map((e) => e.message).join('; ')}` })
+      } else if (s.cron.trim().split(/\s+/).length === 6) {
+        // Occurrences are minutes: each one is a row, an event and a line on the day sheet.
+        ctx.addIssue({ code: 'custom', path: ['cron'], input: s.cron, message: 'five fields (minute hour day-of-month month day-of-week): tasks have no seconds field' })
+      }
+    }
   })
+
+const schedulesSchema = z.array(scheduleSchema).superRefine((list, ctx) => {
+  // The id names the task in events, in the database and on the day sheet.
+  const seen = new Map<string, number>()
+  list.forEach((s, i) => {
+    const prev = seen.get(s.id)
+    if (prev !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `"${s.id}" is already used by schedules[${prev}]` })
+    else seen.set(s.id, i)
+  })
+})
 
 const defaultDevices = {
   scanners: [
@@ -177,11 +207,27 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().min(1).default('0.0.0.0'),
       port: z.number().int().min(0).max(65535).default(8080),
-      staffPins: z.array(pin).default([]),
-      techPins: z.array(pin).default([]),
+      staffPins: z.array(pinEntry).default([]),
+      techPins: z.array(pinEntry).default([]),
+    })
+    .superRefine((k, ctx) => {
+      // An id is who an override is attributed to; a PIN shared by two people would make that a guess.
+      for (const list of ['staffPins', 'techPins'] as const) {
+        const ids = new Set<string>()
+        const plain = new Set<string>()
+        k[list].forEach((e, i) => {
+          const id = typeof e === 'string' ? `${list === 'staffPins' ? 'staff' : 'tech'}-${i + 1}` : e.id
+          if (ids.has(id)) ctx.addIssue({ code: 'custom', path: [list, i, 'id'], message: `id "${id}" is used twice` })
+          ids.add(id)
+          const p = typeof e === 'string' ? e : e.pin
+          if (!p.startsWith('scrypt$') && plain.has(p)) ctx.addIssue({ code: 'custom', path: [list, i], message: 'this PIN is already given to someone else in the list' })
+          plain.add(p)
+        })
+      }
     })
     .prefault({}),
-  schedules: z.array(scheduleSchema).optional(),
+  /** Absent: the defaults of gateway/schedules/defaults.ts; `[]`: no tasks. */
+  schedules: schedulesSchema.default(() => parseDefaults(scheduleSchema, DEFAULT_SCHEDULES)),
   retention: z.strictObject({ days: z.number().int().min(1).max(3650).default(30) }).prefault({}),
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
@@ -198,3 +244,4 @@ export const configSchema = z.strictObject({
 
 export type GatewayConfig = z.output<typeof configSchema>
 export type RulesConfig = GatewayConfig['rules']
+export type ScheduleConfig = GatewayConfig['schedules'][number]

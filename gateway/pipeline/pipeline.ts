@@ -42,6 +42,10 @@ export interface DecisionEvent {
   scanner: string | null
   staff: string | null
   degraded: boolean
+  /** Overrides: the reason code (ambulance, visitor, secondary_check, ...). */
+  overrideReason: string | null
+  /** What staff typed or registered (published as entry data `manual`; never a full name or phone number). */
+  manual: Record<string, unknown> | null
   alerts: AlertKind[]
   seqs: number[]
   /** Monotonic ms: scan's last byte, and the relay (or buzzer) command. */
@@ -75,7 +79,27 @@ export interface PipelineDeps {
   buzzers: readonly Buzzer[]
   bus: TypedBus<PipelineEvents>
   log: Logger
-  manualTemperature?: (scanner: string, timeoutMs: number) => Promise<number | null>
+  manualTemperature?: (scanner: string, timeoutMs: number) => Promise<ManualReading | null>
+}
+
+/** A temperature typed at the kiosk for a waiting scan, and who typed it (the row is attributed to them). */
+export interface ManualReading {
+  celsius: number
+  staff: string
+}
+
+/** An entry registered by hand at the kiosk (DESIGN section 3.7): a visitor, a vehicle, a secondary check. */
+export interface ManualEntry {
+  direction: 'in' | 'out'
+  staff: string
+  action: 'visitor' | 'vehicle' | 'secondary_check'
+  kind: string | null
+  subject: string | null
+  passId: string | null
+  /** Typed, °C; required inbound (the same temperature rule as a scan). */
+  tempC: number | null
+  /** Published as entry data `manual`: masked name, last four phone digits, host unit, plate, occupants, fever entry. */
+  manual: Record<string, unknown>
 }
 
 export class EntryPipeline {
@@ -125,6 +149,43 @@ export class EntryPipeline {
       detail: { reason: o.reason, ...o.detail },
     }
     return this.commitAndActuate(entry, [], mono)
+  }
+
+  /**
+   * A person registered by hand. The temperature rule of a scan applies: a fever denies, alerts and sounds the
+   * fever pattern; anything else admits (the relay pulses). Committed before the relay moves, like a scan.
+   * Throws a RangeError for a temperature outside rules.validRangeC (a typing slip, not a reading).
+   */
+  manualEntry(m: ManualEntry): DecisionEvent {
+    const d = this.d
+    const [lo, hi] = d.rules.validRangeC
+    if (m.tempC !== null && !(m.tempC >= lo && m.tempC <= hi)) throw new RangeError(`temperature must be ${lo}-${hi} °C (got ${m.tempC})`)
+    if (m.tempC === null && m.direction === 'in') throw new RangeError('an inbound entry needs a temperature')
+    const tempC = m.tempC === null ? null : Math.round(m.tempC * 10) / 10
+    const fever = tempC !== null && tempC >= d.rules.feverC
+    const now = d.clock.now()
+    const entry: EntryRecord = {
+      eventId: randomUUID(),
+      ts: now,
+      day: localDay(now, d.timeZone),
+      clockTrusted: d.clockTrusted(),
+      bootId: d.bootId,
+      source: 'override',
+      direction: m.direction,
+      kind: m.kind,
+      subject: m.subject,
+      passId: m.passId,
+      codeHash: null,
+      tempC,
+      rechecked: m.action === 'secondary_check',
+      decision: fever ? 'deny' : 'admit',
+      reasons: fever ? ['fever'] : ['manual_override'],
+      scanner: null,
+      staff: m.staff,
+      policyVersion: d.policyVersion,
+      detail: { reason: m.action, manual: { action: m.action, ...m.manual } },
+    }
+    return this.commitAndActuate(entry, fever ? ['fever'] : [], d.clock.mono())
   }
 
   /** Connects a scanner; returns the unsubscribe function. */
@@ -219,6 +280,7 @@ export class EntryPipeline {
     let rechecked = false
     let degraded = false
     let readings: Reading[] = []
+    let typedBy: string | null = null
     const denied = (): boolean => reasons.some((r) => r !== 'anti_passback' || d.rules.antiPassback === 'deny')
     if (direction === 'in' && !denied()) {
       const t = await takeTemperature(
@@ -230,9 +292,11 @@ export class EntryPipeline {
         sleep: d.sleep,
         onRecheck: (r) => this.prompt('recheck', scan.scanner, r.celsius),
         manualTemperature: d.manualTemperature
-          ? (ms) => {
+          ? async (ms) => {
               this.prompt('manual_temperature', scan.scanner, null)
-              return d.manualTemperature!(scan.scanner, ms)
+              const typed = await d.manualTemperature!(scan.scanner, ms)
+              typedBy = typed?.staff ?? null
+              return typed === null ? null : Math.round(typed.celsius * 10) / 10
             }
           : undefined,
         },
@@ -272,9 +336,14 @@ export class EntryPipeline {
       decision,
       reasons,
       scanner: scan.scanner,
-      staff: null,
+      staff: typedBy,
       policyVersion: d.policyVersion,
-      detail: readings.length > 0 || degraded ? { readings, degraded } : null,
+      detail:
+        typedBy !== null
+          ? { readings, degraded, manual: { action: 'typed_temperature' } }
+          : readings.length > 0 || degraded
+            ? { readings, degraded }
+            : null,
     }
     return this.commitAndActuate(entry, alerts, scan.mono, marks)
   }
@@ -324,6 +393,8 @@ export class EntryPipeline {
       scanner: entry.scanner,
       staff: entry.staff,
       degraded: Boolean(entry.detail?.degraded),
+      overrideReason: entry.source === 'override' ? String(entry.detail?.reason ?? '') || null : null,
+      manual: (entry.detail?.manual as Record<string, unknown> | undefined) ?? null,
       alerts,
       seqs,
       scanMono,
@@ -364,6 +435,8 @@ export function entryMessage(e: EntryRecord): OutboxMessage {
       source: e.source,
       // An override says why (a reason code such as ambulance); a scan's reasons say it already.
       overrideReason: e.source === 'override' ? (e.detail?.reason ?? null) : undefined,
+      // Staff at the kiosk: what they registered or typed (masked name, last four phone digits, plate, ...).
+      manual: e.detail?.manual ?? undefined,
       codeRef: e.codeHash,
       policyVersion: e.policyVersion,
       clockTrusted: e.clockTrusted,
@@ -378,6 +451,14 @@ const ALERT_TEXT: Record<AlertKind, { severity: 'critical' | 'warning'; message:
   forged_pass: { severity: 'warning', message: 'a pass with an invalid signature was presented' },
 }
 
+/** A fever typed at the kiosk is not "confirmed after re-check": say where the reading came from. */
+function feverText(e: EntryRecord): string {
+  const action = (e.detail?.manual as { action?: string } | undefined)?.action
+  if (action === 'secondary_check') return 'fever confirmed by the secondary (armpit) check'
+  if (action === 'visitor' || action === 'vehicle' || action === 'typed_temperature') return 'fever on a temperature typed at the kiosk; secondary (armpit) check required'
+  return e.rechecked ? ALERT_TEXT.fever.message : 'fever reading (no automatic re-check); secondary (armpit) check required'
+}
+
 function alertMessage(kind: AlertKind, e: EntryRecord): OutboxMessage {
   return {
     id: randomUUID(),
@@ -387,7 +468,7 @@ function alertMessage(kind: AlertKind, e: EntryRecord): OutboxMessage {
     data: {
       kind,
       severity: ALERT_TEXT[kind].severity,
-      message: ALERT_TEXT[kind].message,
+      message: kind === 'fever' ? feverText(e) : ALERT_TEXT[kind].message,
       entryId: e.eventId,
       direction: e.direction,
       subject: e.subject,

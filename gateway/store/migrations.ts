@@ -86,4 +86,50 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE outbox;
   ALTER TABLE outbox_new RENAME TO outbox;
   `,
+  `
+  -- Disinfection rounds and duty checks (gateway/schedules): one row per occurrence of a task, raised once even
+  -- across a crash (UNIQUE). kind, area and grace are copied from the config of the day, so that a row still reads
+  -- right after its task was changed or removed.
+  CREATE TABLE task_occurrences (
+    id            INTEGER PRIMARY KEY,
+    task_id       TEXT NOT NULL,
+    due_at        INTEGER NOT NULL,           -- wall clock ms
+    day           TEXT NOT NULL,              -- local date of due_at in site.timezone, YYYY-MM-DD
+    kind          TEXT NOT NULL,              -- disinfection | duty-check
+    area          TEXT NOT NULL,
+    grace_minutes INTEGER NOT NULL,
+    status        TEXT NOT NULL,              -- due | overdue | missed | done
+    raised_at     INTEGER NOT NULL,           -- wall clock ms when the gateway raised it
+    done_by       TEXT,
+    note          TEXT,
+    done_at       INTEGER,
+    late          INTEGER,                    -- 1: done after due_at + grace
+    UNIQUE (task_id, due_at)
+  );
+  CREATE INDEX task_occurrences_day ON task_occurrences(day);
+  CREATE INDEX task_occurrences_status ON task_occurrences(status, due_at);
+  -- The high-water mark: every occurrence up to evaluated_until (wall clock ms) has been raised.
+  CREATE TABLE task_evaluation (id INTEGER PRIMARY KEY CHECK (id = 1), evaluated_until INTEGER NOT NULL);
+  `,
+  `
+  -- What staff and technicians did at the kiosk that is not an entry (gateway/kiosk/records.ts): shift logins and
+  -- handovers, alarm acknowledgements, device tests. Entries (overrides, visitors) stay in entries.
+  CREATE TABLE kiosk_events (
+    id       INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    ts       INTEGER NOT NULL,               -- wall clock, ms
+    day      TEXT NOT NULL,                  -- local date in site.timezone
+    kind     TEXT NOT NULL,                  -- shift_login | shift_handover | fever_acknowledged | isolation_breach_acknowledged | tech_test
+    staff    TEXT NOT NULL,                  -- the staff member's or technician's id (never a name or a PIN)
+    entry_id TEXT,                           -- the entry an acknowledgement is about
+    detail   TEXT                            -- JSON
+  );
+  CREATE INDEX kiosk_events_kind ON kiosk_events(kind, ts);
+  CREATE INDEX kiosk_events_entry ON kiosk_events(entry_id);
+  `,
+  `
+  -- The aggregates outlive the entries (retention.days deletes the personal rows): each queued summary keeps its
+  -- data, so that a summary/resend for a purged day sends what was counted, not zeros.
+  ALTER TABLE summaries ADD COLUMN data TEXT;
+  `,
 ]

@@ -87,7 +87,7 @@ export class GatewayProcess {
   }
 
   /** Writes `config` (plus a free kiosk port and a temp dataDir unless given) and starts the gateway. */
-  static async start(config: Record<string, unknown>, opts: { dir?: string } = {}): Promise<GatewayProcess> {
+  static async start(config: Record<string, unknown>, opts: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<GatewayProcess> {
     const dir = opts.dir ?? tempDir()
     const port = await freePort()
     const full = {
@@ -99,7 +99,7 @@ export class GatewayProcess {
     const file = join(dir, 'gateway.yaml')
     writeFileSync(file, stringify(full))
     const [cmd, argv] = gatewayCommand(['--config', file])
-    const child = spawn(cmd, argv, { cwd: ROOT, env: process.env })
+    const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...opts.env } })
     const gp = new GatewayProcess(child, `http://127.0.0.1:${port}`, full.dataDir as string)
     await gp.waitReady()
     return gp

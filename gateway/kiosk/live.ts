@@ -1,0 +1,260 @@
+// The staff screen's live feed (GET /api/kiosk/events, Server-Sent Events): a snapshot on every (re)connect, then
+// each decision, prompt and change as it happens. The browser's EventSource reconnects by itself and gets a fresh
+// snapshot, so nothing here has to remember what a screen has seen. State that must outlive a page reload (open
+// alarms, scans waiting for a typed temperature) lives here, on the server.
+import type { ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import type { Clock } from '../../devices/types.ts'
+import type { HealthReport } from '../health.ts'
+import type { DecisionEvent, PromptEvent } from '../pipeline/pipeline.ts'
+import type { ManualTemperatureDesk } from './manualTemperature.ts'
+import { maskHolder } from './mask.ts'
+import type { AlarmRow, Figures, KioskRecords } from './records.ts'
+
+/** One decision as the screen shows it: no raw holder id, no pass id, no code. */
+export interface Card {
+  eventId: string
+  ts: number
+  direction: 'in' | 'out'
+  decision: 'admit' | 'deny'
+  reasons: string[]
+  tempC: number | null
+  passKind: string | null
+  holder: string | null
+  rechecked: boolean
+  source: 'scan' | 'override'
+  scanner: string | null
+  staff: string | null
+  overrideReason: string | null
+  action: string | null
+  degraded: boolean
+  alarm: boolean
+}
+
+export interface Alarm {
+  entryId: string
+  kind: 'fever' | 'isolation_breach'
+  ts: number
+  direction: 'in' | 'out'
+  passKind: string | null
+  holder: string | null
+  tempC: number | null
+  manual: boolean
+}
+
+export interface DeviceChip {
+  name: string
+  kind: string
+  status: string
+  detail?: string | number | null
+}
+
+export interface Duty {
+  id: string
+  name: string
+  since: number
+}
+
+export interface LiveDeps {
+  clock: Clock
+  log: Logger
+  records: KioskRecords
+  desk: ManualTemperatureDesk
+  health: () => HealthReport
+  /** Staff id → display name. */
+  staffName: (id: string | null) => string | null
+  duty: () => Duty | null
+  tasks: () => unknown[] | null
+  static: () => Record<string, unknown>
+}
+
+/** Open alarms are looked up this far back at start; older ones belong to the shift log, not the screen. */
+const ALARM_LOOKBACK_MS = 12 * 3_600_000
+const HEARTBEAT_MS = 15_000
+const FIGURES_COALESCE_MS = 200
+const DEVICES_REFRESH_MS = 5_000
+
+export class KioskLive {
+  private readonly clients = new Set<ServerResponse>()
+  private readonly alarms = new Map<string, Alarm>()
+  private last: Card | null = null
+  private figuresTimer: NodeJS.Timeout | null = null
+  private readonly timers: NodeJS.Timeout[] = []
+
+  constructor(private readonly d: LiveDeps) {
+    for (const a of d.records.openAlarms(d.clock.now() - ALARM_LOOKBACK_MS)) this.alarms.set(a.entryId, toAlarm(a))
+    this.timers.push(
+      setInterval(() => this.broadcast(': ping\n\n'), HEARTBEAT_MS),
+      setInterval(() => this.clients.size > 0 && this.send('devices', this.devices()), DEVICES_REFRESH_MS),
+    )
+    for (const t of this.timers) t.unref()
+    d.desk.available = () => this.clients.size > 0
+  }
+
+  get clientCount(): number {
+    return this.clients.size
+  }
+
+  /** Registers a screen: headers, the snapshot, then live events until it goes away. */
+  attach(res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      // A proxy in front (none by default) must not buffer the stream.
+      'x-accel-buffering': 'no',
+    })
+    // Reconnect quickly: a guard should not wait long for the screen to come back.
+    res.write('retry: 1000\n\n')
+    res.write(frame('snapshot', this.snapshot()))
+    this.clients.add(res)
+    res.on('close', () => this.clients.delete(res))
+  }
+
+  snapshot(): Record<string, unknown> {
+    return {
+      ...this.d.static(),
+      now: this.d.clock.now(),
+      figures: this.figures(),
+      devices: this.devices(),
+      alarms: this.openAlarms(),
+      pending: this.d.desk.pending(),
+      last: this.last,
+      duty: this.d.duty(),
+      tasks: this.d.tasks(),
+    }
+  }
+
+  openAlarms(): Alarm[] {
+    return [...this.alarms.values()]
+  }
+
+  hasAlarm(entryId: string): boolean {
+    return this.alarms.has(entryId)
+  }
+
+  onDecision(e: DecisionEvent): void {
+    const alarming = (e.alerts.includes('fever') || e.alerts.includes('isolation_breach')) && e.overrideReason !== 'secondary_check'
+    const card: Card = {
+      eventId: e.eventId,
+      ts: e.ts,
+      direction: e.direction,
+      decision: e.decision,
+      reasons: e.reasons,
+      tempC: e.tempC,
+      passKind: e.kind,
+      holder: maskHolder(e.subject),
+      rechecked: e.rechecked,
+      source: e.source,
+      scanner: e.scanner,
+      staff: this.d.staffName(e.staff),
+      overrideReason: e.overrideReason,
+      action: (e.manual?.action as string | undefined) ?? null,
+      degraded: e.degraded,
+      alarm: alarming,
+    }
+    this.last = card
+    this.send('decision', card)
+    if (alarming) {
+      const kind = e.alerts.includes('fever') ? 'fever' : 'isolation_breach'
+      this.alarms.set(e.eventId, { entryId: e.eventId, kind, ts: e.ts, direction: e.direction, passKind: e.kind, holder: card.holder, tempC: e.tempC, manual: e.source === 'override' })
+      this.send('alarms', this.openAlarms())
+    }
+    this.scheduleFigures()
+  }
+
+  onPrompt(p: PromptEvent): void {
+    this.send('prompt', p)
+  }
+
+  /** Closes an alarm (acknowledged); false when there was none open for that entry. */
+  closeAlarm(entryId: string): boolean {
+    if (!this.alarms.delete(entryId)) return false
+    this.send('alarms', this.openAlarms())
+    return true
+  }
+
+  pendingChanged(): void {
+    this.send('pending', this.d.desk.pending())
+  }
+
+  dutyChanged(): void {
+    this.send('duty', this.d.duty())
+  }
+
+  tasksChanged(): void {
+    this.send('tasks', this.d.tasks())
+  }
+
+  devicesChanged(): void {
+    this.send('devices', this.devices())
+  }
+
+  figures(): Figures | null {
+    try {
+      return this.d.records.figures()
+    } catch (err) {
+      this.d.log.error({ err }, 'kiosk figures failed')
+      return null
+    }
+  }
+
+  devices(): DeviceChip[] {
+    const { components } = this.d.health()
+    const chips: DeviceChip[] = []
+    for (const [name, c] of Object.entries(components)) {
+      if (typeof c.kind === 'string') chips.push({ name, kind: c.kind, status: c.status })
+    }
+    const up = components.uplink
+    if (up) chips.push({ name: 'uplink', kind: 'uplink', status: up.status })
+    const store = components.store
+    const backlog = (store?.backlog as { count?: number } | undefined)?.count ?? null
+    chips.push({ name: 'backlog', kind: 'backlog', status: store?.status ?? 'down', detail: backlog })
+    return chips
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t)
+    if (this.figuresTimer) clearTimeout(this.figuresTimer)
+    // Closed, not ended: an ended stream leaves a keep-alive socket that the server would wait for on shutdown.
+    for (const c of this.clients) c.destroy()
+    this.clients.clear()
+    this.d.desk.available = () => false
+  }
+
+  /** Figures (and the device strip) are recounted at most every 200 ms: a burst of scans costs one query, not one per scan. */
+  private scheduleFigures(): void {
+    if (this.figuresTimer || this.clients.size === 0) return
+    this.figuresTimer = setTimeout(() => {
+      this.figuresTimer = null
+      this.send('figures', this.figures())
+      // The backlog chip moves with decisions too.
+      this.send('devices', this.devices())
+    }, FIGURES_COALESCE_MS)
+    this.figuresTimer.unref()
+  }
+
+  private send(event: string, data: unknown): void {
+    if (this.clients.size > 0) this.broadcast(frame(event, data))
+  }
+
+  private broadcast(text: string): void {
+    for (const c of this.clients) {
+      // A screen that stopped reading (a frozen browser) must not grow our memory: drop it; it will reconnect.
+      if (c.writableLength > 1_000_000) {
+        c.destroy()
+        this.clients.delete(c)
+        continue
+      }
+      c.write(text)
+    }
+  }
+}
+
+function frame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+}
+
+function toAlarm(a: AlarmRow): Alarm {
+  return { entryId: a.entryId, kind: a.kind, ts: a.ts, direction: a.direction, passKind: a.passKind, holder: maskHolder(a.subject), tempC: a.tempC, manual: a.manual }
+}

@@ -1,0 +1,89 @@
+// The kiosk on the gateway's HTTP server: the staff screen (/), the technicians' pages (/tech), their APIs, and
+// the live feed. Registered from gateway/http.ts; everything it touches of the gateway is in KioskGateway.
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { KioskContext, KioskGateway } from './context.ts'
+import { KioskLive, type Duty } from './live.ts'
+import { PinBook } from './pins.ts'
+import { OPEN_REASONS, registerStaffRoutes } from './staff.ts'
+import { KioskRecords } from './records.ts'
+import { COOKIE, readCookie, Sessions } from './sessions.ts'
+import { registerStatic } from './static.ts'
+import { registerTechRoutes, type TechOptions } from './tech.ts'
+
+export type { KioskGateway } from './context.ts'
+
+export interface KioskOptions extends TechOptions {}
+
+export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logger, opts: KioskOptions = {}): void {
+  const { config } = gw
+  const sessions = new Sessions(gw.clock)
+  const pins = PinBook.create(config.kiosk.staffPins, config.kiosk.techPins)
+  // A malformed hash in the config was refused by the schema; anything else failing here is a bug worth a line.
+  pins.catch((err: unknown) => log.error({ err }, 'kiosk PINs could not be prepared; nobody can log in'))
+  const names = new Map<string, string>()
+  void pins.then((book) => {
+    for (const p of [...book.people('staff'), ...book.people('tech')]) names.set(p.id, p.name)
+  }, () => undefined)
+  const records = new KioskRecords(gw.store, config.site.timezone, gw.clock)
+
+  const duty = (): Duty | null => {
+    const s = sessions.active('staff')[0]
+    return s ? { id: s.person.id, name: s.person.name, since: s.since } : null
+  }
+  const live = new KioskLive({
+    clock: gw.clock,
+    log,
+    records,
+    desk: gw.manualTemperatures,
+    health: () => gw.health(),
+    staffName: (id) => (id === null ? null : (names.get(id) ?? id)),
+    duty,
+    tasks: () => (gw.tasks ? gw.tasks.list() : null),
+    static: () => ({
+      site: { id: gw.config.site.id, name: gw.config.site.name },
+      gate: { id: gw.config.gate.id, name: gw.config.gate.name },
+      timeZone: gw.config.site.timezone,
+      feverC: gw.config.rules.feverC,
+      validRangeC: gw.config.rules.validRangeC,
+      scanners: gw.scanners.map((s) => ({ name: s.name, direction: s.direction })),
+      openReasons: OPEN_REASONS,
+      staffLogin: config.kiosk.staffPins.length > 0,
+    }),
+  })
+  const unsubscribe = [
+    gw.bus.on('decision', (d) => live.onDecision(d)),
+    gw.bus.on('prompt', (p) => live.onPrompt(p)),
+    gw.bus.on('device', () => live.devicesChanged()),
+    gw.bus.on('task', () => live.tasksChanged()),
+    gw.manualTemperatures.onChange(() => live.pendingChanged()),
+  ]
+  const ctx: KioskContext = { gw, log, sessions, pins, records, live }
+
+  registerStatic(app)
+
+  app.get('/api/kiosk/events', (req, reply) => {
+    reply.hijack()
+    live.attach(reply.raw)
+    log.debug({ screens: live.clientCount }, 'kiosk screen connected')
+  })
+
+  // The task routes (gateway/schedules) take who did it from the body; at the kiosk it is the staff member on
+  // duty, from the session, whatever the page sent.
+  app.addHook('preValidation', async (req, reply) => {
+    if (req.method !== 'POST' || req.routeOptions.url !== '/api/tasks/:occurrenceId/done') return
+    const s = sessions.get(readCookie(req.headers.cookie, COOKIE.staff), 'staff')
+    if (!s) return reply.code(401).send({ error: 'login_required', message: 'a staff member must log in with a PIN' })
+    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>
+    req.body = { ...body, staff: s.person.id }
+  })
+
+  registerStaffRoutes(app, ctx)
+  registerTechRoutes(app, ctx, opts)
+
+  // Before the server waits for open requests to finish: a screen's stream never finishes by itself.
+  app.addHook('preClose', async () => {
+    for (const u of unsubscribe) u()
+    live.close()
+  })
+}

@@ -1,0 +1,286 @@
+// The technicians' pages: log in with a tech PIN, then devices, tests, config, logs, outbox and exports.
+// Every call goes to this gateway's /api/tech; a 401 (wrong session or 15 minutes idle) returns to the login.
+const $ = (id) => document.getElementById(id)
+let pollTimer = 0
+
+async function api(path, body, method = body === undefined ? 'GET' : 'POST') {
+  let res
+  try {
+    res = await fetch(path, {
+      method,
+      headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
+      body: method === 'POST' ? JSON.stringify(body) : undefined,
+      credentials: 'same-origin',
+    })
+  } catch {
+    return { ok: false, status: 0, data: { message: 'gateway not reachable' } }
+  }
+  let data = {}
+  try {
+    data = await res.json()
+  } catch {
+    /* not JSON */
+  }
+  if (res.status === 401 && data.error === 'login_required') showLogin()
+  return { ok: res.ok, status: res.status, data }
+}
+
+function td(text, cls) {
+  const c = document.createElement('td')
+  c.textContent = text ?? ''
+  if (cls) c.className = cls
+  return c
+}
+
+function kvs(obj) {
+  return Object.entries(obj ?? {})
+    .map(([k, v]) => `${k}=${v === null ? '–' : typeof v === 'object' ? JSON.stringify(v) : v}`)
+    .join('  ')
+}
+
+// ---- login ---------------------------------------------------------------------------------------------------
+
+function showLogin(message = '') {
+  clearInterval(pollTimer)
+  document.body.dataset.view = 'login'
+  $('login').hidden = false
+  $('app').hidden = true
+  $('logout').hidden = true
+  $('who').textContent = ''
+  $('login-error').textContent = message
+  $('pin').value = ''
+  $('pin').focus()
+}
+
+function showApp(tech) {
+  document.body.dataset.view = 'app'
+  $('login').hidden = true
+  $('app').hidden = false
+  $('logout').hidden = false
+  $('who').textContent = `${tech.name} (${tech.id})`
+  showTab('devices')
+}
+
+async function login() {
+  const pin = $('pin').value
+  const r = await api('/api/tech/login', { pin })
+  $('pin').value = ''
+  if (r.ok) return showApp(r.data.tech)
+  $('login-error').textContent =
+    r.status === 429 ? `错误次数过多，请 ${r.data.retryAfterSec} 秒后再试 · Too many wrong PINs: wait ${r.data.retryAfterSec} s`
+    : r.status === 403 ? '未配置技术员密码 · No tech PINs configured (kiosk.techPins)'
+    : r.status === 400 ? '4–12 位数字 · 4 to 12 digits'
+    : '密码错误 · Wrong PIN'
+}
+
+for (const k of ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'C', '0', '⌫']) {
+  const b = document.createElement('button')
+  b.textContent = k
+  b.addEventListener('click', () => {
+    const p = $('pin')
+    if (k === 'C') p.value = ''
+    else if (k === '⌫') p.value = p.value.slice(0, -1)
+    else if (p.value.length < 12) p.value += k
+  })
+  $('pad').append(b)
+}
+const ok = document.createElement('button')
+ok.textContent = '登录 Log in'
+ok.className = 'wide'
+ok.id = 'login-btn'
+ok.addEventListener('click', login)
+$('pad').append(ok)
+$('pin').addEventListener('keydown', (e) => e.key === 'Enter' && login())
+$('logout').addEventListener('click', async () => {
+  await api('/api/tech/logout', {})
+  showLogin()
+})
+
+// ---- tabs ----------------------------------------------------------------------------------------------------
+
+const loaders = { devices: loadDevices, tests: loadTests, config: loadConfig, logs: loadLogs, outbox: loadOutbox, export: loadExport }
+
+function showTab(name) {
+  for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('on', b.dataset.tab === name)
+  for (const t of document.querySelectorAll('.tab')) t.hidden = t.id !== `tab-${name}`
+  clearInterval(pollTimer)
+  loaders[name]()
+  // Live health: devices refresh every two seconds while their tab is open.
+  if (name === 'devices') pollTimer = setInterval(loadDevices, 2000)
+}
+for (const b of document.querySelectorAll('#tabs button')) b.addEventListener('click', () => showTab(b.dataset.tab))
+
+let devices = {}
+
+async function loadDevices() {
+  const r = await api('/api/tech/devices')
+  if (!r.ok) return
+  devices = r.data.components
+  $('overall').textContent = `总体 Overall: ${r.data.status}`
+  const rows = Object.entries(r.data.components).map(([name, c]) => {
+    const tr = document.createElement('tr')
+    tr.dataset.device = name
+    const last = c.lastSeen ? new Date(c.lastSeen).toLocaleTimeString('en-GB') : '–'
+    tr.append(
+      td(`${name}${c.kind ? ` (${c.kind}, ${c.driver})` : ''}`),
+      td(c.status, c.status),
+      td(last),
+      td(kvs(c.counters ?? (c.backlog ? { backlog: c.backlog.count ?? c.backlog, lastSeq: c.lastSeq } : {})), 'kvs'),
+      td(kvs(c.info ?? Object.fromEntries(Object.entries(c).filter(([k]) => !['status', 'counters', 'kind', 'driver', 'lastSeen', 'since', 'lastError'].includes(k)))), 'kvs'),
+      td(c.lastError ?? c.error ?? ''),
+    )
+    return tr
+  })
+  $('devices-table').tBodies[0].replaceChildren(...rows)
+}
+
+function show(result) {
+  $('test-result').textContent = JSON.stringify(result, null, 2)
+}
+
+async function loadTests() {
+  if (Object.keys(devices).length === 0) await loadDevices()
+  const box = $('tests')
+  const rows = []
+  for (const [name, c] of Object.entries(devices)) {
+    if (!c.kind) continue
+    const row = document.createElement('div')
+    row.className = 'test-row'
+    row.dataset.device = name
+    const label = document.createElement('b')
+    label.textContent = `${name} (${c.kind})`
+    row.append(label)
+    const btn = (text, path, body) => {
+      const b = document.createElement('button')
+      b.className = 'btn'
+      b.textContent = text
+      b.addEventListener('click', async () => {
+        b.disabled = true
+        const r = await api(path, body())
+        b.disabled = false
+        show(r.data)
+      })
+      row.append(b)
+    }
+    if (c.kind === 'relay') btn('吸合 Pulse relay', '/api/tech/test/relay', () => ({ name }))
+    if (c.kind === 'buzzer') {
+      const sel = document.createElement('select')
+      for (const p of ['admit', 'deny', 'fever', 'remeasure', 'alarm']) sel.append(new Option(p, p))
+      row.append(sel)
+      btn('鸣响 Beep', '/api/tech/test/buzzer', () => ({ name, pattern: sel.value }))
+    }
+    if (c.kind === 'thermometer') btn('立即测温 Read now', '/api/tech/test/thermometer', () => ({ name }))
+    if (c.kind === 'scanner') btn(c.driver === 'gm65' ? '探测 GM65 Probe' : '探测 Probe (gm65 only)', '/api/tech/test/scanner', () => ({ name }))
+    rows.push(row)
+  }
+  box.replaceChildren(...rows)
+}
+
+$('ports-btn').addEventListener('click', async () => {
+  const r = await api('/api/tech/ports')
+  if (!r.ok) return show(r.data)
+  $('ports-table').tBodies[0].replaceChildren(
+    ...r.data.ports.map((p) => {
+      const tr = document.createElement('tr')
+      tr.append(td(p.path), td(p.byId.join('\n') || '–'), td(p.manufacturer ?? ''), td(p.vendorId ? `${p.vendorId}:${p.productId}` : ''))
+      return tr
+    }),
+  )
+})
+
+async function loadConfig() {
+  const r = await api('/api/tech/config')
+  if (r.ok) $('config-view').textContent = JSON.stringify(r.data.config, null, 2)
+}
+
+$('config-apply').addEventListener('click', async () => {
+  const out = $('config-result')
+  let patch
+  try {
+    patch = JSON.parse($('config-patch').value)
+  } catch (e) {
+    out.innerHTML = ''
+    out.append(line(`JSON 格式错误 · Not valid JSON: ${e.message}`, 'bad'))
+    return
+  }
+  const r = await api('/api/tech/config', { patch })
+  out.replaceChildren()
+  if (!r.ok) {
+    for (const [k, v] of Object.entries(r.data.fields ?? { '(request)': r.data.message ?? r.status })) out.append(line(`✘ ${k}: ${v}`, 'bad'))
+    return
+  }
+  if (r.data.applied.length) out.append(line(`✔ 已生效 Applied: ${r.data.applied.join(', ')}`, 'good'))
+  if (r.data.restartNeeded.length) out.append(line(`⟳ 需重启 Restart needed: ${r.data.restartNeeded.join(', ')}`, 'warn'))
+  if (!r.data.applied.length && !r.data.restartNeeded.length) out.append(line('没有变化 Nothing changed', 'good'))
+  $('config-view').textContent = JSON.stringify(r.data.config, null, 2)
+})
+
+function line(text, cls) {
+  const d = document.createElement('div')
+  d.className = cls
+  d.textContent = text
+  return d
+}
+
+const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
+
+async function loadLogs() {
+  const r = await api('/api/tech/logs?limit=200')
+  if (!r.ok) return
+  $('logs-table').tBodies[0].replaceChildren(
+    ...r.data.lines.reverse().map((l) => {
+      const tr = document.createElement('tr')
+      const { time, level, module, msg, svc: _svc, pid: _pid, hostname: _h, ...rest } = l
+      const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''
+      tr.append(td(time ? new Date(time).toLocaleTimeString('en-GB') : ''), td(LEVELS[level] ?? level, level >= 50 ? 'down' : level >= 40 ? 'degraded' : ''), td(module ?? ''), td(`${msg ?? ''}${extra}`))
+      return tr
+    }),
+  )
+}
+$('logs-refresh').addEventListener('click', loadLogs)
+
+async function loadOutbox() {
+  const r = await api('/api/tech/outbox')
+  if (!r.ok) return
+  const d = r.data
+  const rows = [
+    ['待发消息 Messages waiting', d.count],
+    ['最早 seq First', d.firstSeq ?? '–'],
+    ['最新 seq Last', d.lastSeq],
+    ['最早时间 Oldest', d.oldest ?? '–'],
+    ['按主题 By topic', kvs(d.byTopic) || '–'],
+    ['上行 Uplink', d.uplink ? `${d.uplink.status}${d.uplink.url ? ` · ${d.uplink.url}` : ''}` : '–'],
+  ]
+  $('outbox').replaceChildren(
+    ...rows.flatMap(([k, v]) => {
+      const dt = document.createElement('dt')
+      dt.textContent = k
+      const dd = document.createElement('dd')
+      dd.textContent = String(v)
+      return [dt, dd]
+    }),
+  )
+}
+$('outbox-refresh').addEventListener('click', loadOutbox)
+
+function today() {
+  const d = new Date()
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+}
+
+function loadExport() {
+  for (const id of ['from', 'to', 'day']) if (!$(id).value) $(id).value = today()
+  updateLinks()
+}
+
+/** Dates only in these URLs: no names, ids or PINs ever go in one. */
+function updateLinks() {
+  $('export-link').href = `/api/tech/entries.csv?from=${$('from').value}&to=${$('to').value}`
+  $('day-link').href = `/api/tech/day.csv?day=${$('day').value}`
+  $('tasks-link').href = `/api/tasks/sheet.csv?day=${$('day').value}`
+}
+for (const id of ['from', 'to', 'day']) $(id).addEventListener('change', updateLinks)
+
+const session = await api('/api/tech/session')
+if (session.ok && session.data.tech) showApp(session.data.tech)
+else showLogin()

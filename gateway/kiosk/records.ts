@@ -1,0 +1,171 @@
+// The kiosk's own SQL, on the gateway's connection: kiosk events (shift, acknowledgements, device tests) with their
+// P/alert message in one transaction, and the reads the staff screen and /tech need. Each read is bounded by an
+// index (entries_day, entries_ts, event_id), so it stays within milliseconds on a log of a million entries.
+import { randomUUID } from 'node:crypto'
+import type { Statement } from 'better-sqlite3'
+import type { Clock } from '../../devices/types.ts'
+import { systemAlertMessage, type SystemAlert } from '../alerts.ts'
+import type { Store } from '../store/store.ts'
+import { dayStartOf, nextPeriod } from '../summaries.ts'
+import { localDay } from '../time.ts'
+
+export type KioskEventKind = 'shift_login' | 'shift_handover' | 'fever_acknowledged' | 'isolation_breach_acknowledged' | 'tech_test'
+
+/** A denial the staff must acknowledge: a fever, or an isolated household trying to go out. */
+export interface AlarmRow {
+  entryId: string
+  kind: 'fever' | 'isolation_breach'
+  ts: number
+  direction: 'in' | 'out'
+  passKind: string | null
+  subject: string | null
+  tempC: number | null
+  scanner: string | null
+  manual: boolean
+}
+
+export interface Figures {
+  day: string
+  in: number
+  out: number
+  denied: number
+  fevers: number
+  isolated: number
+}
+
+export interface EntryRow {
+  id: number
+  eventId: string
+  ts: number
+  day: string
+  source: string
+  direction: 'in' | 'out'
+  kind: string | null
+  subject: string | null
+  passId: string | null
+  tempC: number | null
+  rechecked: number
+  decision: 'admit' | 'deny'
+  reasons: string
+  scanner: string | null
+  staff: string | null
+  policyVersion: string
+  clockTrusted: number
+  detail: string | null
+}
+
+const ENTRY_COLUMNS = `id, event_id AS eventId, ts, day, source, direction, kind, subject, pass_id AS passId, temp_c AS tempC,
+  rechecked, decision, reasons, scanner, staff, policy_version AS policyVersion, clock_trusted AS clockTrusted, detail`
+
+/** A secondary check that confirms a fever is the staff's own reading: it is published, not sounded again. */
+const ALARMING = `decision = 'deny' AND (reasons LIKE '%"fever"%' OR reasons LIKE '%"isolation"%')
+  AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%')`
+
+export class KioskRecords {
+  private readonly st: Record<'insert' | 'alarms' | 'acked' | 'byDay' | 'fevers' | 'fevers24' | 'isolated' | 'entry' | 'shift' | 'exportPage', Statement>
+
+  constructor(
+    private readonly store: Store,
+    private readonly timeZone: string,
+    private readonly clock: Clock,
+  ) {
+    const p = (sql: string): Statement => store.db.prepare(sql)
+    this.st = {
+      insert: p(`INSERT INTO kiosk_events (event_id, ts, day, kind, staff, entry_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      alarms: p(`SELECT event_id AS entryId, ts, direction, kind AS passKind, subject, temp_c AS tempC, scanner, reasons, source
+        FROM entries e WHERE ts >= ? AND ${ALARMING}
+        AND NOT EXISTS (SELECT 1 FROM kiosk_events k WHERE k.entry_id = e.event_id AND k.kind LIKE '%_acknowledged')
+        ORDER BY ts`),
+      acked: p(`SELECT 1 FROM kiosk_events WHERE entry_id = ? AND kind LIKE '%_acknowledged'`),
+      byDay: p(`SELECT direction, decision, count(*) AS n FROM entries WHERE day = ? GROUP BY direction, decision`),
+      fevers: p(`SELECT count(*) AS n FROM entries WHERE day = ? AND decision = 'deny' AND reasons LIKE '%"fever"%'
+        AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%')`),
+      fevers24: p(`SELECT event_id AS entryId, ts, kind AS passKind, subject, temp_c AS tempC,
+        EXISTS (SELECT 1 FROM entries s WHERE s.ts >= ? AND s.source = 'override' AND s.detail LIKE '%"feverEntryId":"' || e.event_id || '"%') AS secondary
+        FROM entries e WHERE ts >= ? AND decision = 'deny' AND reasons LIKE '%"fever"%'
+        AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%') ORDER BY ts DESC LIMIT 50`),
+      isolated: p(`SELECT count(*) AS n FROM isolation WHERE start_day <= ? AND (end_day IS NULL OR end_day >= ?)`),
+      entry: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE event_id = ?`),
+      shift: p(`SELECT count(*) AS entries, coalesce(sum(decision = 'admit'), 0) AS admitted, coalesce(sum(decision = 'deny'), 0) AS denials,
+        coalesce(sum(decision = 'deny' AND reasons LIKE '%"fever"%'), 0) AS fevers, coalesce(sum(source = 'override'), 0) AS overrides
+        FROM entries WHERE ts >= ? AND ts < ?`),
+      exportPage: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND id > ?))
+        ORDER BY ts, id LIMIT ?`),
+    }
+  }
+
+  /** A kiosk event and, when given, its P/alert message (severity info), committed together. */
+  record(ev: { kind: KioskEventKind; staff: string; entryId?: string | null; detail?: Record<string, unknown>; alert?: SystemAlert }): {
+    eventId: string
+    seq: number | null
+  } {
+    const now = this.clock.now()
+    const eventId = randomUUID()
+    let seq: number | null = null
+    this.store.db.transaction(() => {
+      this.st.insert.run(eventId, now, localDay(now, this.timeZone), ev.kind, ev.staff, ev.entryId ?? null, ev.detail ? JSON.stringify(ev.detail) : null)
+      if (ev.alert) seq = this.store.enqueue([{ ...systemAlertMessage(ev.alert, now), id: eventId }], now)[0] ?? null
+    })()
+    return { eventId, seq }
+  }
+
+  /** Alarms not yet acknowledged since `sinceTs` (they survive a page reload and a restart). */
+  openAlarms(sinceTs: number): AlarmRow[] {
+    const rows = this.st.alarms.all(sinceTs) as (Omit<AlarmRow, 'kind' | 'manual'> & { reasons: string; source: string })[]
+    return rows.map(({ reasons, source, ...r }) => ({ ...r, kind: reasons.includes('"fever"') ? 'fever' : 'isolation_breach', manual: source === 'override' }))
+  }
+
+  /** Fever denials since `sinceTs` (newest first), each with whether a secondary check was recorded for it. */
+  recentFevers(sinceTs: number): { entryId: string; ts: number; passKind: string | null; subject: string | null; tempC: number | null; secondary: boolean }[] {
+    const rows = this.st.fevers24.all(sinceTs, sinceTs) as { entryId: string; ts: number; passKind: string | null; subject: string | null; tempC: number | null; secondary: number }[]
+    return rows.map((r) => ({ ...r, secondary: r.secondary === 1 }))
+  }
+
+  isAcknowledged(entryId: string): boolean {
+    return this.st.acked.get(entryId) !== undefined
+  }
+
+  entry(eventId: string): EntryRow | null {
+    return (this.st.entry.get(eventId) as EntryRow | undefined) ?? null
+  }
+
+  /** Today's figures for the staff screen: admitted in and out, denials, fevers, isolated households. */
+  figures(now = this.clock.now()): Figures {
+    const day = localDay(now, this.timeZone)
+    const f: Figures = { day, in: 0, out: 0, denied: 0, fevers: 0, isolated: 0 }
+    for (const r of this.st.byDay.all(day) as { direction: 'in' | 'out'; decision: string; n: number }[]) {
+      if (r.decision === 'admit') f[r.direction] += r.n
+      else f.denied += r.n
+    }
+    f.fevers = (this.st.fevers.get(day) as { n: number }).n
+    f.isolated = (this.st.isolated.get(day, day) as { n: number }).n
+    return f
+  }
+
+  /** What happened at the gate between two wall-clock times (a shift). */
+  shift(from: number, to: number): { entries: number; admitted: number; denials: number; fevers: number; overrides: number } {
+    return this.st.shift.get(from, to) as never
+  }
+
+  /**
+   * Entries of local days `fromDay`..`toDay`, oldest first, a page at a time: a month of a busy gate is a few
+   * hundred thousand rows, too many to hold in memory or to read in one blocking call.
+   */
+  async *exportEntries(fromDay: string, toDay: string, pageSize = 1000): AsyncGenerator<EntryRow[]> {
+    const from = dayStartOf(fromDay, this.timeZone)
+    const to = nextPeriod('day', dayStartOf(toDay, this.timeZone), this.timeZone)
+    let lastTs = from - 1
+    let lastId = -1
+    for (;;) {
+      const rows = this.st.exportPage.all(from, to, lastTs, lastTs, lastId, pageSize) as EntryRow[]
+      if (rows.length === 0) return
+      yield rows
+      const last = rows.at(-1)!
+      lastTs = last.ts
+      lastId = last.id
+      if (rows.length < pageSize) return
+      // Let decisions through between two pages.
+      await new Promise((r) => setImmediate(r))
+    }
+  }
+}

@@ -1,0 +1,293 @@
+// The staff's actions at the kiosk (all JSON POSTs behind a staff session; nothing personal ever goes in a URL).
+// Gate-affecting ones become entry rows and P/entry events through the pipeline (committed before the relay
+// moves); shift changes and alarm acknowledgements are kiosk events with an info P/alert.
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { z } from 'zod'
+import type { SystemAlert } from '../alerts.ts'
+import type { DecisionEvent } from '../pipeline/pipeline.ts'
+import { parseBody, requireSession, type KioskContext } from './context.ts'
+import { maskHolder, maskName } from './mask.ts'
+import type { Person } from './pins.ts'
+import { clearCookie, COOKIE, readCookie, sessionCookie, type Session } from './sessions.ts'
+
+/** Why a staff member opened the gate by hand (kept short and fixed so the platform can count them). */
+export const OPEN_REASONS = ['ambulance', 'fire', 'delivery', 'disabled', 'broken_scanner', 'other'] as const
+
+/** How long after a fever a secondary (armpit) check can still be recorded against it. */
+const SECONDARY_WITHIN_MS = 12 * 3_600_000
+
+const direction = z.enum(['in', 'out']).default('in')
+const tempC = z.number().min(30, 'a body temperature in °C, e.g. 36.6').max(45, 'a body temperature in °C, e.g. 36.6')
+const pinBody = z.strictObject({ pin: z.string().regex(/^\d{4,12}$/, '4 to 12 digits') })
+
+const schemas = {
+  open: z
+    .strictObject({ direction, reason: z.enum(OPEN_REASONS), text: z.string().trim().max(100).optional() })
+    .refine((b) => b.reason !== 'other' || (b.text ?? '').length > 0, { path: ['text'], message: 'say why (reason "other")' }),
+  visitor: z.strictObject({
+    direction,
+    name: z.string().trim().min(1, 'the visitor’s name (only its first character is kept)').max(32),
+    phoneLast4: z.string().regex(/^\d{4}$/, 'the last four digits of the phone number, nothing more'),
+    hostUnit: z
+      .string()
+      .trim()
+      .regex(/^[0-9A-Za-z#-]{1,16}$/, 'the host unit, e.g. 3-1-502'),
+    tempC: tempC.nullable().default(null),
+  }),
+  vehicle: z.strictObject({
+    direction,
+    plate: z
+      .string()
+      .trim()
+      .transform((p) => p.toUpperCase().replace(/[\s·.-]/g, ''))
+      .pipe(z.string().regex(/^[\u4e00-\u9fa5]?[A-Z0-9]{5,8}$/, 'a plate such as 沪A12345')),
+    occupants: z.number().int().min(1).max(9),
+    tempC: tempC.nullable().default(null),
+  }),
+  temperature: z.strictObject({ scanner: z.string().min(1).max(64), tempC }),
+  secondary: z.strictObject({ entryId: z.uuid(), tempC }),
+  ack: z.strictObject({ entryId: z.uuid() }),
+  handover: z.strictObject({ note: z.string().trim().max(200).default('') }),
+}
+
+export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): void {
+  const { gw, log, sessions, records, live } = ctx
+  const audit = log.child({ module: 'gateway/kiosk' })
+
+  /** Commits a kiosk event with its info alert and wakes the uplink. */
+  const record = (...args: Parameters<typeof records.record>): ReturnType<typeof records.record> => {
+    const r = records.record(...args)
+    gw.wakeUplink()
+    return r
+  }
+
+  const openTasks = (): number => (gw.tasks?.list() ?? []).filter((t) => t.status === 'due' || t.status === 'overdue').length
+
+  const shiftSummary = (s: Session): Record<string, unknown> => ({
+    staff: s.person.id,
+    from: new Date(s.since).toISOString(),
+    to: new Date(gw.clock.now()).toISOString(),
+    ...records.shift(s.since, gw.clock.now() + 1),
+    openAlarms: live.openAlarms().length,
+    openTasks: openTasks(),
+  })
+
+  const handover = (s: Session, note: string, next: Person | null): Record<string, unknown> => {
+    const summary = shiftSummary(s)
+    const alert: SystemAlert = {
+      kind: 'shift_handover',
+      severity: 'info',
+      message: `${s.person.id} handed the shift over${next ? ` to ${next.id}` : ''}`,
+      staff: s.person.id,
+      shift: summary,
+      ...(note ? { note } : {}),
+      ...(next ? { next: next.id } : {}),
+    }
+    record({ kind: 'shift_handover', staff: s.person.id, detail: { ...summary, note, next: next?.id ?? null }, alert })
+    sessions.end(s.token)
+    audit.info({ staff: s.person.id, next: next?.id ?? null, entries: summary.entries }, 'shift handed over')
+    return summary
+  }
+
+  app.post('/api/kiosk/login', async (req, reply) => {
+    const locked = sessions.lockedFor()
+    if (locked > 0) return lockedReply(reply, locked)
+    const body = parseBody(pinBody, req, reply)
+    if (!body) return
+    const book = await ctx.pins
+    if (book.count('staff') === 0) return reply.code(403).send({ error: 'no_pins', message: 'no staff PINs are configured (kiosk.staffPins)' })
+    const person = await book.check('staff', body.pin)
+    if (!person) {
+      const lock = sessions.failed()
+      audit.warn({ role: 'staff', lockedForMs: lock }, 'wrong staff PIN')
+      return lock > 0 ? lockedReply(reply, lock) : reply.code(401).send({ error: 'wrong_pin', message: 'wrong PIN' })
+    }
+    // One staff member on duty: a different person logging in takes the shift over (recorded as a handover).
+    let since: number | null = null
+    for (const prev of sessions.active('staff')) {
+      if (prev.person.id === person.id) {
+        since ??= prev.since
+        sessions.end(prev.token)
+      } else handover(prev, '', person)
+    }
+    const s = sessions.create(person)
+    if (since !== null) s.since = since
+    else {
+      record({ kind: 'shift_login', staff: person.id, alert: { kind: 'shift_login', severity: 'info', message: `${person.id} is on duty at the kiosk`, staff: person.id } })
+      audit.info({ staff: person.id }, 'staff logged in')
+    }
+    live.dutyChanged()
+    return reply.header('set-cookie', sessionCookie('staff', s.token)).send({ staff: publicPerson(person), since: s.since })
+  })
+
+  app.get('/api/kiosk/session', async (req) => {
+    const s = sessions.get(readCookie(req.headers.cookie, COOKIE.staff), 'staff')
+    return { staff: s ? publicPerson(s.person) : null, since: s?.since ?? null, lockedForMs: sessions.lockedFor() }
+  })
+
+  app.get('/api/kiosk/fevers', async (req, reply) => {
+    if (!requireSession(ctx, 'staff', req, reply)) return
+    const fevers = records.recentFevers(gw.clock.now() - SECONDARY_WITHIN_MS)
+    return { fevers: fevers.map(({ subject, ...f }) => ({ ...f, holder: maskHolder(subject) })) }
+  })
+
+  app.post('/api/kiosk/handover', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    const body = parseBody(schemas.handover, req, reply)
+    if (!body) return
+    const summary = handover(s, body.note, null)
+    live.dutyChanged()
+    return reply.header('set-cookie', clearCookie('staff')).send({ summary })
+  })
+
+  app.post('/api/kiosk/open', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    const body = parseBody(schemas.open, req, reply)
+    if (!body) return
+    const d = gw.pipeline.override({
+      direction: body.direction,
+      staff: s.person.id,
+      reason: body.reason,
+      detail: { via: 'kiosk', ...(body.text ? { note: body.text } : {}) },
+    })
+    return decided(d, 'open')
+  })
+
+  app.post('/api/kiosk/visitor', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    const body = parseBody(schemas.visitor, req, reply)
+    if (!body) return
+    let maskedName: string
+    try {
+      maskedName = maskName(body.name)
+    } catch (err) {
+      return reply.code(400).send({ error: 'invalid', fields: { name: (err as Error).message } })
+    }
+    return manual(reply, 'visitor', () =>
+      gw.pipeline.manualEntry({
+        direction: body.direction,
+        staff: s.person.id,
+        action: 'visitor',
+        kind: 'visitor',
+        subject: null,
+        passId: null,
+        tempC: body.tempC,
+        manual: { maskedName, phoneLast4: body.phoneLast4, hostUnit: body.hostUnit },
+      }),
+    )
+  })
+
+  app.post('/api/kiosk/vehicle', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    const body = parseBody(schemas.vehicle, req, reply)
+    if (!body) return
+    return manual(reply, 'vehicle', () =>
+      gw.pipeline.manualEntry({
+        direction: body.direction,
+        staff: s.person.id,
+        action: 'vehicle',
+        kind: 'vehicle',
+        subject: null,
+        passId: null,
+        tempC: body.tempC,
+        manual: { plate: body.plate, occupants: body.occupants },
+      }),
+    )
+  })
+
+  app.post('/api/kiosk/temperature', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    const body = parseBody(schemas.temperature, req, reply)
+    if (!body) return
+    const [lo, hi] = gw.config.rules.validRangeC
+    if (body.tempC < lo || body.tempC > hi) return reply.code(400).send({ error: 'invalid', fields: { tempC: `between ${lo} and ${hi} °C` } })
+    if (!gw.manualTemperatures.give(body.scanner, { celsius: body.tempC, staff: s.person.id })) {
+      return reply.code(409).send({ error: 'not_waiting', message: `no scan at ${body.scanner} is waiting for a temperature` })
+    }
+    audit.info({ staff: s.person.id, scanner: body.scanner }, 'temperature typed for a waiting scan')
+    // The decision follows on the live feed like any scan's.
+    return { accepted: true }
+  })
+
+  app.post('/api/kiosk/secondary', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    const body = parseBody(schemas.secondary, req, reply)
+    if (!body) return
+    const fever = records.entry(body.entryId)
+    if (!fever || fever.decision !== 'deny' || !fever.reasons.includes('"fever"')) {
+      return reply.code(404).send({ error: 'not_found', message: 'no fever entry with that id' })
+    }
+    if (gw.clock.now() - fever.ts > SECONDARY_WITHIN_MS) return reply.code(409).send({ error: 'too_late', message: 'that fever is more than 12 hours old' })
+    // The armpit reading settles the alarm: whoever takes it has seen the person.
+    if (live.hasAlarm(body.entryId)) acknowledge(s, body.entryId, 'fever', 'secondary_check')
+    return manual(reply, 'secondary', () =>
+      gw.pipeline.manualEntry({
+        direction: fever.direction,
+        staff: s.person.id,
+        action: 'secondary_check',
+        kind: fever.kind,
+        subject: fever.subject,
+        passId: fever.passId,
+        tempC: body.tempC,
+        manual: { feverEntryId: body.entryId, method: 'armpit' },
+      }),
+    )
+  })
+
+  app.post('/api/kiosk/ack', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    const body = parseBody(schemas.ack, req, reply)
+    if (!body) return
+    const alarm = live.openAlarms().find((a) => a.entryId === body.entryId)
+    if (!alarm) return reply.code(409).send({ error: 'no_alarm', message: 'no open alarm for that entry (already acknowledged?)' })
+    const r = acknowledge(s, body.entryId, alarm.kind, 'ack')
+    return { acknowledged: body.entryId, eventId: r.eventId }
+  })
+
+  function acknowledge(s: Session, entryId: string, kind: 'fever' | 'isolation_breach', via: 'ack' | 'secondary_check'): { eventId: string } {
+    const ackKind = kind === 'fever' ? 'fever_acknowledged' : 'isolation_breach_acknowledged'
+    const r = record({
+      kind: ackKind,
+      staff: s.person.id,
+      entryId,
+      detail: { via },
+      alert: { kind: ackKind, severity: 'info', message: `${s.person.id} acknowledged the ${kind === 'fever' ? 'fever' : 'isolation breach'} alarm`, staff: s.person.id, entryId },
+    })
+    live.closeAlarm(entryId)
+    audit.info({ staff: s.person.id, entryId, kind: ackKind, via }, 'alarm acknowledged')
+    return r
+  }
+
+  function manual(reply: FastifyReply, what: string, run: () => DecisionEvent): unknown {
+    try {
+      return decided(run(), what)
+    } catch (err) {
+      if (err instanceof RangeError) return reply.code(400).send({ error: 'invalid', fields: { tempC: err.message } })
+      throw err
+    }
+  }
+
+  function decided(d: DecisionEvent, what: string): Record<string, unknown> {
+    audit.info({ action: what, staff: d.staff, eventId: d.eventId, decision: d.decision, seq: d.seqs[0] }, 'kiosk action')
+    if (d.seqs.length === 0) throw new Error('the entry could not be recorded; the gate stayed closed')
+    return { eventId: d.eventId, decision: d.decision, reasons: d.reasons, seq: d.seqs[0] }
+  }
+}
+
+/** 429 with Retry-After while logins are locked (shared by the staff and the tech login). */
+export function lockedReply(reply: FastifyReply, ms: number): unknown {
+  const sec = Math.ceil(ms / 1000)
+  return reply.code(429).header('retry-after', String(sec)).send({ error: 'locked', message: `too many wrong PINs; try again in ${sec} s`, retryAfterSec: sec })
+}
+
+export function publicPerson(p: Person): { id: string; name: string } {
+  return { id: p.id, name: p.name }
+}
+

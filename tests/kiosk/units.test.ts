@@ -1,0 +1,66 @@
+// The kiosk's small pure parts: masking, CSV cells, the words for every reason code, cookies.
+import { describe, expect, it } from 'vitest'
+import { REASONS } from '../../gateway/pipeline/rules.ts'
+import { csvCell, csvLine } from '../../gateway/kiosk/csv.ts'
+import { maskHolder, maskName } from '../../gateway/kiosk/mask.ts'
+import { readCookie } from '../../gateway/kiosk/sessions.ts'
+import { OPEN_REASONS } from '../../gateway/kiosk/staff.ts'
+import { ROOT } from '../helpers/gatewayProcess.ts'
+
+type Words = Record<string, { zh: string; en: string }>
+// The browser's own module, the same file the staff screen loads (plain JS: no types to import).
+const { LANGS, OVERRIDE_TEXT, PASS_KIND, REASON_TEXT, STRINGS, t } = (await import(`${ROOT}/gateway/kiosk/public/i18n.js`)) as {
+  LANGS: ('zh' | 'en')[]
+  OVERRIDE_TEXT: Words
+  PASS_KIND: Words
+  REASON_TEXT: Words
+  STRINGS: Record<'zh' | 'en', Record<string, string>>
+  t(lang: string, key: string, vars?: Record<string, unknown>): string
+}
+
+describe('masking', () => {
+  it('shows a guard enough of a holder id to match it, never all of it', () => {
+    expect(maskHolder('R-0102-67')).toBe('R-01****67')
+    expect(maskHolder('H-3-1-502')).toBe('H-3-****02')
+    expect(maskHolder('V-12')).toBe('V****2')
+    expect(maskHolder('ab')).toBe('****')
+    expect(maskHolder(null)).toBeNull()
+  })
+
+  it('keeps only the first character of a name', () => {
+    expect(maskName('张三丰')).toBe('张**')
+    expect(maskName('  Li Wei ')).toBe('L**')
+    expect(maskName('张**')).toBe('张**')
+    expect(maskName('𠮷野家')).toBe('𠮷**')
+    expect(() => maskName('**')).toThrow(RangeError)
+  })
+})
+
+describe('CSV', () => {
+  it('quotes what needs quoting and defuses formulas', () => {
+    expect(csvLine(['a,b', 'say "hi"', null, 36.6, -3, '=SUM(A1)', '+1', '@x', '-x'])).toBe('"a,b","say ""hi""",,36.6,-3,\'=SUM(A1),\'+1,\'@x,\'-x\r\n')
+    expect(csvCell('line\nbreak')).toBe('"line\nbreak"')
+  })
+})
+
+describe('staff screen words', () => {
+  it('has Chinese and English for every reason code of DESIGN section 3, every pass kind and every open reason', () => {
+    for (const r of REASONS) for (const lang of LANGS) expect(REASON_TEXT[r]?.[lang], `${r} in ${lang}`).toBeTruthy()
+    for (const k of ['resident', 'visitor', 'staff', 'vehicle']) expect(PASS_KIND[k]).toMatchObject({ zh: expect.any(String), en: expect.any(String) })
+    for (const r of [...OPEN_REASONS, 'visitor', 'vehicle', 'secondary_check']) expect(OVERRIDE_TEXT[r]).toMatchObject({ zh: expect.any(String), en: expect.any(String) })
+  })
+
+  it('has every screen string in both languages', () => {
+    expect(Object.keys(STRINGS.en).sort()).toEqual(Object.keys(STRINGS.zh).sort())
+    expect(t('en', 'pinLocked', { s: 42 })).toBe('Too many wrong PINs: wait 42 s')
+    expect(t('zh', 'idle')).toBe('请扫码')
+  })
+})
+
+describe('cookies', () => {
+  it('reads one cookie among others', () => {
+    expect(readCookie('a=1; eg_staff=tok-en_1; eg_tech=x', 'eg_staff')).toBe('tok-en_1')
+    expect(readCookie('eg_staff2=x', 'eg_staff')).toBeUndefined()
+    expect(readCookie(undefined, 'eg_staff')).toBeUndefined()
+  })
+})
