@@ -1,8 +1,13 @@
-// `npm run bench [-- --quick] [--only latency|drain] [--runs N]`: scan-to-relay latency over real pseudo-terminals
-// and the outbox drain (DESIGN section 10). `--runs` repeats the drain (bridge and bare in each run; the machine is
-// shared, so compare ratios within a run).
-// Measured: the last byte of a code written to the scanner's pty → the relay commanded on, including the pass
-// check, the Modbus thermometer round trip (simulator answering at once) and the fsynced SQLite commit.
+// `npm run bench [-- --quick] [--only latency|drain|store|process] [--runs N]`: the figures of DESIGN section 10.
+// (a) scan-to-relay latency over real pseudo-terminals, one at a time, at 1 per second and 200 per second sustained,
+//     with the uplink, embedded broker, kiosk stream and schedules running: the last byte of a code written to the
+//     scanner's pty → the relay commanded on, including the pass check, the Modbus round trip (simulator answering
+//     at once) and the fsynced SQLite commit;
+// (b) the outbox drain of 100,000 messages to mosquitto against a bare mqtt.js publisher (`--runs` repeats it; the
+//     machine may be shared, so compare ratios within a run);
+// (c) the queries of the gate, the kiosk and the sheets over a log of 1,000,000 entries;
+// (d) the real process: start to ready and resident memory.
+// Prints the figures, writes bench/out/latest.json and, for a full run, bench/RESULTS.md.
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -16,12 +21,16 @@ import { createLogger } from '../gateway/logger.ts'
 import { issuePass } from '../gateway/passes/issue.ts'
 import { newKeyPair } from '../gateway/passes/keys.ts'
 import { PtyPair } from '../simulators/pty.ts'
+import { Mosquitto } from '../cloud-bridge/mosquitto.ts'
+import { benchProcess, type ProcessBenchResult } from './process.ts'
+import { resultsMarkdown } from './results.ts'
+import { benchStore, type StoreBenchResult } from './store.ts'
 import { tempDirFor } from './util.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string', default: '1' } },
 })
-if (args.only !== undefined && args.only !== 'latency' && args.only !== 'drain') throw new Error('--only takes latency or drain')
+if (args.only !== undefined && !['latency', 'drain', 'store', 'process'].includes(args.only)) throw new Error('--only takes latency, drain, store or process')
 const drainRuns = Number(args.runs)
 if (!Number.isInteger(drainRuns) || drainRuns < 1) throw new Error('--runs takes a whole number ≥ 1')
 
@@ -38,9 +47,28 @@ interface LatencyResult {
   mean: number
 }
 
-async function scanToRelay(count: number, gapMs: number): Promise<LatencyResult> {
+interface LatencyOptions {
+  count: number
+  /** Time between two codes. */
+  gapMs: number
+  /** Paced: codes are written on a fixed clock whatever the gate is doing (sustained load); otherwise each
+   *  waits for the previous decision. */
+  paced: boolean
+  /** Alternate in (thermometer) and out (no temperature) scanners, as people come and go at a real gate. */
+  inAndOut?: boolean
+  /** The central broker the uplink drains to while the gate decides. */
+  central: string
+  label: string
+}
+
+/**
+ * Scan-to-relay with everything a gate runs (DESIGN section 10): the uplink draining to mosquitto, the embedded
+ * broker, the kiosk with a staff screen connected to its live stream, and the default schedules.
+ */
+async function scanToRelay(o: LatencyOptions): Promise<LatencyResult> {
+  const { count, gapMs } = o
   const dir = tempDirFor('bench-latency')
-  const [scanPty, thermoPty] = await Promise.all([PtyPair.open({ name: 'scan' }), PtyPair.open({ name: 'thermo' })])
+  const [scanPty, thermoPty, outPty] = await Promise.all([PtyPair.open({ name: 'scan' }), PtyPair.open({ name: 'thermo' }), PtyPair.open({ name: 'out' })])
   const devices = fork(join(import.meta.dirname, 'devices.ts'), [], { execArgv: ['--import', 'tsx'] })
   const replies: { cmd: string; i?: number; at?: number; error?: string }[] = []
   let notify: (() => void) | null = null
@@ -56,21 +84,25 @@ async function scanToRelay(count: number, gapMs: number): Promise<LatencyResult>
       await Promise.race([new Promise<void>((r) => (notify = r)), sleep(5000).then(() => Promise.reject(new Error('device process silent')))])
     }
   }
-  devices.send({ cmd: 'start', scannerPath: scanPty.devicePath, thermometerPath: thermoPty.devicePath })
+  devices.send({ cmd: 'start', scannerPath: scanPty.devicePath, outScannerPath: outPty.devicePath, thermometerPath: thermoPty.devicePath })
   await reply((m) => m.cmd === 'ready')
 
   const issuer = newKeyPair('bench-key')
   const loaded = validateConfig({
     dataDir: join(dir, 'data'),
     devices: {
-      scanners: [{ name: 'scanner-in', driver: 'line', path: scanPty.gatewayPath, direction: 'in' }],
+      scanners: [
+        { name: 'scanner-in', driver: 'line', path: scanPty.gatewayPath, direction: 'in' },
+        { name: 'scanner-out', driver: 'line', path: outPty.gatewayPath, direction: 'out' },
+      ],
       thermometers: [{ name: 'thermo-in', driver: 'modbus-rtu', path: thermoPty.gatewayPath, function: 4, scale: 0.01, timeoutMs: 300 }],
       relays: [{ name: 'gate', driver: 'simulated', pulseMs: 100 }],
       buzzers: [{ name: 'buzzer', driver: 'simulated' }],
     },
     rules: { duplicateScanMs: 0 },
     passes: { issuers: [{ kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }] },
-    localBroker: { enabled: false },
+    central: { url: o.central },
+    localBroker: { enabled: true, host: '127.0.0.1', port: 0 },
     kiosk: { host: '127.0.0.1', port: 0 },
   })
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
@@ -78,44 +110,69 @@ async function scanToRelay(count: number, gapMs: number): Promise<LatencyResult>
   const log = createLogger('info', createWriteStream(join(dir, 'gateway.log')))
   const gw = await Gateway.start(loaded.config, { log })
   await waitFor(() => gw.thermometers[0]!.health().online, 5000)
+  // A staff screen, connected as the browser's EventSource would be.
+  const screen = new AbortController()
+  void fetch(`${gw.url}/api/kiosk/events`, { signal: screen.signal })
+    .then(async (res) => {
+      for await (const _ of res.body ?? []) {
+        // drained
+      }
+    })
+    .catch(() => {})
 
   const warmup = Math.min(20, count)
   const passes: string[] = []
   for (let i = 0; i < count + warmup; i++) {
     passes.push(await issuePass(issuer, { sub: `H-1-1-${i}`, kind: 'resident', jti: `bench-${i}` }, { now: Date.now(), ttlSeconds: 3600 }))
   }
+  const decisions = new Map<string, DecisionEvent>()
+  let decided = 0
+  gw.bus.on('decision', (d) => {
+    if (d.passId) decisions.set(d.passId, d)
+    decided++
+  })
   const samples: number[] = []
   const wire: number[] = []
   const stages = { verify: [] as number[], temperature: [] as number[], commit: [] as number[] }
-  let actuated: number | null = null
-  let decision: DecisionEvent | null = null
-  gw.relays[0]!.onActuate((mono) => (actuated = performance.timeOrigin + mono))
-  gw.bus.on('decision', (d) => (decision = d))
+  const written = new Map<number, number>()
+  const t0 = performance.now()
   for (let i = 0; i < passes.length; i++) {
-    actuated = null
-    decision = null
-    devices.send({ cmd: 'scan', i, code: passes[i] })
-    const written = await reply((m) => m.cmd === 'written' && m.i === i)
-    await waitFor(() => actuated !== null && decision !== null, 2000).catch(() => {
-      throw new Error(`scan ${i}: no relay command within 2 s (${JSON.stringify(gw.health().components['scanner-in'])})`)
-    })
-    const d = decision as unknown as DecisionEvent
-    if (i >= warmup) {
-      samples.push(actuated! - written.at!)
-      wire.push(performance.timeOrigin + d.scanMono - written.at!)
-      stages.verify.push(d.marks.verified - d.scanMono)
-      stages.temperature.push(d.marks.temperature - d.scanMono)
-      stages.commit.push(d.marks.committed - d.marks.temperature)
+    devices.send({ cmd: 'scan', i, code: passes[i], scanner: o.inAndOut && i % 2 ? 1 : 0 })
+    if (o.paced) {
+      await sleep(Math.max(0, t0 + (i + 1) * gapMs - performance.now()))
+      continue
     }
+    written.set(i, (await reply((m) => m.cmd === 'written' && m.i === i)).at!)
+    await waitFor(() => decisions.has(`bench-${i}`), 2000).catch(() => {
+      throw new Error(`scan ${i}: no decision within 2 s (${JSON.stringify(gw.health().components['scanner-in'])})`)
+    })
     await sleep(gapMs)
   }
+  await waitFor(() => decided >= passes.length, 30_000).catch(() => {
+    throw new Error(`${passes.length - decided} of ${passes.length} scans not decided within 30 s`)
+  })
+  const span = (performance.now() - t0) / 1000
+  for (let i = 0; i < passes.length; i++) if (!written.has(i)) written.set(i, (await reply((m) => m.cmd === 'written' && m.i === i)).at!)
+  for (let i = warmup; i < passes.length; i++) {
+    const d = decisions.get(`bench-${i}`)!
+    if (d.actuatedMono === null) throw new Error(`scan ${i} was not admitted: ${d.reasons.join(',')}`)
+    const at = written.get(i)!
+    samples.push(performance.timeOrigin + d.actuatedMono - at)
+    wire.push(performance.timeOrigin + d.scanMono - at)
+    stages.verify.push(d.marks.verified - d.scanMono)
+    if (d.direction === 'in') stages.temperature.push(d.marks.temperature - d.scanMono)
+    stages.commit.push(d.marks.committed - d.marks.temperature)
+  }
+  const uplink = gw.health().components.uplink
+  screen.abort()
   devices.send({ cmd: 'stop' })
   await new Promise((r) => devices.once('exit', r))
   await gw.stop()
-  await Promise.all([scanPty.close(), thermoPty.close()])
+  await Promise.all([scanPty.close(), thermoPty.close(), outPty.close()])
+  console.log(`  ${o.label}: ${passes.length} scans in ${span.toFixed(1)} s (${Math.round(passes.length / span)}/s); uplink connected: ${String(uplink?.connected)}`)
   for (const [k, xs] of Object.entries(stages)) {
     const st = stats(xs)
-    console.log(`  stage ${k.padEnd(11)} p50 ${st.p50} ms   p99 ${st.p99} ms   (from the scan event${k === 'commit' ? ', commit only' : ''})`)
+    console.log(`    stage ${k.padEnd(11)} p50 ${st.p50} ms   p99 ${st.p99} ms   (from the scan event${k === 'commit' ? ', commit only' : ''})`)
   }
   const wireMs = stats(wire)
   return { scans: samples.length, gapMs, ...stats(samples), wireP50: wireMs.p50, wireP99: wireMs.p99 }
@@ -149,17 +206,47 @@ async function waitFor(cond: () => boolean, ms: number): Promise<void> {
 async function main(): Promise<void> {
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version }
   console.log(`estate-gate bench${args.quick ? ' (quick)' : ''} on ${machine.cpus} × ${machine.cpu}, ${machine.memGiB} GiB, Node ${machine.node}`)
-  let latency: LatencyResult | undefined
-  if (args.only !== 'drain') {
-    latency = await scanToRelay(args.quick ? 300 : 2000, 20)
+  const latency: Record<string, LatencyResult> = {}
+  if (args.only === undefined || args.only === 'latency') {
+    const central = await Mosquitto.start()
+    try {
+      const modes: (Omit<LatencyOptions, 'central'> & { key: string })[] = [
+        { key: 'oneAtATime', label: 'one at a time, 20 ms apart', count: args.quick ? 300 : 2000, gapMs: 20, paced: false },
+        { key: 'perSecond1', label: '1 per second', count: args.quick ? 15 : 120, gapMs: 1000, paced: false },
+        { key: 'perSecond200', label: '200 per second sustained, in and out alternating', count: args.quick ? 600 : 4000, gapMs: 5, paced: true, inAndOut: true },
+        // The same rate through one scanner and its thermometer: one person at a time in front of it.
+        { key: 'perSecond200In', label: '200 per second sustained, all through the in scanner', count: args.quick ? 600 : 4000, gapMs: 5, paced: true },
+      ]
+      console.log('scan-to-relay over a pty, Modbus round trip + fsynced commit included, uplink + embedded broker + kiosk stream + schedules running:')
+      for (const m of modes) {
+        const l = await scanToRelay({ ...m, central: central.url })
+        latency[m.key] = l
+        console.log(
+          `    p50 ${l.p50} ms   p90 ${l.p90} ms   p99 ${l.p99} ms   max ${l.max} ms   (target p50 ≤ 2, p99 ≤ 5)` +
+            `   pty + framing p50 ${l.wireP50} ms`,
+        )
+      }
+    } finally {
+      await central.dispose()
+    }
+  }
+  let store: StoreBenchResult | undefined
+  if (args.only === undefined || args.only === 'store') {
+    const count = args.quick ? 100_000 : 1_000_000
+    store = benchStore({ count })
+    console.log(`the log at ${count.toLocaleString('en')} entries (${store.fileMB} MB, filled in ${store.fillSeconds} s), target ≤ 20 ms:`)
+    for (const q of store.queries) console.log(`    ${q.name.padEnd(50)} p50 ${q.p50} ms   p99 ${q.p99} ms   max ${q.max} ms`)
+  }
+  let process_: ProcessBenchResult | undefined
+  if (args.only === undefined || args.only === 'process') {
+    process_ = await benchProcess({ starts: args.quick ? 2 : 5, loadSeconds: args.quick ? 10 : 30 })
     console.log(
-      `scan-to-relay over a pty, Modbus round trip + fsynced commit included (${latency.scans} scans, one every ${latency.gapMs} ms):\n` +
-        `  p50 ${latency.p50} ms   p90 ${latency.p90} ms   p99 ${latency.p99} ms   max ${latency.max} ms   (target p50 ≤ 2, p99 ≤ 5)\n` +
-        `  of which pty + framing (write → scan event): p50 ${latency.wireP50} ms   p99 ${latency.wireP99} ms`,
+      `the gateway process: start to ready p50 ${process_.readyP50Ms} ms, max ${process_.readyMaxMs} ms (target ≤ 2000); ` +
+        `resident memory idle ${process_.rssIdleMB} MB, after ${process_.loadSeconds} s at 5 people/s ${process_.rssLoadMB} MB (target ≤ 100)`,
     )
   }
   const drainRunsOut: DrainBenchResult[] = []
-  for (let r = 0; r < (args.only === 'latency' ? 0 : drainRuns); r++) {
+  for (let r = 0; r < (args.only === undefined || args.only === 'drain' ? drainRuns : 0); r++) {
     const d = await benchDrain({ messages: args.quick ? 20_000 : 100_000 })
     drainRunsOut.push(d)
     const c = d.cpu
@@ -185,8 +272,13 @@ async function main(): Promise<void> {
   const drain = drainRunsOut.length === 1 ? drainRunsOut[0] : drainRunsOut.length > 1 ? drainRunsOut : undefined
   const out = args.out ?? join('bench', 'out', 'latest.json')
   mkdirSync(join(out, '..'), { recursive: true })
-  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), quick: args.quick, only: args.only ?? null, machine, latency, drain }, null, 2))
+  const result = { at: new Date().toISOString(), quick: args.quick, only: args.only ?? null, machine, latency, drain, store, process: process_ }
+  writeFileSync(out, JSON.stringify(result, null, 2))
   console.log(`written ${out}`)
+  if (args.only === undefined && args.out === undefined) {
+    writeFileSync(join('bench', 'RESULTS.md'), resultsMarkdown(result))
+    console.log('written bench/RESULTS.md')
+  }
 }
 
 main().then(

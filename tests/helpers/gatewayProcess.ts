@@ -19,7 +19,8 @@ export const ROOT = resolve(import.meta.dirname, '../..')
  */
 export function gatewayCommand(args: string[]): [string, string[]] {
   const tsx = join(ROOT, 'node_modules/tsx/dist')
-  return [process.execPath, ['--require', join(tsx, 'preflight.cjs'), '--import', pathToFileURL(join(tsx, 'loader.mjs')).href, join(ROOT, 'gateway/main.ts'), ...args]]
+  // The same V8 flag as `npm start`: a 2 MB young generation instead of 16 costs ~30 MB less resident memory.
+  return [process.execPath, ['--max-semi-space-size=2', '--require', join(tsx, 'preflight.cjs'), '--import', pathToFileURL(join(tsx, 'loader.mjs')).href, join(ROOT, 'gateway/main.ts'), ...args]]
 }
 
 

@@ -1,0 +1,99 @@
+// The gateway as the real process (`gateway/main.ts` under tsx's loader, as npm start runs it): start to ready
+// (spawn → GET /healthz answers), and resident memory idle and under a steady crowd, with the uplink to mosquitto,
+// the embedded broker, the kiosk with a screen connected, and the default schedules (DESIGN section 10).
+import { spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { stringify } from 'yaml'
+import { freePort, Mosquitto } from '../cloud-bridge/mosquitto.ts'
+import { gatewayCommand, ROOT } from '../tests/helpers/gatewayProcess.ts'
+import { tempDirFor } from './util.ts'
+
+export interface ProcessBenchResult {
+  starts: number
+  readyMs: number[]
+  readyP50Ms: number
+  readyMaxMs: number
+  rssIdleMB: number
+  loadSeconds: number
+  rssLoadMB: number
+  rssLoadSamplesMB: number[]
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+export function rssMB(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+  return Math.round(kb / 102.4) / 10
+}
+
+export async function benchProcess(o: { starts: number; loadSeconds: number }): Promise<ProcessBenchResult> {
+  const dir = tempDirFor('bench-process')
+  const central = await Mosquitto.start()
+  const readyMs: number[] = []
+  let rssIdleMB = 0
+  let rssLoad: number[] = []
+  try {
+    for (let i = 0; i <= o.starts; i++) {
+      const loaded = i === o.starts
+      const port = await freePort()
+      const file = join(dir, 'gateway.yaml')
+      writeFileSync(
+        file,
+        stringify({
+          dataDir: join(dir, 'data'),
+          central: { url: central.url },
+          localBroker: { enabled: true, host: '127.0.0.1', port: await freePort() },
+          kiosk: { host: '127.0.0.1', port },
+          // The last start runs under a crowd of 5 people a second through the simulated devices.
+          simulation: { crowd: loaded, intervalMs: 200 },
+        }),
+      )
+      const [cmd, argv] = gatewayCommand(['--config', file])
+      const t0 = performance.now()
+      const child = spawn(cmd, argv, { cwd: ROOT, stdio: 'ignore' })
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`the gateway exited during start (${child.exitCode})`)
+        if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break
+        if (performance.now() - t0 > 30_000) throw new Error('the gateway was not ready in 30 s')
+        await sleep(5)
+      }
+      // The first start creates the database; the rest are restarts, what a gate box sees after a power cut.
+      if (i > 0 && !loaded) readyMs.push(Math.round(performance.now() - t0))
+      const screen = new AbortController()
+      void fetch(`http://127.0.0.1:${port}/api/kiosk/events`, { signal: screen.signal })
+        .then(async (res) => {
+          for await (const _ of res.body ?? []) {
+            // drained
+          }
+        })
+        .catch(() => {})
+      if (loaded) {
+        rssLoad = []
+        for (let s = 0; s < o.loadSeconds; s += 5) {
+          await sleep(5000)
+          rssLoad.push(rssMB(child.pid!))
+        }
+      } else {
+        await sleep(5000)
+        rssIdleMB = Math.max(rssIdleMB, rssMB(child.pid!))
+      }
+      screen.abort()
+      child.kill('SIGTERM')
+      await new Promise((r) => child.once('exit', r))
+    }
+  } finally {
+    await central.dispose()
+  }
+  const sorted = [...readyMs].sort((a, b) => a - b)
+  return {
+    starts: readyMs.length,
+    readyMs,
+    readyP50Ms: sorted[Math.floor(sorted.length / 2)]!,
+    readyMaxMs: sorted.at(-1)!,
+    rssIdleMB,
+    loadSeconds: o.loadSeconds,
+    rssLoadMB: Math.max(...rssLoad),
+    rssLoadSamplesMB: rssLoad,
+  }
+}
