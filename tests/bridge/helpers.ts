@@ -128,6 +128,8 @@ export class Recorder {
 
   private record(topic: string, payload: string, retain: boolean): void {
     const rel = topic.slice(P.length + 1)
+    // Requests are what the platform sends, not what the gate publishes (and may be garbage on purpose).
+    if (rel.startsWith('request/')) return
     if (rel === 'status') this.statuses.push({ status: JSON.parse(payload) as StatusMessage, retain })
     else if (rel.startsWith('device/')) this.devices.push({ name: rel.slice(7), health: JSON.parse(payload) as unknown, retain })
     else {
