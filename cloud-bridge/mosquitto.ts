@@ -118,6 +118,12 @@ export class Mosquitto {
     await this.signal('SIGKILL')
   }
 
+  /** Killed (SIGKILL: a crash, a power cut of the broker's host) and started again on the same port and config. */
+  async crashAndRestart(): Promise<void> {
+    await this.kill()
+    await this.launch()
+  }
+
   /** Stop and start again on the same port and config. */
   async restart(): Promise<void> {
     await this.stop()
