@@ -25,6 +25,18 @@ async function api(path, body, method = body === undefined ? 'GET' : 'POST') {
   return { ok: res.ok, status: res.status, data }
 }
 
+// Times are shown in the site's zone (as on the staff screen), not the browser's: a technician's laptop may be set
+// to anything. Learned from the config once logged in.
+let siteTimeZone
+async function loadTimeZone() {
+  if (siteTimeZone) return
+  const r = await api('/api/tech/config')
+  siteTimeZone = r.ok ? r.data?.config?.site?.timezone : undefined
+}
+function clockTime(ts) {
+  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', ...(siteTimeZone ? { timeZone: siteTimeZone } : {}) }).format(new Date(ts))
+}
+
 function td(text, cls) {
   const c = document.createElement('td')
   c.textContent = text ?? ''
@@ -113,6 +125,7 @@ for (const b of document.querySelectorAll('#tabs button')) b.addEventListener('c
 let devices = {}
 
 async function loadDevices() {
+  await loadTimeZone()
   const r = await api('/api/tech/devices')
   if (!r.ok) return
   devices = r.data.components
@@ -120,7 +133,7 @@ async function loadDevices() {
   const rows = Object.entries(r.data.components).map(([name, c]) => {
     const tr = document.createElement('tr')
     tr.dataset.device = name
-    const last = c.lastSeen ? new Date(c.lastSeen).toLocaleTimeString('en-GB') : '–'
+    const last = c.lastSeen ? clockTime(c.lastSeen) : '–'
     tr.append(
       td(`${name}${c.kind ? ` (${c.kind}, ${c.driver})` : ''}`),
       td(c.status, c.status),
@@ -232,7 +245,7 @@ async function loadLogs() {
       const tr = document.createElement('tr')
       const { time, level, module, msg, svc: _svc, pid: _pid, hostname: _h, ...rest } = l
       const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''
-      tr.append(td(time ? new Date(time).toLocaleTimeString('en-GB') : ''), td(LEVELS[level] ?? level, level >= 50 ? 'down' : level >= 40 ? 'degraded' : ''), td(module ?? ''), td(`${msg ?? ''}${extra}`))
+      tr.append(td(time ? clockTime(time) : ''), td(LEVELS[level] ?? level, level >= 50 ? 'down' : level >= 40 ? 'degraded' : ''), td(module ?? ''), td(`${msg ?? ''}${extra}`))
       return tr
     }),
   )
