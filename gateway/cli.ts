@@ -1,9 +1,12 @@
 #!/usr/bin/env tsx
-// estate-gate: the technicians' command line (package.json "bin"; `npx tsx gateway/cli.ts …` in a checkout).
+// estate-gate: the technicians' command line (package.json "bin": `npx estate-gate …` in a checkout).
 // One table of commands; each loads its module only when run, so `keys new` does not load the gateway and `start`
-// will not load the pass tools. Exit codes: 0 done, 1 unexpected failure, 2 bad command or argument.
+// will not load the pass tools. Exit codes: 0 done, 1 failure at run time (device silent, port missing),
+// 2 bad command, argument or config.
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import type { ListPortsOptions } from '../devices/transport/ports.ts'
+import type { GpioClassLike } from '../devices/transport/gpio.ts'
 import { systemClock, type Clock } from '../devices/types.ts'
 
 /** Everything a command touches of the outside world, so commands can be run in-process by tests. */
@@ -13,6 +16,10 @@ export interface CliContext {
   clock: Clock
   /** Relative paths in arguments resolve from here. */
   cwd: string
+  /** What `sim` hands to the simulator's console; the process's own stdin when absent. */
+  stdin?: NodeJS.ReadableStream
+  /** The OS's serial port list, /dev/serial/by-id and onoff's Gpio class, when a test stands in for them. */
+  hardware?: { listPorts?: ListPortsOptions['list']; byIdDir?: string; gpioClass?: GpioClassLike }
 }
 
 export interface CliCommand {
@@ -26,11 +33,50 @@ export interface CliCommand {
 export const commands: Record<string, CliCommand> = {
   start: {
     summary: 'start the gateway: --config FILE (or GATEWAY_CONFIG); without one, the demo',
-    // The gateway owns the process from here: signals, exit code.
-    run: async (args) => {
+    run: async (args, ctx) => {
+      const { checkStartArgs } = await import('./cli/start.ts')
+      const code = await checkStartArgs(args, ctx)
+      if (code !== null) return code
+      // The gateway owns the process from here: signals, exit code.
       ;(await import('./main.ts')).runAsProcess(args)
       return new Promise<number>(() => {})
     },
+  },
+  'check-config': {
+    summary: 'check a config file: OK and what it configures, or every error by key path',
+    run: async (args, ctx) => (await import('./cli/checkConfig.ts')).checkConfig(args, ctx),
+  },
+  ports: {
+    summary: 'list the serial ports with their stable /dev/serial/by-id names',
+    run: async (args, ctx) => (await import('./cli/ports.ts')).ports(args, ctx),
+  },
+  'probe scanner': {
+    summary: 'talk to a QR scanner: wait for one code (line) or read its versions (gm65)',
+    run: async (args, ctx) => (await import('./cli/probe.ts')).probeScanner(args, ctx),
+  },
+  'probe thermometer': {
+    summary: 'take one reading from an IR thermometer (modbus-rtu or gy-mcu)',
+    run: async (args, ctx) => (await import('./cli/probe.ts')).probeThermometer(args, ctx),
+  },
+  'gpio pulse': {
+    summary: 'switch a GPIO output (the gate relay, the buzzer) on for a moment',
+    run: async (args, ctx) => (await import('./cli/gpio.ts')).gpioPulse(args, ctx),
+  },
+  'keys new': {
+    summary: 'make an Ed25519 key pair for signing passes',
+    run: async (args, ctx) => (await import('./passes/commands.ts')).keysNew(args, ctx),
+  },
+  'pass issue': {
+    summary: 'sign a pass and print it (the QR text)',
+    run: async (args, ctx) => (await import('./passes/commands.ts')).passIssue(args, ctx),
+  },
+  export: {
+    summary: 'write the entries of some days as CSV, from the SQLite log (also while the gateway runs)',
+    run: async (args, ctx) => (await import('./cli/export.ts')).exportEntries(args, ctx),
+  },
+  sim: {
+    summary: 'simulate a device (line, gm65, modbus, gy-mcu) on a pseudo-terminal, for a bench test',
+    run: async (args, ctx) => (await import('./cli/sim.ts')).sim(args, ctx),
   },
   'broker hash-password': {
     summary: 'hash a local-broker password (read from stdin) for localBroker.users[].password',
@@ -44,7 +90,7 @@ export const commands: Record<string, CliCommand> = {
         return 2
       }
       const chunks: Buffer[] = []
-      for await (const c of process.stdin) chunks.push(c as Buffer)
+      for await (const c of ctx.stdin ?? process.stdin) chunks.push(c as Buffer)
       const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
       if (password.length < 8) {
         ctx.stderr('estate-gate broker hash-password: expected a password of at least 8 characters on stdin\n')
@@ -66,7 +112,7 @@ export const commands: Record<string, CliCommand> = {
         return 2
       }
       const chunks: Buffer[] = []
-      for await (const c of process.stdin) chunks.push(c as Buffer)
+      for await (const c of ctx.stdin ?? process.stdin) chunks.push(c as Buffer)
       const pin = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
       if (!/^\d{4,12}$/.test(pin)) {
         ctx.stderr('estate-gate kiosk hash-pin: expected a PIN of 4 to 12 digits on stdin\n')
@@ -75,14 +121,6 @@ export const commands: Record<string, CliCommand> = {
       ctx.stdout(`${await (await import('./kiosk/pins.ts')).hashPin(pin)}\n`)
       return 0
     },
-  },
-  'keys new': {
-    summary: 'make an Ed25519 key pair for signing passes',
-    run: async (args, ctx) => (await import('./passes/commands.ts')).keysNew(args, ctx),
-  },
-  'pass issue': {
-    summary: 'sign a pass and print it (the QR text)',
-    run: async (args, ctx) => (await import('./passes/commands.ts')).passIssue(args, ctx),
   },
 }
 
@@ -93,7 +131,8 @@ function usage(prefix?: string): string {
   const width = Math.max(...names.map((n) => n.length))
   const lines = names.map((n) => `  ${n.padEnd(width)}  ${commands[n]?.summary ?? ''}`)
   const head = prefix === undefined ? 'estate-gate <command> [options]' : `estate-gate ${prefix} <subcommand> [options]`
-  return `Usage: ${head}\n\nCommands:\n${lines.join('\n')}\n\nRun "estate-gate <command> --help" for a command's options.\n`
+  const codes = prefix === undefined ? 'Exit codes: 0 done, 1 failed at run time (a device silent, a port missing), 2 bad command, argument or config.\n' : ''
+  return `Usage: ${head}\n\nCommands:\n${lines.join('\n')}\n\nRun "estate-gate <command> --help" for a command's options.\n${codes}`
 }
 
 export async function run(argv: readonly string[], ctx: CliContext): Promise<number> {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { Statement } from 'better-sqlite3'
 import type { Clock } from '../../devices/types.ts'
 import { systemAlertMessage, type SystemAlert } from '../alerts.ts'
+import type { Db } from '../store/db.ts'
 import type { Store } from '../store/store.ts'
 import { dayStartOf, nextPeriod } from '../summaries.ts'
 import { localDay } from '../time.ts'
@@ -62,7 +63,7 @@ const ALARMING = `decision = 'deny' AND (reasons LIKE '%"fever"%' OR reasons LIK
   AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%')`
 
 export class KioskRecords {
-  private readonly st: Record<'insert' | 'alarms' | 'acked' | 'byDay' | 'fevers' | 'fevers24' | 'isolated' | 'entry' | 'shift' | 'exportPage', Statement>
+  private readonly st: Record<'insert' | 'alarms' | 'acked' | 'byDay' | 'fevers' | 'fevers24' | 'isolated' | 'entry' | 'shift', Statement>
 
   constructor(
     private readonly store: Store,
@@ -89,8 +90,6 @@ export class KioskRecords {
       shift: p(`SELECT count(*) AS entries, coalesce(sum(decision = 'admit'), 0) AS admitted, coalesce(sum(decision = 'deny'), 0) AS denials,
         coalesce(sum(decision = 'deny' AND reasons LIKE '%"fever"%'), 0) AS fevers, coalesce(sum(source = 'override'), 0) AS overrides
         FROM entries WHERE ts >= ? AND ts < ?`),
-      exportPage: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND id > ?))
-        ORDER BY ts, id LIMIT ?`),
     }
   }
 
@@ -147,25 +146,33 @@ export class KioskRecords {
     return this.st.shift.get(from, to) as never
   }
 
-  /**
-   * Entries of local days `fromDay`..`toDay`, oldest first, a page at a time: a month of a busy gate is a few
-   * hundred thousand rows, too many to hold in memory or to read in one blocking call.
-   */
-  async *exportEntries(fromDay: string, toDay: string, pageSize = 1000): AsyncGenerator<EntryRow[]> {
-    const from = dayStartOf(fromDay, this.timeZone)
-    const to = nextPeriod('day', dayStartOf(toDay, this.timeZone), this.timeZone)
-    let lastTs = from - 1
-    let lastId = -1
-    for (;;) {
-      const rows = this.st.exportPage.all(from, to, lastTs, lastTs, lastId, pageSize) as EntryRow[]
-      if (rows.length === 0) return
-      yield rows
-      const last = rows.at(-1)!
-      lastTs = last.ts
-      lastId = last.id
-      if (rows.length < pageSize) return
-      // Let decisions through between two pages.
-      await new Promise((r) => setImmediate(r))
-    }
+  /** Entries of local days `fromDay`..`toDay`, oldest first, a page at a time (see entryPages). */
+  exportEntries(fromDay: string, toDay: string, pageSize = 1000): AsyncGenerator<EntryRow[]> {
+    return entryPages(this.store.db, this.timeZone, fromDay, toDay, pageSize)
+  }
+}
+
+/**
+ * Entries of local days `fromDay`..`toDay`, oldest first, a page at a time: a month of a busy gate is a few
+ * hundred thousand rows, too many to hold in memory or to read in one blocking call. Any connection will do:
+ * `estate-gate export` reads the file read-only while the gateway writes it.
+ */
+export async function* entryPages(db: Pick<Db, 'prepare'>, timeZone: string, fromDay: string, toDay: string, pageSize = 1000): AsyncGenerator<EntryRow[]> {
+  const page = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND id > ?))
+    ORDER BY ts, id LIMIT ?`)
+  const from = dayStartOf(fromDay, timeZone)
+  const to = nextPeriod('day', dayStartOf(toDay, timeZone), timeZone)
+  let lastTs = from - 1
+  let lastId = -1
+  for (;;) {
+    const rows = page.all(from, to, lastTs, lastTs, lastId, pageSize) as EntryRow[]
+    if (rows.length === 0) return
+    yield rows
+    const last = rows.at(-1)!
+    lastTs = last.ts
+    lastId = last.id
+    if (rows.length < pageSize) return
+    // Let decisions through between two pages.
+    await new Promise((r) => setImmediate(r))
   }
 }

@@ -1,8 +1,8 @@
 // `estate-gate keys new` and `estate-gate pass issue`: what a tech needs to commission a gate and test it with a pass.
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { CliContext } from '../cli.ts'
+import { oneOf, option, parse, runCommand, UsageError } from '../cli/args.ts'
 import { HEALTH_COLOURS, PASS_KINDS } from './claims.ts'
 import { issuePass } from './issue.ts'
 import { assertKid, defaultKid, loadPrivateKeyPem, newKeyPair } from './keys.ts'
@@ -57,39 +57,8 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * unit
 }
 
-/** A bad argument: message on stderr with a pointer to --help, exit code 2. */
-class UsageError extends Error {}
-
-async function withUsage(name: string, ctx: CliContext, body: () => Promise<number> | number): Promise<number> {
-  try {
-    return await body()
-  } catch (err) {
-    if (!(err instanceof UsageError) && !isParseArgsError(err)) throw err
-    ctx.stderr(`estate-gate ${name}: ${(err as Error).message}\nRun "estate-gate ${name} --help" for usage.\n`)
-    return 2
-  }
-}
-
-function isParseArgsError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
-}
-
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  return parseArgs({ args, options, strict: true, allowPositionals: false }).values
-}
-
-/** Turns library errors about a value into usage errors naming the option. */
-function option<T>(flag: string, get: () => T): T {
-  try {
-    return get()
-  } catch (err) {
-    throw new UsageError(`${flag}: ${(err as Error).message}`)
-  }
-}
-
 export function keysNew(args: string[], ctx: CliContext): Promise<number> {
-  return withUsage('keys new', ctx, () => {
+  return runCommand('keys new', ctx, () => {
     const values = parse(args, { kid: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } })
     if (values.help) {
       ctx.stdout(KEYS_NEW_USAGE)
@@ -131,7 +100,7 @@ export function issuersYaml(kid: string, publicKeyPem: string): string {
 }
 
 export function passIssue(args: string[], ctx: CliContext): Promise<number> {
-  return withUsage('pass issue', ctx, async () => {
+  return runCommand('pass issue', ctx, async () => {
     const values = parse(args, {
       key: { type: 'string' },
       kid: { type: 'string' },
@@ -190,9 +159,3 @@ function splitList(text: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
 }
-
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T
-  throw new UsageError(`${flag}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`)
-}
-

@@ -123,6 +123,25 @@ export function openDb(path: string, opts: OpenOptions): Db {
   return db
 }
 
+/**
+ * Opens an existing database read-only (the CLI's export): no migration, no pragma that writes, so it is safe
+ * while the gateway runs; in WAL mode its writes do not block this reader, nor this reader its writes.
+ */
+export function openDbReadOnly(path: string): Db {
+  let db: Db | undefined
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 })
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > MIGRATIONS.length) {
+      throw new Error(`database schema version ${version} is newer than this software (${MIGRATIONS.length}); use the estate-gate that wrote it`)
+    }
+  } catch (err) {
+    db?.close()
+    throw new StoreOpenError(path, err)
+  }
+  return db
+}
+
 /** Applies every migration newer than the database's user_version, each in its own transaction. */
 function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number

@@ -1,0 +1,145 @@
+// estate-gate check-config FILE: the gateway's validation without starting anything; a summary a technician can
+// hold against the wiring, never a secret; every error by key path with exit 2.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { stringify } from 'yaml'
+import { cliProcess, runCli, tempDir } from './helpers.ts'
+
+const dir = tempDir()
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function file(name: string, config: unknown): string {
+  const path = join(dir, name)
+  writeFileSync(path, typeof config === 'string' ? config : stringify(config))
+  return path
+}
+
+const GATE = {
+  site: { id: 'estate-001', name: '路砦社区', timezone: 'Asia/Shanghai' },
+  gate: { id: 'north-1', name: '北门' },
+  dataDir: './gate-data',
+  devices: {
+    scanners: [
+      { name: 'scanner-in', driver: 'line', path: '/dev/ttyUSB0', direction: 'in' },
+      { name: 'scanner-out', driver: 'gm65', path: '/dev/serial/by-id/usb-1a86_USB_Serial-if00-port0', baudRate: 115200, direction: 'out' },
+    ],
+    thermometers: [{ name: 'thermo-in', driver: 'modbus-rtu', path: '/dev/serial/by-id/usb-FTDI_A10K-if00-port0', unitId: 3, function: 3, offsetC: 0.4 }],
+    relays: [{ name: 'gate', driver: 'gpio', pin: 17, activeLow: true, pulseMs: 2000 }],
+    buzzers: [{ name: 'buzzer', driver: 'gpio', pin: 27 }],
+  },
+  passes: { issuers: [{ kid: 'estate-key-1', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n' }] },
+  localBroker: { users: [{ username: 'display', password: 'plain-secret-1' }] },
+  central: { url: 'mqtts://gw:hunter2@central.example.com:8883', username: 'gate-north-1', password: 'hunter2' },
+  kiosk: { port: 8081, staffPins: ['4711'], techPins: [{ id: 'li', name: '李工', pin: '99887766' }] },
+  schedules: [
+    { id: 'corridors', kind: 'disinfection', area: 'corridors', everyDays: 2, at: '10:00' },
+    { id: 'duty', kind: 'duty-check', area: 'gate', cron: '0 9,14,22 * * *' },
+  ],
+}
+
+describe('check-config, a valid file', () => {
+  it('prints OK and what it configures: every device with its port, broker, uplink, kiosk, the task count', async () => {
+    const path = file('gate.yaml', GATE)
+    const ran = await runCli(['check-config', path], { cwd: dir })
+    expect(ran).toMatchObject({ code: 0, stderr: '' })
+    const out = ran.stdout
+    expect(out).toMatch(new RegExp(`^OK: ${path} is a valid configuration\\.\\n`))
+    expect(out).toMatch(/site +estate-001 \(路砦社区\), gate north-1 \(北门\), time zone Asia\/Shanghai/)
+    expect(out).toMatch(/scanner +scanner-in: line on \/dev\/ttyUSB0 at 9600 baud, direction in/)
+    expect(out).toMatch(/scanner +scanner-out: gm65 on \/dev\/serial\/by-id\/usb-1a86_USB_Serial-if00-port0 at 115200 baud, direction out/)
+    expect(out).toMatch(/thermometer +thermo-in: modbus-rtu on \S+FTDI_A10K\S+ at 9600 baud, unit 3, function 3, register 0, scale 0.01, offset \+0.4 °C/)
+    expect(out).toMatch(/relay +gate: GPIO17 \(BCM\), active-low, pulse 2000 ms/)
+    expect(out).toMatch(/buzzer +buzzer: GPIO27 \(BCM\), active-high/)
+    expect(out).toMatch(/passes +1 issuer key\(s\): estate-key-1/)
+    expect(out).toMatch(/broker +embedded, on 127.0.0.1:1883, 1 user\(s\): display \(display\)/)
+    expect(out).toMatch(/uplink +mqtts:\/\/central.example.com:8883 as gate-north-1, base topic estate-gate/)
+    expect(out).toMatch(/kiosk +http on 0.0.0.0:8081, 1 staff PIN\(s\), 1 tech PIN\(s\)/)
+    expect(out).toMatch(/schedules +2 task\(s\) \(1 disinfection, 1 duty-check\)/)
+  })
+
+  it('never prints a secret: passwords, PINs, credentials in the broker URL', async () => {
+    const ran = await runCli(['check-config', file('secrets.yaml', GATE)], { cwd: dir })
+    expect(ran.code).toBe(0)
+    for (const secret of ['hunter2', 'plain-secret-1', '4711', '99887766', 'MCowBQYDK2VwAyEA']) expect(ran.stdout).not.toContain(secret)
+  })
+
+  it('warns about what is valid but probably not meant, each with what to do', async () => {
+    const ran = await runCli(['check-config', file('warn.yaml', GATE)], { cwd: dir })
+    const warnings = ran.stdout.slice(ran.stdout.indexOf('Warnings:'))
+    expect(warnings).toMatch(/scanner-in: \/dev\/ttyUSB0 can change .* use its \/dev\/serial\/by-id\/\.\.\. name \(estate-gate ports lists them\)/)
+    expect(warnings).toMatch(/2 kiosk PIN\(s\) in plain text: hash them with "estate-gate kiosk hash-pin"/)
+    expect(warnings).toMatch(/1 broker password\(s\) in plain text/)
+    expect(warnings).not.toMatch(/scanner-out|thermo-in/)
+  })
+
+  it('the demo defaults (an empty file) are valid: simulated devices, no issuer keys, flagged', async () => {
+    const ran = await runCli(['check-config', file('empty.yaml', '{}\n')], { cwd: dir })
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toMatch(/scanner +scanner-in: simulated \(simulated\), direction in/)
+    expect(ran.stdout).toMatch(/uplink +none: events go to the embedded broker/)
+    expect(ran.stdout).toMatch(/schedules +6 task\(s\)/)
+    expect(ran.stdout).toMatch(/simulated devices \(no hardware is used for them\): scanner-in, scanner-out, thermo-in, gate, buzzer/)
+    expect(ran.stdout).toMatch(/no passes\.issuers: every QR code will be denied as unknown_code/)
+  })
+
+  it('lists the remote changes (config-overrides.json in dataDir) that start applies over the file', async () => {
+    const sub = join(dir, 'with-overrides')
+    mkdirSync(join(sub, 'gate-data'), { recursive: true })
+    writeFileSync(join(sub, 'gate-data', 'config-overrides.json'), JSON.stringify({ rules: { feverC: 37.5 } }))
+    const ran = await runCli(['check-config', file('o.yaml', GATE)], { cwd: sub })
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toContain(`Remote changes in ${join(sub, 'gate-data', 'config-overrides.json')} are applied over this file at start: rules.feverC.`)
+
+    writeFileSync(join(sub, 'gate-data', 'config-overrides.json'), JSON.stringify({ rules: { feverC: 99 } }))
+    const bad = await runCli(['check-config', file('o.yaml', GATE)], { cwd: sub })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/config-overrides\.json is not valid \(\d errors?\):\n {2}- rules\.feverC: Too big/)
+  })
+})
+
+describe('check-config, a file that is not valid', () => {
+  it('lists every error by key path on stderr and exits 2', async () => {
+    const path = file('bad.yaml', {
+      site: { id: 'estate 001' },
+      devices: {
+        scanners: [{ name: 'scanner-in', driver: 'usb', direction: 'in' }],
+        thermometers: [{ name: 't', driver: 'modbus-rtu', path: '/dev/ttyUSB2', unitId: 300 }],
+        relays: [{ name: 'gate', driver: 'gpio', pin: 99 }],
+      },
+      rules: { antiPassbak: 'warn' },
+      localBroker: { users: [{ username: 'display', password: 7 }] },
+    })
+    const ran = await runCli(['check-config', path], { cwd: dir })
+    expect(ran).toMatchObject({ code: 2, stdout: '' })
+    const errors = ran.stderr.split('\n').filter((l) => l.startsWith('  - '))
+    expect(ran.stderr).toMatch(new RegExp(`^estate-gate check-config: ${path} is not valid \\(${errors.length} errors\\):\\n`))
+    expect(errors).toEqual([
+      expect.stringMatching(/^ {2}- site\.id: letters, digits.* \(got "estate 001"\)$/),
+      expect.stringMatching(/^ {2}- devices\.scanners\[0\]\.driver: Invalid option: expected one of "line"\|"gm65"\|"simulated" \(got "usb"\)$/),
+      expect.stringMatching(/^ {2}- devices\.thermometers\[0\]\.unitId: Too big: expected number to be <=247 \(got 300\)$/),
+      expect.stringMatching(/^ {2}- devices\.relays\[0\]\.pin: Too big: expected number to be <=63 \(got 99\)$/),
+      expect.stringMatching(/^ {2}- rules\.antiPassbak: unknown key/),
+      expect.stringMatching(/^ {2}- localBroker\.users\[0\]\.password: /),
+    ])
+  })
+
+  it.each([
+    ['a missing file', ['check-config', 'nope.yaml'], /nope\.yaml is not valid \(1 error\):\n {2}- config file \S+nope\.yaml: file not found/],
+    ['broken YAML', ['check-config', 'broken.yaml'], /broken\.yaml is not valid \(\d+ errors?\):\n {2}- config file \S+: YAML: /],
+    ['no FILE', ['check-config'], /missing FILE/],
+    ['two FILEs', ['check-config', 'a.yaml', 'b.yaml'], /expected one FILE, got also "b\.yaml"/],
+  ])('%s: exit 2', async (_what, args, message) => {
+    file('broken.yaml', 'site: { id: [unclosed\n')
+    const ran = await runCli(args, { cwd: dir })
+    expect(ran).toMatchObject({ code: 2, stdout: '' })
+    expect(ran.stderr).toMatch(message)
+  })
+
+  it('as a process: exit 2 and the error on stderr', async () => {
+    const ran = await cliProcess(['check-config', file('p.yaml', { kiosk: { port: 'eighty' } })])
+    expect(ran.code).toBe(2)
+    expect(ran.stdout).toBe('')
+    expect(ran.stderr).toMatch(/kiosk\.port: Invalid input: expected number, received string/)
+  })
+})

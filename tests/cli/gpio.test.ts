@@ -1,0 +1,122 @@
+// estate-gate gpio pulse PIN: the relay driver over onoff on a fake /sys (gpiochip label and base as on a Pi 5),
+// with onoff's Gpio class replaced by one that records what it is told; and the real onoff as a process.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { GpioClassLike, PinLevel } from '../../devices/transport/gpio.ts'
+import { cliProcess, runCli, tempDir } from './helpers.ts'
+
+const dir = tempDir()
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+let roots = 0
+/** A /sys with the Pi 5's GPIO chip (pinctrl-rp1, base 571, 54 lines). */
+function fakeSys(exported: number[] = []): string {
+  const root = join(dir, `sys-${roots++}`)
+  const chip = join(root, 'class', 'gpio', 'gpiochip571')
+  mkdirSync(chip, { recursive: true })
+  writeFileSync(join(chip, 'label'), 'pinctrl-rp1\n')
+  writeFileSync(join(chip, 'base'), '571\n')
+  writeFileSync(join(chip, 'ngpio'), '54\n')
+  for (const n of exported) mkdirSync(join(root, 'class', 'gpio', `gpio${n}`))
+  return root
+}
+
+interface Made {
+  n: number
+  direction: string
+  options: unknown
+  writes: { value: PinLevel; at: number }[]
+  unexported: boolean
+}
+
+function recordingGpio(): { gpioClass: GpioClassLike; made: Made[] } {
+  const made: Made[] = []
+  const G = class {
+    static accessible = true
+    rec: Made
+    constructor(n: number, direction: string, _edge?: string, options?: unknown) {
+      this.rec = { n, direction, options, writes: [], unexported: false }
+      made.push(this.rec)
+    }
+    writeSync(value: PinLevel): void {
+      this.rec.writes.push({ value, at: performance.now() })
+    }
+    unexport(): void {
+      this.rec.unexported = true
+    }
+  }
+  return { gpioClass: G as unknown as GpioClassLike, made }
+}
+
+describe('gpio pulse', () => {
+  it('exports chip base + BCM pin, off from the start, on for --ms, then off and released', async () => {
+    const { gpioClass, made } = recordingGpio()
+    const ran = await runCli(['gpio', 'pulse', '17', '--ms', '150', '--sysfs-root', fakeSys()], { hardware: { gpioClass } })
+    expect(ran).toMatchObject({ code: 0, stderr: '' })
+    expect(ran.stdout).toBe('GPIO17 (sysfs 588, active-high): on for 150 ms, then off. The relay should have clicked.\n')
+    expect(made).toHaveLength(1)
+    const pin = made[0]!
+    // 'low': the raw level is off from the first instant; 571 + 17 = 588.
+    expect(pin).toMatchObject({ n: 588, direction: 'low', options: { activeLow: false }, unexported: true })
+    const values = pin.writes.map((w) => w.value)
+    expect(values.filter((v) => v === 1)).toHaveLength(1)
+    expect(values.at(-1)).toBe(0)
+    const on = pin.writes.find((w) => w.value === 1)!
+    const off = pin.writes.find((w) => w.value === 0 && w.at > on.at)!
+    // The relay's own timer releases it: never before --ms (1 ms for timer rounding).
+    expect(off.at - on.at).toBeGreaterThanOrEqual(149)
+  })
+
+  it('--active-low starts the pin raw high (off on such boards)', async () => {
+    const { gpioClass, made } = recordingGpio()
+    const ran = await runCli(['gpio', 'pulse', '27', '--ms', '100', '--active-low', '--sysfs-root', fakeSys()], { hardware: { gpioClass } })
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toContain('GPIO27 (sysfs 598, active-low)')
+    expect(made[0]).toMatchObject({ n: 598, direction: 'high', options: { activeLow: true } })
+  })
+
+  it("refuses a pin that is already exported (the running gateway's relay) and touches nothing", async () => {
+    const { gpioClass, made } = recordingGpio()
+    const root = fakeSys([588])
+    const ran = await runCli(['gpio', 'pulse', '17', '--sysfs-root', root], { hardware: { gpioClass } })
+    expect(ran).toMatchObject({ code: 1, stdout: '' })
+    expect(ran.stderr).toMatch(/^estate-gate gpio pulse: GPIO17 \(sysfs 588\) is in use: \S+gpio588 exists, most likely the running gateway's relay or buzzer\. Stop the gateway first/)
+    expect(ran.stderr).toContain(`echo 588 | sudo tee ${join(root, 'class', 'gpio', 'unexport')}`)
+    expect(made).toHaveLength(0)
+  })
+
+  it('no Raspberry Pi GPIO chip under the sysfs root: exit 1, naming what was found', async () => {
+    const root = join(dir, 'no-chip')
+    mkdirSync(join(root, 'class', 'gpio'), { recursive: true })
+    const ran = await runCli(['gpio', 'pulse', '17', '--sysfs-root', root], { hardware: recordingGpio() })
+    expect(ran.code).toBe(1)
+    expect(ran.stderr).toMatch(/GPIO pin 17: no chip labelled pinctrl-rp1, pinctrl-bcm2711, pinctrl-bcm2835 under \S+; found: none; is this a Raspberry Pi/)
+  })
+
+  it('a pin beyond the chip: exit 1', async () => {
+    const ran = await runCli(['gpio', 'pulse', '60', '--sysfs-root', fakeSys()], { hardware: recordingGpio() })
+    expect(ran.code).toBe(1)
+    expect(ran.stderr).toMatch(/GPIO pin 60: chip pinctrl-rp1 has only 54 lines \(0\.\.53\)/)
+  })
+
+  it.each([
+    [['gpio', 'pulse'], /missing PIN \(the BCM number on the board, e.g\. 17\)/],
+    [['gpio', 'pulse', 'GPIO17'], /PIN: expected an integer from 0 to 63, got "GPIO17"/],
+    [['gpio', 'pulse', '64'], /PIN: expected an integer from 0 to 63, got "64"/],
+    [['gpio', 'pulse', '17', '27'], /expected one PIN, got also "27"/],
+    [['gpio', 'pulse', '17', '--ms', '50'], /--ms: Too small: expected number to be >=100 \(got 50\)/],
+    [['gpio', 'pulse', '17', '--ms', '60000'], /--ms: Too big: expected number to be <=30000 \(got 60000\)/],
+    [['gpio', 'pulse', '17', '--ms', '1.5'], /--ms: expected an integer/],
+  ])('%j exits 2', async (args, message) => {
+    const ran = await runCli(args, { hardware: recordingGpio() })
+    expect(ran).toMatchObject({ code: 2, stdout: '' })
+    expect(ran.stderr).toMatch(message)
+  })
+
+  it('as a process with the real onoff on a machine without GPIO: exit 1, saying so', async () => {
+    const ran = await cliProcess(['gpio', 'pulse', '17', '--ms', '100', '--sysfs-root', fakeSys()])
+    expect(ran).toMatchObject({ code: 1, stdout: '' })
+    expect(ran.stderr).toMatch(/^estate-gate gpio pulse: GPIO pin 17: sysfs GPIO is not accessible here \(no \/sys\/class\/gpio, or no permission: add the user to the "gpio" group\)\n$/)
+  })
+})
