@@ -13,6 +13,8 @@ export interface MosquittoOptions {
   persistence?: boolean
   /** ACL file contents (mosquitto acl_file syntax); lines before any `user` line apply to anonymous clients. */
   acl?: string
+  /** Password file contents (made by mosquitto_passwd); anonymous clients are then refused. */
+  passwordFile?: string
   /** More mosquitto.conf lines. */
   extraConfig?: readonly string[]
   binary?: string
@@ -25,7 +27,6 @@ export interface MosquittoOptions {
  * Not `max_queued_messages 0` ("no limit"): mosquitto 2.0.11 then closes the connection after any refused publish.
  */
 const BASE_CONFIG = [
-  'allow_anonymous true',
   'max_queued_messages 10000000',
   'max_inflight_messages 1000',
   'log_type error',
@@ -69,6 +70,10 @@ export class Mosquitto {
     const lines = [`listener ${port} 127.0.0.1`, ...BASE_CONFIG]
     if (opts.persistence) lines.push('persistence true', `persistence_location ${dir}/`, 'autosave_interval 0')
     else lines.push('persistence false')
+    if (opts.passwordFile !== undefined) {
+      writeFileSync(join(dir, 'passwd'), opts.passwordFile, { mode: 0o644 })
+      lines.push('allow_anonymous false', `password_file ${join(dir, 'passwd')}`)
+    } else lines.push('allow_anonymous true')
     if (opts.acl !== undefined) {
       writeFileSync(join(dir, 'acl'), opts.acl, { mode: 0o644 })
       lines.push(`acl_file ${join(dir, 'acl')}`)

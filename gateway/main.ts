@@ -65,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
       stopping = true
       log.info({ signal }, 'stopping')
       gw.stop().then(
-        () => resolve(0),
+        // A fault is a failure even when the stop goes well: exit 1, so that systemd (Restart=on-failure) restarts us.
+        () => resolve(signal === 'uncaughtException' ? 1 : 0),
         (err: unknown) => {
           log.error({ err }, 'stop failed')
           resolve(1)
