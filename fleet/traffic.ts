@@ -2,7 +2,7 @@
 // pipeline's own `entryMessage`), a fever alert now and then, and an hourly summary counted from the log by the
 // gateway's own `summarize`. Seeded, so a run can be repeated.
 import { createHash, randomUUID } from 'node:crypto'
-import { entryMessage } from '../gateway/pipeline/pipeline.ts'
+import { alertMessage, entryMessage } from '../gateway/pipeline/pipeline.ts'
 import type { EntryRecord, OutboxMessage, Store } from '../gateway/store/store.ts'
 import { periodLabel, summarize } from '../gateway/summaries.ts'
 import { localDay, rfc3339 } from '../gateway/time.ts'
@@ -76,30 +76,8 @@ export function personAtGate(rnd: () => number, now: number, bootId: string): { 
     detail: null,
   }
   const messages = [entryMessage(entry)]
-  if (fever) messages.push(feverAlert(entry))
+  if (fever) messages.push(alertMessage('fever', entry))
   return { entry, messages }
-}
-
-/** The pipeline's fever alert (gateway/pipeline/pipeline.ts alertMessage, which it does not export). */
-function feverAlert(e: EntryRecord): OutboxMessage {
-  return {
-    id: randomUUID(),
-    topic: 'alert',
-    type: 'estategate.alert.v1',
-    time: rfc3339(e.ts),
-    data: {
-      kind: 'fever',
-      severity: 'critical',
-      message: 'fever confirmed after re-check; secondary (armpit) check required',
-      entryId: e.eventId,
-      direction: e.direction,
-      subject: e.subject,
-      passId: e.passId,
-      codeRef: e.codeHash,
-      tempC: e.tempC,
-      scanner: e.scanner,
-    },
-  }
 }
 
 /**

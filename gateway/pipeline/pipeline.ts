@@ -124,31 +124,40 @@ export class EntryPipeline {
    * attributed to who asked, committed before the relay moves like any decision.
    */
   override(o: { direction: 'in' | 'out'; staff: string; reason: string; detail?: Record<string, unknown> }): DecisionEvent {
+    const mono = this.d.clock.mono()
+    const entry = this.staffRecord({
+      direction: o.direction,
+      kind: null,
+      subject: null,
+      passId: null,
+      tempC: null,
+      rechecked: false,
+      decision: 'admit',
+      reasons: ['manual_override'],
+      staff: o.staff,
+      detail: { reason: o.reason, ...o.detail },
+    })
+    return this.commitAndActuate(entry, [], mono)
+  }
+
+  /** The row of something a person did by hand (an override, a registration): who, not which scanner. */
+  private staffRecord(
+    f: Pick<EntryRecord, 'direction' | 'kind' | 'subject' | 'passId' | 'tempC' | 'rechecked' | 'decision' | 'reasons' | 'staff' | 'detail'>,
+  ): EntryRecord {
     const d = this.d
     const now = d.clock.now()
-    const mono = d.clock.mono()
-    const entry: EntryRecord = {
+    return {
       eventId: randomUUID(),
       ts: now,
       day: localDay(now, d.timeZone),
       clockTrusted: d.clockTrusted(),
       bootId: d.bootId,
       source: 'override',
-      direction: o.direction,
-      kind: null,
-      subject: null,
-      passId: null,
       codeHash: null,
-      tempC: null,
-      rechecked: false,
-      decision: 'admit',
-      reasons: ['manual_override'],
       scanner: null,
-      staff: o.staff,
       policyVersion: d.policyVersion,
-      detail: { reason: o.reason, ...o.detail },
+      ...f,
     }
-    return this.commitAndActuate(entry, [], mono)
   }
 
   /**
@@ -163,28 +172,18 @@ export class EntryPipeline {
     if (m.tempC === null && m.direction === 'in') throw new RangeError('an inbound entry needs a temperature')
     const tempC = m.tempC === null ? null : Math.round(m.tempC * 10) / 10
     const fever = tempC !== null && tempC >= d.rules.feverC
-    const now = d.clock.now()
-    const entry: EntryRecord = {
-      eventId: randomUUID(),
-      ts: now,
-      day: localDay(now, d.timeZone),
-      clockTrusted: d.clockTrusted(),
-      bootId: d.bootId,
-      source: 'override',
+    const entry = this.staffRecord({
       direction: m.direction,
       kind: m.kind,
       subject: m.subject,
       passId: m.passId,
-      codeHash: null,
       tempC,
       rechecked: m.action === 'secondary_check',
       decision: fever ? 'deny' : 'admit',
       reasons: fever ? ['fever'] : ['manual_override'],
-      scanner: null,
       staff: m.staff,
-      policyVersion: d.policyVersion,
       detail: { reason: m.action, manual: { action: m.action, ...m.manual } },
-    }
+    })
     return this.commitAndActuate(entry, fever ? ['fever'] : [], d.clock.mono())
   }
 
@@ -459,7 +458,8 @@ function feverText(e: EntryRecord): string {
   return e.rechecked ? ALERT_TEXT.fever.message : 'fever reading (no automatic re-check); secondary (armpit) check required'
 }
 
-function alertMessage(kind: AlertKind, e: EntryRecord): OutboxMessage {
+/** The alert that goes with a decision (fever, isolation breach, forged pass), beside its entry event. */
+export function alertMessage(kind: AlertKind, e: EntryRecord): OutboxMessage {
   return {
     id: randomUUID(),
     topic: 'alert',

@@ -75,7 +75,8 @@ export function flagForCheck(path: string): void {
   if (path !== ':memory:') writeFileSync(`${path}.check`, `${new Date().toISOString()}\n`)
 }
 
-function lastSeq(db: Db): number {
+/** The highest seq ever handed out (sqlite_sequence survives the deletion of acknowledged rows). */
+export function lastSeq(db: Db): number {
   const row = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'outbox'`).get() as { seq: number } | undefined
   return row?.seq ?? 0
 }

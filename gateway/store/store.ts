@@ -2,7 +2,7 @@
 // prepared statement inside a short transaction: the event loop is blocked for a fsync, never for a scan.
 import type { Statement } from 'better-sqlite3'
 import { fsyncSync, closeSync, openSync, renameSync, writeSync } from 'node:fs'
-import { flagForCheck, openStoreDb, readSeqReservation, type Db, type OpenOptions } from './db.ts'
+import { flagForCheck, lastSeq, openStoreDb, readSeqReservation, type Db, type OpenOptions } from './db.ts'
 import { isCorruption, type RecoveryReport } from './recover.ts'
 
 export type Direction = 'in' | 'out'
@@ -220,8 +220,7 @@ export class Store {
 
   /** The highest seq ever handed out (survives deletion of acknowledged rows). */
   lastSeq(): number {
-    const row = this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'outbox'`).get() as { seq: number } | undefined
-    return row?.seq ?? 0
+    return lastSeq(this.db)
   }
 
   recentEntries(limit: number): Record<string, unknown>[] {

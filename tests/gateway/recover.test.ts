@@ -1,6 +1,5 @@
 // A corrupt or locked database at start: a clear error or a rebuilt store, the bad file kept aside, no seq reused.
 import { fork } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,29 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { entryMessage } from '../../gateway/pipeline/pipeline.ts'
 import { StoreLockedError } from '../../gateway/store/db.ts'
 import { Store, type EntryRecord } from '../../gateway/store/store.ts'
+import { entryRecord } from '../helpers/entries.ts'
 
 function entry(i: number): EntryRecord {
-  return {
-    eventId: randomUUID(),
-    ts: Date.UTC(2026, 10, 23, 2, 0) + i * 1000,
-    day: '2026-11-23',
-    clockTrusted: true,
-    bootId: 'b1',
-    source: 'scan',
-    direction: i % 2 ? 'out' : 'in',
-    kind: 'resident',
-    subject: `H-${i}`,
-    passId: `p${i}`,
-    codeHash: null,
-    tempC: 36.5,
-    rechecked: false,
-    decision: 'admit',
-    reasons: [],
-    scanner: 'scanner-in',
-    staff: null,
-    policyVersion: 'abc',
-    detail: null,
-  }
+  return entryRecord({ ts: Date.UTC(2026, 10, 23, 2, 0) + i * 1000, direction: i % 2 ? 'out' : 'in', subject: `H-${i}`, passId: `p${i}`, tempC: 36.5 })
 }
 
 const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'estate-gate-recover-')), 'estate-gate.db')

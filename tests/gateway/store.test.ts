@@ -5,32 +5,10 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { entryMessage } from '../../gateway/pipeline/pipeline.ts'
-import { Store, type EntryRecord } from '../../gateway/store/store.ts'
+import { Store } from '../../gateway/store/store.ts'
+import { entryRecord } from '../helpers/entries.ts'
 
-function entry(over: Partial<EntryRecord> = {}): EntryRecord {
-  return {
-    eventId: randomUUID(),
-    ts: Date.UTC(2026, 10, 23, 2, 0),
-    day: '2026-11-23',
-    clockTrusted: true,
-    bootId: 'b1',
-    source: 'scan',
-    direction: 'in',
-    kind: 'resident',
-    subject: 'H-3-1-502',
-    passId: 'p1',
-    codeHash: null,
-    tempC: 36.6,
-    rechecked: false,
-    decision: 'admit',
-    reasons: [],
-    scanner: 'scanner-in',
-    staff: null,
-    policyVersion: 'abc',
-    detail: null,
-    ...over,
-  }
-}
+const entry = entryRecord
 
 const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'estate-gate-store-')), 'gate.db')
 
