@@ -118,7 +118,7 @@ export function benchStore(o: StoreBenchOptions): StoreBenchResult {
     ...kioskQueries(store, now),
     time('the day sheet (tasks per area, CSV)', 50, () => {
       const day = localDay(now - 86_400_000, TZ)
-      daySheetCsv({ day, timeZone: TZ, site: { id: 's', name: 'S' }, gate: { id: 'g', name: 'G' }, figures: taskDayFigures(store.db, day, now), occurrences: [], now })
+      daySheetCsv({ day, timeZone: TZ, site: { id: 's', name: 'S' }, gate: { id: 'g', name: 'G' }, figures: taskDayFigures(store.db, day, now), occurrences: [], now, lang: 'zh', staffName: (id) => id ?? '' })
     }),
     ...(o.extra?.(store, now) ?? []),
   ]

@@ -35,3 +35,33 @@ export function createClockTrust(now: () => number, flagFile = '/run/systemd/tim
     return cached
   }
 }
+
+const stampFormats = new Map<string, Intl.DateTimeFormat>()
+
+/**
+ * `2026-11-20 09:00:00+08:00`: the wall-clock time in `timeZone` with its UTC offset, for the sheets. Never UTC `Z`:
+ * the office reads local times; the offset keeps the instant exact (also across a DST change), and RFC 3339 (§5.6)
+ * allows the space. Excel does not parse an offset, so it keeps the cell as text, exactly as written.
+ */
+export function localDateTime(ts: number, timeZone: string): string {
+  let f = stampFormats.get(timeZone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'longOffset',
+    })
+    stampFormats.set(timeZone, f)
+  }
+  const parts = f.formatToParts(ts)
+  const get = (t: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === t)?.value ?? ''
+  // longOffset: "GMT+08:00", "GMT-03:30", or "GMT" alone for UTC itself.
+  const offset = get('timeZoneName').replace(/^GMT/, '') || '+00:00'
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}${offset}`
+}

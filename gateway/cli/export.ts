@@ -1,23 +1,25 @@
-// `estate-gate export`: the entries CSV of the kiosk's /tech page (gateway/kiosk/csv.ts, records.ts), read from
+// `estate-gate export`: the entries sheet of the kiosk's /tech page (gateway/sheets/entries.ts), read from
 // the SQLite file with a read-only connection, so it works on a box whose gateway is running, or is not.
 import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { CliContext } from '../cli.ts'
 import { loadConfigFile } from '../config/load.ts'
-import { configSchema } from '../config/schema.ts'
-import { entriesCsv } from '../kiosk/csv.ts'
+import { configSchema, type GatewayConfig } from '../config/schema.ts'
 import { entryPages, type EntryRow } from '../kiosk/records.ts'
+import { entriesCsv } from '../sheets/entries.ts'
+import { LANGS, staffNamer, type Lang } from '../sheets/words.ts'
 import { openDbReadOnly, type Db } from '../store/db.ts'
 import { Failure, parse, runCommand, UsageError } from './args.ts'
 
 const DEFAULTS = configSchema.parse({})
 
-export const EXPORT_USAGE = `Usage: estate-gate export --from YYYY-MM-DD --to YYYY-MM-DD [--config FILE | --data-dir DIR] [--out FILE]
+export const EXPORT_USAGE = `Usage: estate-gate export --from YYYY-MM-DD --to YYYY-MM-DD [--config FILE | --data-dir DIR] [--lang zh|en] [--out FILE]
 
 Writes the entries of the local days FROM to TO (both included): every decision and every override, with
 the same columns as the export on the kiosk's /tech page, as CSV in UTF-8 with a byte-order mark and CRLF
-line ends (Excel on a Chinese Windows opens it right). The database is opened read-only: safe while the
-gateway runs.
+line ends (Excel on a Chinese Windows opens it right): Chinese headers and words, local times with their
+offset (2026-03-01 09:00:00+08:00), staff by name (from the config's kiosk.staffPins; with --data-dir
+their ids). The database is opened read-only: safe while the gateway runs.
 
 Options:
   --from DAY       first local day, e.g. 2026-03-01
@@ -26,6 +28,7 @@ Options:
   --data-dir DIR   the gateway's data directory (holding estate-gate.db) when there is no config file
                    (default: ${DEFAULTS.dataDir}, the default dataDir)
   --timezone TZ    with --data-dir: the site's time zone (default ${DEFAULTS.site.timezone})
+  --lang LANG      zh (default): Chinese headers and words; en: English
   --out FILE       write the CSV to FILE (mode 0600; an existing file is never overwritten); default: stdout
   -h, --help       this text
 
@@ -42,6 +45,7 @@ export function exportEntries(args: string[], ctx: CliContext): Promise<number> 
       config: { type: 'string' },
       'data-dir': { type: 'string' },
       timezone: { type: 'string' },
+      lang: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     })
@@ -57,7 +61,9 @@ export function exportEntries(args: string[], ctx: CliContext): Promise<number> 
     if (values.config !== undefined && values['data-dir'] !== undefined) throw new UsageError('give --config FILE or --data-dir DIR, not both')
     if (values.config !== undefined && values.timezone !== undefined) throw new UsageError('--timezone: only with --data-dir (with --config, site.timezone is used)')
 
-    const { dataDir, timeZone } = where(values, ctx)
+    const lang = (values.lang ?? 'zh') as Lang
+    if (!LANGS.includes(lang)) throw new UsageError(`--lang: expected zh or en, got ${JSON.stringify(values.lang)}`)
+    const { dataDir, timeZone, kiosk } = where(values, ctx)
     const dbFile = join(dataDir, 'estate-gate.db') // as gateway/app.ts names it
     const outFile = values.out === undefined ? null : resolve(ctx.cwd, values.out)
     if (outFile && existsSync(outFile)) throw new UsageError(`--out: ${outFile} already exists; give another file (nothing is overwritten)`)
@@ -79,7 +85,7 @@ export function exportEntries(args: string[], ctx: CliContext): Promise<number> 
         }
       }
       if (outFile) fd = openSync(outFile, 'wx', 0o600)
-      for await (const chunk of entriesCsv(pages())) {
+      for await (const chunk of entriesCsv(pages(), { lang, timeZone, staffName: staffNamer(kiosk, lang) })) {
         if (fd === null) ctx.stdout(String(chunk))
         else writeSync(fd, String(chunk))
       }
@@ -104,17 +110,20 @@ export function exportEntries(args: string[], ctx: CliContext): Promise<number> 
   })
 }
 
-/** The data directory and time zone, from --config, --data-dir or the defaults. */
-function where(values: { config?: string | undefined; 'data-dir'?: string | undefined; timezone?: string | undefined }, ctx: CliContext): { dataDir: string; timeZone: string } {
+/** The data directory, time zone and staff names, from --config, --data-dir or the defaults. */
+function where(
+  values: { config?: string | undefined; 'data-dir'?: string | undefined; timezone?: string | undefined },
+  ctx: CliContext,
+): { dataDir: string; timeZone: string; kiosk: GatewayConfig['kiosk'] | null } {
   if (values.config !== undefined) {
     const loaded = loadConfigFile(resolve(ctx.cwd, values.config))
     if (!loaded.ok) throw new UsageError(`--config: ${loaded.source ?? values.config} is not valid:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}`)
-    return { dataDir: resolve(ctx.cwd, loaded.config.dataDir), timeZone: loaded.config.site.timezone }
+    return { dataDir: resolve(ctx.cwd, loaded.config.dataDir), timeZone: loaded.config.site.timezone, kiosk: loaded.config.kiosk }
   }
   const timeZone = values.timezone ?? DEFAULTS.site.timezone
   const checked = configSchema.shape.site.safeParse({ timezone: timeZone })
   if (!checked.success) throw new UsageError(`--timezone: expected an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(timeZone)}`)
-  return { dataDir: resolve(ctx.cwd, values['data-dir'] ?? DEFAULTS.dataDir), timeZone }
+  return { dataDir: resolve(ctx.cwd, values['data-dir'] ?? DEFAULTS.dataDir), timeZone, kiosk: null }
 }
 
 /** A real calendar day, YYYY-MM-DD. */

@@ -6,10 +6,13 @@ import { z } from 'zod'
 import type { BuzzerPattern } from '../../devices/types.ts'
 import { listSerialPorts } from '../../devices/transport/ports.ts'
 import { redact } from '../requests.ts'
+import { taskDayFigures } from '../schedules/figures.ts'
+import { gateDaySheetCsv } from '../sheets/day.ts'
+import { entriesCsv } from '../sheets/entries.ts'
+import { langParam, staffNamer } from '../sheets/words.ts'
 import { dayStartOf, nextPeriod, summarize } from '../summaries.ts'
 import { localDay } from '../time.ts'
 import { parseBody, requireSession, type KioskContext } from './context.ts'
-import { BOM, csvLine, entriesCsv } from './csv.ts'
 import { lockedReply, publicPerson } from './staff.ts'
 import { clearCookie, COOKIE, readCookie, sessionCookie } from './sessions.ts'
 
@@ -31,8 +34,8 @@ const schemas = {
   buzzer: z.strictObject({ name, pattern: z.enum(PATTERNS).default('admit') }),
   device: z.strictObject({ name }),
   config: z.strictObject({ patch: z.record(z.string(), z.unknown()) }),
-  range: z.object({ from: day, to: day }),
-  day: z.object({ day: day.optional() }),
+  range: z.object({ from: day, to: day, lang: langParam }),
+  day: z.object({ day: day.optional(), lang: langParam }),
 }
 
 export function registerTechRoutes(app: FastifyInstance, ctx: KioskContext, opts: TechOptions = {}): void {
@@ -191,44 +194,33 @@ export function registerTechRoutes(app: FastifyInstance, ctx: KioskContext, opts
 
   app.get('/api/tech/entries.csv', async (req, reply) => {
     const q = schemas.range.safeParse(req.query)
-    if (!q.success) return reply.code(400).send({ error: 'invalid', message: 'from and to: dates YYYY-MM-DD' })
-    const { from, to } = q.data
+    if (!q.success) return reply.code(400).send({ error: 'invalid', message: 'from and to: dates YYYY-MM-DD; lang: zh or en' })
+    const { from, to, lang } = q.data
     if (from > to) return reply.code(400).send({ error: 'invalid', message: `from (${from}) is after to (${to})` })
     if (Date.parse(to) - Date.parse(from) > (MAX_EXPORT_DAYS - 1) * 86_400_000) return reply.code(400).send({ error: 'invalid', message: `at most ${MAX_EXPORT_DAYS} days at a time` })
     audit.info({ tech: techId(req), from, to }, 'entries exported')
-    const { site, gate } = gw.config
+    const { site, gate, kiosk } = gw.config
+    const sheet = entriesCsv(records.exportEntries(from, to), { lang, timeZone: site.timezone, staffName: staffNamer(kiosk, lang) })
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="entries-${site.id}-${gate.id}-${from}-${to}.csv"`)
-      .send(entriesCsv(records.exportEntries(from, to)))
+      .send(sheet)
   })
 
   app.get('/api/tech/day.csv', async (req, reply) => {
     const q = schemas.day.safeParse(req.query)
-    if (!q.success) return reply.code(400).send({ error: 'invalid', message: 'day: a date YYYY-MM-DD' })
+    if (!q.success) return reply.code(400).send({ error: 'invalid', message: 'day: a date YYYY-MM-DD; lang: zh or en' })
     const tz = gw.config.site.timezone
-    const d = q.data.day ?? localDay(gw.clock.now(), tz)
+    const now = gw.clock.now()
+    const d = q.data.day ?? localDay(now, tz)
     const start = dayStartOf(d, tz)
-    const c = summarize(gw.store, start, nextPeriod('day', start, tz), d)
+    const counts = summarize(gw.store, start, nextPeriod('day', start, tz), d)
     const { site, gate } = gw.config
-    const rows: unknown[][] = [
-      ['日期 Day', d],
-      ['社区 Site', site.name, site.id],
-      ['大门 Gate', gate.name, gate.id],
-      [],
-      ['进 In (含拒绝 incl. denied)', '出 Out (含拒绝 incl. denied)', '通行 Admitted', '拒绝 Denied', '人工 Overrides', '发热 Fevers', '隔离户 Isolated households', '最高体温 Max °C'],
-      [c.in, c.out, c.admitted, c.denied, c.overrides, c.fevers, c.isolatedHouseholds, c.maxTempC],
-      [],
-      ['类别 Kind', '进 In', '出 Out'],
-      ...Object.entries(c.byKind).map(([k, v]) => [k, v.in, v.out]),
-      [],
-      ['原因 Reason', '次数 Count'],
-      ...Object.entries(c.byReason).map(([k, v]) => [k, v]),
-    ]
+    const csv = gateDaySheetCsv({ day: d, timeZone: tz, site, gate, now }, counts, taskDayFigures(gw.store.db, d, now), q.data.lang)
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="day-${site.id}-${gate.id}-${d}.csv"`)
-      .send(BOM + rows.map(csvLine).join(''))
+      .send(csv)
   })
 }
 

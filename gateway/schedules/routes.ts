@@ -3,14 +3,15 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { GatewayConfig } from '../config/schema.ts'
+import { langParam, staffNamer } from '../sheets/words.ts'
 import { localDay } from '../time.ts'
 import type { TaskScheduler } from './scheduler.ts'
 import { daySheetCsv } from './sheet.ts'
 
 export interface TaskRoutesDeps {
   readonly tasks: TaskScheduler
-  /** Read at each request: config/set may replace it. */
-  readonly config: Pick<GatewayConfig, 'site' | 'gate'>
+  /** Read at each request: config/set may replace it. kiosk: the staff names the sheet shows for ids. */
+  readonly config: Pick<GatewayConfig, 'site' | 'gate'> & { kiosk: Pick<GatewayConfig['kiosk'], 'staffPins' | 'techPins'> }
 }
 
 const doneBody = z.strictObject({
@@ -19,7 +20,7 @@ const doneBody = z.strictObject({
   note: z.string().trim().max(500).default(''),
 })
 const occurrenceId = z.string().regex(/^[1-9]\d{0,14}$/, 'an occurrence id (a positive integer)')
-const sheetQuery = z.object({ day: z.iso.date().optional() })
+const sheetQuery = z.object({ day: z.iso.date().optional(), lang: langParam })
 
 const issues = (e: z.ZodError): string => e.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')
 
@@ -45,8 +46,19 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
     if (!q.success) return reply.status(400).send({ error: issues(q.error) })
     const { tasks, config } = deps
     const now = tasks.now()
+    const { lang } = q.data
     const day = q.data.day ?? localDay(now, tasks.timeZone)
-    const csv = daySheetCsv({ day, timeZone: tasks.timeZone, site: config.site, gate: config.gate, figures: tasks.figures(day), occurrences: tasks.day(day), now })
+    const csv = daySheetCsv({
+      day,
+      timeZone: tasks.timeZone,
+      site: config.site,
+      gate: config.gate,
+      figures: tasks.figures(day),
+      occurrences: tasks.day(day),
+      now,
+      lang,
+      staffName: staffNamer(config.kiosk, lang),
+    })
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="tasks-${config.site.id}-${config.gate.id}-${day}.csv"`)

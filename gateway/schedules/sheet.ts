@@ -1,61 +1,51 @@
-// The CSV day sheet of tasks: per area, done on time, late, missed; then one line per occurrence. UTF-8 with a BOM
-// and CRLF line ends, so that Excel on a Chinese Windows opens it with the right characters (without the BOM it
-// reads the file as GBK and shows mojibake).
-import { tzOffsetMs } from '../summaries.ts'
-import { outcomeOf, type AreaFigures, type Outcome } from './figures.ts'
+// The task day sheet (/api/tasks/sheet.csv): per area on time, late, missed, open; then one line per occurrence with
+// who did it, when and the note. Written by the one CSV writer (gateway/sheets/csv.ts), in the office's words.
+import { csvDocument } from '../sheets/csv.ts'
+import { areaRows, sheetHead, type SheetHead } from '../sheets/day.ts'
+import { AREA_WORDS, OUTCOME_WORDS, TASK_KIND_WORDS, TASK_WORDS, word, type Lang, type Words } from '../sheets/words.ts'
+import { localDateTime } from '../time.ts'
+import { outcomeOf, type AreaFigures } from './figures.ts'
 import type { TaskOccurrence } from './scheduler.ts'
 
-export interface SheetInput {
-  day: string
-  timeZone: string
-  site: { id: string; name: string }
-  gate: { id: string; name: string }
+export interface SheetInput extends SheetHead {
   figures: Record<string, AreaFigures>
   occurrences: readonly TaskOccurrence[]
-  now: number
+  lang: Lang
+  /** Staff id → name (sheets/words.ts staffNamer). */
+  staffName: (id: string | null) => string
 }
 
-const OUTCOME: Record<Outcome, string> = { 'on-time': '按时 on time', late: '迟做 late', missed: '未做 missed', open: '待做 open' }
-const KIND: Record<TaskOccurrence['kind'], string> = { disinfection: '消毒 disinfection', 'duty-check': '查岗 duty check' }
+export const TASK_COLUMNS: readonly Words[] = [
+  { zh: '应做时间', en: 'Due' },
+  { zh: '任务', en: 'Task' },
+  { zh: '类别', en: 'Kind' },
+  { zh: '区域', en: 'Area' },
+  { zh: '结果', en: 'Outcome' },
+  { zh: '执行人', en: 'Done by' },
+  { zh: '执行人编号', en: 'Staff id' },
+  { zh: '完成时间', en: 'Done at' },
+  { zh: '备注', en: 'Note' },
+]
 
 export function daySheetCsv(s: SheetInput): string {
-  const rows: (string | number)[][] = [
-    ['日期 Day', s.day],
-    ['社区 Site', s.site.name, s.site.id],
-    ['大门 Gate', s.gate.name, s.gate.id],
-    ['时区 Time zone', s.timeZone],
+  const { lang, timeZone } = s
+  const at = (iso: string | null): string | null => (iso === null ? null : localDateTime(Date.parse(iso), timeZone))
+  return csvDocument([
+    ...sheetHead(s, lang),
     [],
-    ['区域 Area', '按时 On time', '迟做 Late', '未做 Missed', '待做 Open'],
-    ...Object.entries(s.figures)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([area, f]) => [area, f.onTime, f.late, f.missed, f.open]),
+    ...areaRows(s.figures, lang),
     [],
-    ['应做时间 Due', '任务 Task', '类别 Kind', '区域 Area', '结果 Outcome', '执行人 Done by', '完成时间 Done at', '备注 Note'],
+    TASK_COLUMNS.map((c) => c[lang]),
     ...s.occurrences.map((o) => [
-      localTime(Date.parse(o.dueAt), s.timeZone),
-      o.taskId,
-      KIND[o.kind],
-      o.area,
-      OUTCOME[outcomeOf({ status: o.status, late: o.late, dueAtMs: Date.parse(o.dueAt), graceMinutes: o.graceMinutes }, s.now)],
-      o.doneBy ?? '',
-      o.doneAt ? localTime(Date.parse(o.doneAt), s.timeZone) : '',
-      o.note ?? '',
+      at(o.dueAt),
+      word(TASK_WORDS, o.taskId, lang),
+      word(TASK_KIND_WORDS, o.kind, lang),
+      word(AREA_WORDS, o.area, lang),
+      word(OUTCOME_WORDS, outcomeOf({ status: o.status, late: o.late, dueAtMs: Date.parse(o.dueAt), graceMinutes: o.graceMinutes }, s.now), lang),
+      o.doneBy === null ? null : s.staffName(o.doneBy),
+      o.doneBy,
+      at(o.doneAt),
+      o.note,
     ]),
-  ]
-  return '\uFEFF' + rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n'
-}
-
-/** `2026-11-23 09:00`, local. */
-function localTime(ts: number, timeZone: string): string {
-  return new Date(ts + tzOffsetMs(ts, timeZone)).toISOString().slice(0, 16).replace('T', ' ')
-}
-
-/**
- * RFC 4180 quoting; and a text typed by staff that starts like a formula (= + - @) gets a leading apostrophe, so
- * that Excel shows it instead of running it.
- */
-function cell(v: string | number): string {
-  if (typeof v === 'number') return String(v)
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
+  ])
 }

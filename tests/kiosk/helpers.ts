@@ -35,12 +35,18 @@ export interface KioskEnv {
   logs: string[]
   /** Every URL requested through `req`. */
   urls: string[]
-  req(method: 'GET' | 'POST', url: string, body?: unknown, cookie?: string): Promise<{ status: number; json: Record<string, any>; body: string; headers: Record<string, unknown> }>
+  req(method: 'GET' | 'POST', url: string, body?: unknown, cookie?: string): Promise<{ status: number; json: Record<string, any>; body: string; raw: Buffer; headers: Record<string, unknown> }>
   login(pin?: string, role?: 'staff' | 'tech'): Promise<string>
   scanner(direction: 'in' | 'out'): SimulatedScanner
   thermometer: SimulatedThermometer
   /** Outbox rows, with the CloudEvent the uplink will publish for each. */
   outbox(topic?: string): { seq: number; topic: string; data: any; event: Record<string, unknown> }[]
+}
+
+/** A clock that stands still until the test moves it: sheets print times to the second. */
+export function stillClock(startMs: number): TestClock {
+  let t = startMs
+  return { now: () => t, mono: () => t, advance: (ms) => void (t += ms) }
 }
 
 const dirs: string[] = []
@@ -50,7 +56,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-export async function startKiosk(config: Record<string, unknown> = {}): Promise<KioskEnv> {
+export async function startKiosk(config: Record<string, unknown> = {}, opts: { clock?: TestClock } = {}): Promise<KioskEnv> {
   const dataDir = mkdtempSync(join(tmpdir(), 'estate-gate-kiosk-'))
   dirs.push(dataDir)
   const res = validateConfig({
@@ -66,7 +72,7 @@ export async function startKiosk(config: Record<string, unknown> = {}): Promise<
   const sink = new Writable({ write: (chunk, _enc, cb) => (logs.push(String(chunk)), cb()) })
   const ring = new LogRing(100)
   const log = createLogger('debug', sink, ring)
-  const clock = testClock()
+  const clock = opts.clock ?? testClock()
   const gw = await Gateway.start(res.config, { log, clock, logRing: ring })
   gateways.push(gw)
   const urls: string[] = []
@@ -85,7 +91,7 @@ export async function startKiosk(config: Record<string, unknown> = {}): Promise<
       } catch {
         /* CSV, HTML */
       }
-      return { status: r.statusCode, json, body: r.body, headers: r.headers }
+      return { status: r.statusCode, json, body: r.body, raw: r.rawPayload, headers: r.headers }
     },
     async login(pin = '246810', role = 'staff') {
       const r = await env.req('POST', role === 'staff' ? '/api/kiosk/login' : '/api/tech/login', { pin })

@@ -133,11 +133,11 @@ describe('tech pages', () => {
     expect(r.headers['content-type']).toBe('text/csv; charset=utf-8')
     expect(r.body.charCodeAt(0)).toBe(0xfeff)
     const lines = r.body.slice(1).trimEnd().split('\r\n')
-    expect(lines[0]!.split(',').slice(0, 8)).toEqual(['time', 'day', 'direction', 'decision', 'reasons', 'kind', 'subject', 'temp_c'])
+    expect(lines[0]!.split(',').slice(0, 8)).toEqual(['时间', '日期', '方向', '结果', '原因', '类别', '持码人编号', '体温 °C'])
     expect(lines).toHaveLength(3)
     // The name is masked to its first character (here a formula's "=", defused with a quote).
     expect(lines[1]).toContain(",'=**,1234,3-1-502,")
-    expect(lines[2]).toMatch(/,deny,fever,vehicle,,37\.8,/)
+    expect(lines[2]).toMatch(/,拒绝,发热,车辆,,37\.8,/)
     expect(lines[2]).toContain('沪A12345')
     expect((await k.req('GET', `/api/tech/entries.csv?from=${day(0)}&to=${day(0)}`, undefined, tech)).body.trimEnd().split('\r\n')).toHaveLength(2)
     expect((await k.req('GET', '/api/tech/entries.csv?from=2026-02-01&to=2026-01-01', undefined, tech)).json.message).toMatch(/after/)

@@ -1,7 +1,10 @@
-// The kiosk's small pure parts: masking, CSV cells, the words for every reason code, cookies.
+// The kiosk's small pure parts: masking, CSV cells (the one writer of every sheet), the words for every reason code
+// on the screen and in the sheets, cookies.
 import { describe, expect, it } from 'vitest'
 import { REASONS } from '../../gateway/pipeline/rules.ts'
-import { csvCell, csvLine } from '../../gateway/kiosk/csv.ts'
+import { DEFAULT_SCHEDULES } from '../../gateway/schedules/defaults.ts'
+import { csvCell, csvLine } from '../../gateway/sheets/csv.ts'
+import * as sheetWords from '../../gateway/sheets/words.ts'
 import { maskHolder, maskName } from '../../gateway/kiosk/mask.ts'
 import { readCookie } from '../../gateway/kiosk/sessions.ts'
 import { OPEN_REASONS } from '../../gateway/kiosk/staff.ts'
@@ -40,6 +43,51 @@ describe('CSV', () => {
   it('quotes what needs quoting and defuses formulas', () => {
     expect(csvLine(['a,b', 'say "hi"', null, 36.6, -3, '=SUM(A1)', '+1', '@x', '-x'])).toBe('"a,b","say ""hi""",,36.6,-3,\'=SUM(A1),\'+1,\'@x,\'-x\r\n')
     expect(csvCell('line\nbreak')).toBe('"line\nbreak"')
+  })
+
+  it('one formula rule for every sheet: a text starting with = + - @ TAB or CR gets an apostrophe, a number never', () => {
+    // The two old writers disagreed on "-3" as text (entries: left alone; task sheet: defused): now one rule.
+    expect(['=1+1', '+1', '-3', '@SUM(A1)', '\tx', '\rx', '=cmd|"/c calc"!A0'].map(csvCell)).toEqual([
+      `'=1+1`,
+      `'+1`,
+      `'-3`,
+      `'@SUM(A1)`,
+      `'\tx`,
+      `"'\rx"`,
+      `"'=cmd|""/c calc""!A0"`,
+    ])
+    expect([-3, 0, 36.6, ' =1', '1-2', 'a=b', '张=三'].map(csvCell)).toEqual(['-3', '0', '36.6', ' =1', '1-2', 'a=b', '张=三'])
+    expect(() => csvCell(Number.NaN)).toThrow(RangeError)
+  })
+})
+
+describe('sheet words', () => {
+  it('has Chinese and English for every reason, pass kind, staff action, default task and area', () => {
+    const { AREA_WORDS, PASS_KIND_WORDS, REASON_WORDS, STAFF_ACTION_WORDS, TASK_WORDS } = sheetWords
+    const codes: [Readonly<Record<string, sheetWords.Words>>, readonly string[]][] = [
+      [REASON_WORDS, REASONS],
+      [PASS_KIND_WORDS, ['resident', 'visitor', 'staff', 'vehicle']],
+      [STAFF_ACTION_WORDS, [...OPEN_REASONS, 'visitor', 'vehicle', 'secondary_check', 'typed_temperature']],
+      [TASK_WORDS, DEFAULT_SCHEDULES.map((s) => s.id)],
+      [AREA_WORDS, DEFAULT_SCHEDULES.map((s) => s.area)],
+    ]
+    for (const [words, list] of codes) {
+      for (const c of list) {
+        for (const lang of sheetWords.LANGS) expect(words[c]?.[lang], `${c} in ${lang}`).toBeTruthy()
+        // A Chinese sheet shows no English id (lift-halls, manual_override).
+        expect(words[c]!.zh, c).not.toMatch(/[a-z]/i)
+      }
+    }
+    expect(sheetWords.word(AREA_WORDS, '3号楼大堂', 'zh')).toBe('3号楼大堂')
+    expect(sheetWords.word(AREA_WORDS, 'toString', 'zh')).toBe('toString')
+    expect(sheetWords.reasonsText(['fever', 'anti_passback'], 'zh')).toBe('发热、重复同向通行')
+    expect(sheetWords.reasonsText(['fever', 'anti_passback'], 'en')).toBe('Fever; Same direction twice (anti-passback)')
+  })
+
+  it('names staff ids from kiosk.staffPins and techPins; an unknown id stays an id; the platform in words', () => {
+    const name = sheetWords.staffNamer({ staffPins: [{ id: 'zhang', name: '张伟', pin: '246810' }, '135790'], techPins: [{ id: 'li', name: '李工', pin: '97531' }] }, 'zh')
+    expect(['zhang', 'staff-2', 'li', 'gone-1', 'central', null].map(name)).toEqual(['张伟', 'staff-2', '李工', 'gone-1', '中心平台', ''])
+    expect(sheetWords.staffNamer(null, 'en')('central')).toBe('Central platform')
   })
 })
 

@@ -7,6 +7,8 @@ import { at, Harness, iso, tempDb, TestClock } from './helpers.ts'
 
 const site = { id: 'estate-001', name: '路砦社区', timezone: 'Asia/Shanghai' }
 const gate = { id: 'north-1', name: '北门' }
+/** Who may mark tasks done, by name (kiosk.staffPins); zhao is not (or no longer) in the list. */
+const kiosk = { staffPins: [{ id: 'wang', name: '王芳', pin: '135790' }], techPins: [] }
 const dutyCheck = { id: 'duty-check', kind: 'duty-check' as const, area: 'gate', cron: '0 9,14,22 * * *', graceMinutes: 30 }
 const liftHalls = { id: 'lift-halls', kind: 'disinfection' as const, area: 'lift-halls', cron: '0 8,13,18 * * *', graceMinutes: 60 }
 
@@ -21,7 +23,7 @@ function setup(startLocal: string) {
   const h = new Harness(tempDb(), clock, [liftHalls, dutyCheck])
   h.sched.evaluate()
   app = Fastify()
-  registerTaskRoutes(app, { tasks: h.sched, config: { site, gate } })
+  registerTaskRoutes(app, { tasks: h.sched, config: { site, gate, kiosk } })
   return { h, clock, app }
 }
 
@@ -64,7 +66,7 @@ describe('GET /api/tasks and POST /api/tasks/:id/done', () => {
 })
 
 describe('GET /api/tasks/sheet.csv', () => {
-  it('is UTF-8 with a BOM and CRLF: per area on time, late, missed; then one line per occurrence', async () => {
+  it('is UTF-8 with a BOM and CRLF, in Chinese: per area on time, late, missed; then one line per occurrence', async () => {
     const { h, clock, app } = setup('2026-11-23T07:00:00')
     const doneAt = (local: string, due: string, staff: string, note: string): void => {
       clock.set(local)
@@ -88,30 +90,44 @@ describe('GET /api/tasks/sheet.csv', () => {
     const text = raw.subarray(3).toString('utf8')
     expect(text.endsWith('\r\n')).toBe(true)
     expect(text.split('\r\n')).toEqual([
-      '日期 Day,2026-11-23',
-      '社区 Site,路砦社区,estate-001',
-      '大门 Gate,北门,north-1',
-      '时区 Time zone,Asia/Shanghai',
+      '日期,2026-11-23',
+      '社区,路砦社区,estate-001',
+      '大门,北门,north-1',
+      '时区,Asia/Shanghai',
+      '制表时间,2026-11-24 10:00:00+08:00',
       '',
-      '区域 Area,按时 On time,迟做 Late,未做 Missed,待做 Open',
-      'gate,0,1,2,0',
-      'lift-halls,1,0,2,0',
+      '区域,按时完成,超时完成,漏做,待完成',
+      '大门,0,1,2,0',
+      '电梯厅,1,0,2,0',
       '',
-      '应做时间 Due,任务 Task,类别 Kind,区域 Area,结果 Outcome,执行人 Done by,完成时间 Done at,备注 Note',
-      '2026-11-23 08:00,lift-halls,消毒 disinfection,lift-halls,按时 on time,zhao,2026-11-23 08:20,"84 消毒液 1:100, 5 L"',
-      '2026-11-23 09:00,duty-check,查岗 duty check,gate,未做 missed,,,',
-      '2026-11-23 13:00,lift-halls,消毒 disinfection,lift-halls,未做 missed,,,',
-      '2026-11-23 14:00,duty-check,查岗 duty check,gate,迟做 late,wang,2026-11-23 14:50,"\'=HYPERLINK(""x"")"',
-      '2026-11-23 18:00,lift-halls,消毒 disinfection,lift-halls,未做 missed,,,',
-      '2026-11-23 22:00,duty-check,查岗 duty check,gate,未做 missed,,,',
+      '应做时间,任务,类别,区域,结果,执行人,执行人编号,完成时间,备注',
+      '2026-11-23 08:00:00+08:00,电梯厅消毒,消毒,电梯厅,按时完成,zhao,zhao,2026-11-23 08:20:00+08:00,"84 消毒液 1:100, 5 L"',
+      '2026-11-23 09:00:00+08:00,门岗查岗,查岗,大门,漏做,,,,',
+      '2026-11-23 13:00:00+08:00,电梯厅消毒,消毒,电梯厅,漏做,,,,',
+      '2026-11-23 14:00:00+08:00,门岗查岗,查岗,大门,超时完成,王芳,wang,2026-11-23 14:50:00+08:00,"\'=HYPERLINK(""x"")"',
+      '2026-11-23 18:00:00+08:00,电梯厅消毒,消毒,电梯厅,漏做,,,,',
+      '2026-11-23 22:00:00+08:00,门岗查岗,查岗,大门,漏做,,,,',
       '',
+    ])
+
+    const en = await app.inject({ method: 'GET', url: '/api/tasks/sheet.csv?day=2026-11-23&lang=en' })
+    expect(en.body.split('\r\n').slice(6, 12)).toEqual([
+      'Area,On time,Late,Missed,Open',
+      'Gate,0,1,2,0',
+      'Lift halls,1,0,2,0',
+      '',
+      'Due,Task,Kind,Area,Outcome,Done by,Staff id,Done at,Note',
+      '2026-11-23 08:00:00+08:00,Lift hall disinfection,Disinfection,Lift halls,On time,zhao,zhao,2026-11-23 08:20:00+08:00,"84 消毒液 1:100, 5 L"',
     ])
   })
 
   it('defaults to today and refuses a malformed day', async () => {
     const { app } = setup('2026-11-23T07:00:00')
     const today = await app.inject({ method: 'GET', url: '/api/tasks/sheet.csv' })
-    expect(today.body).toContain('日期 Day,2026-11-23\r\n')
+    expect(today.body).toContain('日期,2026-11-23\r\n')
     expect((await app.inject({ method: 'GET', url: '/api/tasks/sheet.csv?day=23.11.2026' })).statusCode).toBe(400)
+    const badLang = await app.inject({ method: 'GET', url: '/api/tasks/sheet.csv?lang=fr' })
+    expect(badLang.statusCode).toBe(400)
+    expect(badLang.json().error).toBe('lang: zh or en')
   })
 })
