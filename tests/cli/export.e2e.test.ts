@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { GatewayProcess, tempDir } from '../helpers/gatewayProcess.ts'
+import { readSheet } from '../kiosk/sheetReader.ts'
 import { cliProcess } from './helpers.ts'
 
 const dir = tempDir('estate-gate-cli-export-')
@@ -25,6 +26,13 @@ it('exports the entries of a running gateway, read-only, while it keeps deciding
   const ran = await cliProcess(['export', '--from', day(Date.now() - 86_400_000), '--to', day(Date.now() + 86_400_000), '--config', join(dir, 'gateway.yaml')])
   const after = count()
   expect(ran).toMatchObject({ code: 0, stderr: '' })
+  // The office's sheet: Chinese header, local times with the offset, codes in words.
+  const rows = readSheet(Buffer.from(ran.stdout, 'utf8')).rows
+  expect(rows[0]!.slice(0, 6)).toEqual(['时间', '日期', '方向', '结果', '原因', '类别'])
+  for (const r of rows.slice(1)) {
+    expect(r[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+08:00$/)
+    expect([r[2], r[3]]).toEqual([expect.stringMatching(/^(进入|外出)$/), expect.stringMatching(/^(放行|拒绝)$/)])
+  }
   const ids = ran.stdout
     .slice(1)
     .split('\r\n')
