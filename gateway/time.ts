@@ -36,32 +36,44 @@ export function createClockTrust(now: () => number, flagFile = '/run/systemd/tim
   }
 }
 
-const stampFormats = new Map<string, Intl.DateTimeFormat>()
+const offsetFormats = new Map<string, Intl.DateTimeFormat>()
+/** Per zone, the offset of the last quarter hour asked for: sheet rows come in time order, so nearly every row hits. */
+const lastQuarter = new Map<string, { quarter: number; offset: string; ms: number }>()
+const QUARTER = 900_000
+
+/** The zone's UTC offset at `ts`: `+08:00` (as Intl's longOffset gives it) and in ms. */
+function offsetAt(ts: number, timeZone: string): { offset: string; ms: number } {
+  let f = offsetFormats.get(timeZone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+    offsetFormats.set(timeZone, f)
+  }
+  // "GMT+08:00", "GMT-03:30", or "GMT" alone for UTC itself.
+  const offset = (f.formatToParts(ts).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT').replace(/^GMT/, '') || '+00:00'
+  const [h = 0, m = 0, sec = 0] = offset.slice(1).split(':').map(Number)
+  return { offset, ms: (offset[0] === '-' ? -1 : 1) * ((h * 60 + m) * 60 + sec) * 1000 }
+}
 
 /**
  * `2026-11-20 09:00:00+08:00`: the wall-clock time in `timeZone` with its UTC offset, for the sheets. Never UTC `Z`:
  * the office reads local times; the offset keeps the instant exact (also across a DST change), and RFC 3339 (§5.6)
  * allows the space. Excel does not parse an offset, so it keeps the cell as text, exactly as written.
+ * A month's export is hundreds of thousands of rows: Intl is asked once per quarter hour (30 µs), not per row.
  */
 export function localDateTime(ts: number, timeZone: string): string {
-  let f = stampFormats.get(timeZone)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      timeZoneName: 'longOffset',
-    })
-    stampFormats.set(timeZone, f)
+  const quarter = Math.floor(ts / QUARTER)
+  let o = lastQuarter.get(timeZone)
+  if (!o || o.quarter !== quarter) {
+    const start = offsetAt(quarter * QUARTER, timeZone)
+    const end = offsetAt(quarter * QUARTER + QUARTER - 1, timeZone)
+    // A change of offset inside this quarter hour (none in today's zones, but history has odd ones): row by row.
+    if (start.ms !== end.ms) return stamp(ts, offsetAt(ts, timeZone))
+    o = { quarter, ...start }
+    lastQuarter.set(timeZone, o)
   }
-  const parts = f.formatToParts(ts)
-  const get = (t: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === t)?.value ?? ''
-  // longOffset: "GMT+08:00", "GMT-03:30", or "GMT" alone for UTC itself.
-  const offset = get('timeZoneName').replace(/^GMT/, '') || '+00:00'
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}${offset}`
+  return stamp(ts, o)
+}
+
+function stamp(ts: number, o: { offset: string; ms: number }): string {
+  return `${new Date(ts + o.ms).toISOString().slice(0, 19).replace('T', ' ')}${o.offset}`
 }
