@@ -1,6 +1,6 @@
 // The words of the sheets for the community office, Chinese (the default) and English (`?lang=en`, `--lang en`):
-// every code a sheet shows (reasons, pass kinds, directions, decisions, override reasons, task kinds, states and
-// outcomes, the default task areas) becomes a word, so no English id such as `lift-halls` reaches a Chinese sheet.
+// every code a sheet shows (reasons, pass kinds, directions, decisions, sources, staff actions, task kinds and
+// outcomes, the default tasks and their areas) becomes a word: no English id such as `lift-halls` on a Chinese sheet.
 // The staff screen has its own words (gateway/kiosk/public/i18n.js): a sheet records what happened, the screen
 // tells the guard what to do now ("测温无效，请重测"), so the two differ on purpose.
 import { z } from 'zod'
@@ -10,7 +10,7 @@ import { personOf } from '../kiosk/pins.ts'
 import type { ManualEntry } from '../pipeline/pipeline.ts'
 import type { Reason } from '../pipeline/rules.ts'
 import type { Outcome } from '../schedules/figures.ts'
-import type { TaskOccurrence, TaskStatus } from '../schedules/scheduler.ts'
+import type { TaskOccurrence } from '../schedules/scheduler.ts'
 
 export const LANGS = ['zh', 'en'] as const
 export type Lang = (typeof LANGS)[number]
@@ -76,13 +76,7 @@ export const TASK_KIND_WORDS: Readonly<Record<TaskOccurrence['kind'], Words>> = 
   'duty-check': { zh: '查岗', en: 'Duty check' },
 }
 
-export const TASK_STATUS_WORDS: Readonly<Record<TaskStatus, Words>> = {
-  due: { zh: '待完成', en: 'Due' },
-  overdue: { zh: '已超时', en: 'Overdue' },
-  missed: { zh: '漏做', en: 'Missed' },
-  done: { zh: '已完成', en: 'Done' },
-}
-
+/** The state of a task occurrence as a sheet shows it (schedules/figures.ts outcomeOf, from its status and grace). */
 export const OUTCOME_WORDS: Readonly<Record<Outcome, Words>> = {
   'on-time': { zh: '按时完成', en: 'On time' },
   late: { zh: '超时完成', en: 'Late' },
@@ -138,9 +132,4 @@ export function staffNamer(kiosk: Pick<GatewayConfig['kiosk'], 'staffPins' | 'te
     })
   }
   return (id) => (id === null ? '' : (names.get(id) ?? word(SPECIAL_PEOPLE, id, lang)))
-}
-
-/** A column or label in both languages. */
-export function pick(w: Words, lang: Lang): string {
-  return w[lang]
 }
