@@ -148,7 +148,10 @@ export class Summarizer {
     return queued
   }
 
-  /** Queues the daily summaries of `fromDay`..`toDay` (local dates) again, with new event ids (summary/resend). */
+  /**
+   * Queues the daily summaries of `fromDay`..`toDay` (local dates) again, with new event ids (summary/resend). They
+   * go out unretained and marked `resend: true`: the retained P/summary/day stays the last complete day.
+   */
   resendDays(fromDay: string, toDay: string): string[] {
     const { timeZone, clock } = this.o
     const days: string[] = []
@@ -191,6 +194,7 @@ export class Summarizer {
         // Disinfection and duty checks per area: done on time, late, missed (gateway/schedules).
         ...(kind === 'day' ? { tasks: taskDayFigures(store.db, day, clock.now()) } : {}),
       },
+      ...(resent ? { resend: true } : {}),
     }
     store.db.transaction(() => {
       store.enqueue([msg], clock.now())
