@@ -156,6 +156,7 @@ describe('the wire, read by third-party implementations (real gateway, mosquitto
     const upstream = new Set(platform.events().map((e) => (JSON.parse(e.body) as { id: string }).id))
     expect(display.events().filter((e) => e.topic === 'entry').every((e) => upstream.has((JSON.parse(e.body) as { id: string }).id))).toBe(true)
     expect(display.got.filter((r) => r.topic.startsWith('request/') || r.topic.startsWith('response/'))).toEqual([])
+    expect((await gw.health()).components.localBroker).toMatchObject({ status: 'ok', mirror: { connected: true, lastError: null } })
     // Retained on the embedded broker: a display that subscribes now gets status, devices and the summaries at once.
     const late = await Listener.connect(localUrl, { protocolVersion: 4, ...DISPLAY, clientId: 'display-2' })
     opened.push(late)
