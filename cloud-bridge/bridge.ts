@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs'
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt'
 import type { Store } from '../gateway/store/store.ts'
 import { Drain, type PublishFn } from './drain.ts'
-import { eventSerializer, statusPayload, topics } from './envelope.ts'
+import { CLOUDEVENTS_CONTENT_TYPE, eventSerializer, statusPayload, topics } from './envelope.ts'
 import { storeOutbox, type BridgeOutbox } from './outbox.ts'
 import { KickProbe } from './probe.ts'
 import type { BridgeStatus, CloudBridgeOptions } from './types.ts'
@@ -65,7 +65,7 @@ export class CloudBridge {
     this.drain = new Drain({
       outbox,
       prefix: opts.prefix,
-      serialize: eventSerializer(opts.source),
+      serialize: eventSerializer(opts.source, outbox.seqstream()),
       mono: this.mono,
       now: () => opts.clock.now(),
       log: opts.log,
@@ -244,7 +244,12 @@ export class CloudBridge {
     // MQTT 5: never more unacknowledged publishes than the broker's receive-maximum [MQTT-4.9.0-2].
     this.fullWindow = Math.max(1, Math.min(this.o.window ?? 256, p?.receiveMaximum ?? Infinity))
     this.window = this.probe.active ? 1 : this.fullWindow
-    const publish: PublishFn = (topic, payload, retain, done) => client.publish(topic, payload, { qos: 1, retain }, done)
+    // Outbox events are CloudEvents: on MQTT 5 they say so in the Content Type (binding §3.2.1). One options object
+    // per retain flag and connection: mqtt.js copies it, never changes it.
+    const props = this.protocol === 5 ? { properties: { contentType: CLOUDEVENTS_CONTENT_TYPE } } : {}
+    const unretained = { qos: 1 as const, retain: false, ...props }
+    const retained = { qos: 1 as const, retain: true, ...props }
+    const publish: PublishFn = (topic, payload, retain, done) => client.publish(topic, payload, retain ? retained : unretained, done)
     this.drain.begin(publish, { window: this.window, maxPacket: p?.maximumPacketSize ?? null })
     const backlog = this.status().backlog
     this.o.log.info({ protocol: this.protocol, window: this.window, backlog }, 'uplink connected')

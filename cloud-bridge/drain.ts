@@ -138,6 +138,8 @@ export class Drain {
     }
     if (t === null) return this.refuse(row.seq, `invalid topic "${row.topic}"`)
     const topic = t.topic
+    // A resend must never replace what is retained (the last complete hour or day): it goes out unretained.
+    const retain = t.retain && !row.resend
     const payload = this.o.serialize(row, row.seq <= this.historicalUpTo)
     const max = this.limits.maxPacket
     if (max !== null && Buffer.byteLength(payload) + Buffer.byteLength(topic) + 16 > max)
@@ -145,7 +147,7 @@ export class Drain {
     const f: Flight = { seq: row.seq, ordinal: ++this.ordinal, sentAt: this.o.mono(), done: false }
     this.flights.add(f)
     this.sentTotal++
-    publish(topic, payload, t.retain, (err) => this.settled(publish, f, err))
+    publish(topic, payload, retain, (err) => this.settled(publish, f, err))
   }
 
   /**

@@ -108,7 +108,7 @@ export async function benchDrain(opts: DrainBenchOptions = {}): Promise<DrainBen
     const now = Date.now()
     store.enqueue(Array.from({ length: n }, (_, i) => entry(i, now, opts.ids)), now) // one transaction
     const sample = store.outboxAfter(0, 1)[0]!
-    const payloadBytes = Buffer.byteLength(eventSerializer(SOURCE)(sample, true))
+    const payloadBytes = Buffer.byteLength(eventSerializer(SOURCE, store.seqstream())(sample, true))
     sub = await Subscriber.start({ url: broker.url, prefix: PREFIX, bareTopic: BARE_TOPIC, messages: n })
 
     bridge = new CloudBridge({

@@ -48,6 +48,12 @@ function isPlainLevel(level: string): boolean {
   return level.length > 0 && !/[+#/\u0000]/.test(level)
 }
 
+/**
+ * The MQTT 5 Content Type of every event (CloudEvents MQTT binding §3.2.1: structured mode MUST carry the format's
+ * media type). MQTT 3.1.1 has no properties: the same structured JSON goes without it.
+ */
+export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=utf-8'
+
 /** The structured-mode CloudEvent as the platform parses it (tests and consumers). */
 export interface CloudEvent<T = unknown> {
   specversion: '1.0'
@@ -57,20 +63,27 @@ export interface CloudEvent<T = unknown> {
   time: string
   datacontenttype: 'application/json'
   seq: number
+  /** The database's seq stream: gaps in seq are counted per (source, seqstream). */
+  seqstream: string
   historical?: true
+  /** A copy of something sent before (summary/resend); published unretained. */
+  resend?: true
   data: T
 }
 
 /**
  * Returns a serializer for one gate's events. It concatenates instead of parse + stringify because `row.data` is
  * already JSON (the store wrote it with JSON.stringify) and the drain serializes tens of thousands per second.
- * `historical` is set only when true: the row waited in the outbox while the uplink was down.
+ * `historical` is set only when true: the row waited in the outbox while the uplink was down; `resend` only on a
+ * resent row.
  */
-export function eventSerializer(source: string): (row: OutboxRow, historical: boolean) => string {
-  const head = `{"specversion":"1.0","source":${JSON.stringify(source)},"datacontenttype":"application/json","id":`
+export function eventSerializer(source: string, seqstream: string): (row: OutboxRow, historical: boolean) => string {
+  const head =
+    `{"specversion":"1.0","source":${JSON.stringify(source)},"datacontenttype":"application/json",` +
+    `"seqstream":${JSON.stringify(seqstream)},"id":`
   return (row, historical) =>
     `${head}${JSON.stringify(row.id)},"type":${JSON.stringify(row.type)},"time":${JSON.stringify(row.time)},"seq":${row.seq}` +
-    `${historical ? ',"historical":true' : ''},"data":${row.data}}`
+    `${historical ? ',"historical":true' : ''}${row.resend ? ',"resend":true' : ''},"data":${row.data}}`
 }
 
 export interface StatusMessage {

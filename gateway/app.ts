@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import { createBuzzer, createRelay, createScanner, createThermometer } from '../devices/registry.ts'
 import { CloudBridge } from '../cloud-bridge/bridge.ts'
 import { eventSource } from '../cloud-bridge/envelope.ts'
+import { mirrorOutbox } from '../cloud-bridge/mirror.ts'
 import { systemClock, type Buzzer, type Clock, type Device, type DeviceHealth, type Relay, type Scanner, type Thermometer } from '../devices/types.ts'
 import { validateConfig } from './config/load.ts'
 import { changedKeys, deepMerge, readOverrides, splitLive, writeOverrides } from './config/overrides.ts'
@@ -63,6 +64,9 @@ export class Gateway {
   private http: HttpServer | null = null
   private broker: LocalBroker | null = null
   private bridge: CloudBridge | null = null
+  /** The gate's own topics on the embedded broker when the uplink goes elsewhere (cloud-bridge/mirror.ts). */
+  private mirror: CloudBridge | null = null
+  private mirrorWake: NodeJS.Immediate | null = null
   private brokerError: string | null = null
   /** The uplink's own account on the embedded broker (random password, made at each start). */
   readonly bridgeUser = newBridgeUser()
@@ -117,7 +121,7 @@ export class Gateway {
       log: log.child({ module: 'gateway/pipeline' }),
       manualTemperature: (scanner, ms) => this.manualTemperatures.wait(scanner, ms),
     })
-    this.disk = new DiskWatch({ path: config.dataDir, store: this.store, clock, log: log.child({ module: 'gateway/disk' }), onAlert: () => this.bridge?.wake() })
+    this.disk = new DiskWatch({ path: config.dataDir, store: this.store, clock, log: log.child({ module: 'gateway/disk' }), onAlert: () => this.wakeUplink() })
     this.retention = new Retention({
       store: this.store,
       timeZone: config.site.timezone,
@@ -136,7 +140,7 @@ export class Gateway {
       timeZone: config.site.timezone,
       clock,
       log: log.child({ module: 'gateway/summaries' }),
-      onQueued: () => this.bridge?.wake(),
+      onQueued: () => this.wakeUplink(),
     })
     this.tasks = new TaskScheduler({
       store: this.store,
@@ -146,7 +150,7 @@ export class Gateway {
       log: log.child({ module: 'gateway/schedules' }),
       onChange: (change) => {
         this.bus.emit('task', change)
-        this.bridge?.wake()
+        this.wakeUplink()
       },
     })
     log.info({ bootId: this.bootId, bootCount, policyVersion, site: config.site.id, gate: config.gate.id }, 'gateway starting')
@@ -201,6 +205,16 @@ export class Gateway {
   /** Something was queued outside a decision (a kiosk event): tell the uplink not to wait for its next poll. */
   wakeUplink(): void {
     this.bridge?.wake()
+    this.wakeMirror()
+  }
+
+  /** The mirror reads the outbox a task later: never inside a decision, and once for a burst of commits. */
+  private wakeMirror(): void {
+    if (!this.mirror || this.mirrorWake) return
+    this.mirrorWake = setImmediate(() => {
+      this.mirrorWake = null
+      this.mirror?.wake()
+    })
   }
 
   /** Called on stop, in reverse order of registration (the crowd, later the bridge and the broker). */
@@ -276,7 +290,7 @@ export class Gateway {
     const now = this.opts.clock.now()
     try {
       this.store.enqueue([systemAlertMessage(data, now)], now)
-      this.bridge?.wake()
+      this.wakeUplink()
     } catch (err) {
       this.opts.log.error({ err, alert: data.kind }, 'could not queue an alert')
     }
@@ -333,13 +347,49 @@ export class Gateway {
       onRequest: (command, payload) => handleRequest(command, payload, requests),
     })
     this.bridge = bridge
-    this.stopHooks.push(this.bus.on('decision', () => bridge.wake()))
+    this.stopHooks.push(this.bus.on('decision', () => this.wakeUplink()))
+    this.startPublisher(bridge)
+    if (!embedded && this.broker) this.startMirror(this.broker.url)
+  }
+
+  /** Device health (retained, re-published at each connection) and the stop, for the uplink and the mirror. */
+  private startPublisher(p: CloudBridge): void {
     for (const d of this.devices) {
-      bridge.publishDevice(d.name, devicePayload(d.health()))
-      this.stopHooks.push(d.onHealth((h) => bridge.publishDevice(h.name, devicePayload(h))))
+      p.publishDevice(d.name, devicePayload(d.health()))
+      this.stopHooks.push(d.onHealth((h) => p.publishDevice(h.name, devicePayload(h))))
     }
-    bridge.start()
-    this.stopHooks.push(() => bridge.stop())
+    p.start()
+    this.stopHooks.push(() => p.stop())
+  }
+
+  /**
+   * With a central broker, local displays still get the gate's own topics on the embedded broker: a second
+   * publisher over MQTT 3.1.1 with the internal user, reading the outbox without ever acknowledging it, so that the
+   * uplink alone owns order and delivery and never waits for it. It takes no requests.
+   */
+  private startMirror(url: string): void {
+    const { site, gate } = this.config
+    const mirror = new CloudBridge({
+      url,
+      username: this.bridgeUser.username,
+      password: this.bridgeUser.password,
+      protocolVersion: 4,
+      backoff: { initialMs: 200, maxMs: 5000 },
+      clientId: `estate-gate-${site.id}-${gate.id}-local`,
+      prefix: this.prefix,
+      source: eventSource(site.id, gate.id),
+      bootId: this.bootId,
+      version: VERSION,
+      outbox: mirrorOutbox(this.store, { retained: () => this.summarizer.lastQueued() }),
+      clock: this.opts.clock,
+      log: this.opts.log.child({ module: 'cloud-bridge/mirror' }),
+    })
+    this.mirror = mirror
+    this.startPublisher(mirror)
+    this.stopHooks.push(() => {
+      if (this.mirrorWake) clearImmediate(this.mirrorWake)
+      this.mirrorWake = null
+    })
   }
 
   private uplinkComponent(): Component {
@@ -356,14 +406,17 @@ export class Gateway {
   private brokerComponent(): Component {
     if (!this.config.localBroker.enabled) return { status: 'disabled' }
     if (!this.broker) return { status: 'down', error: this.brokerError }
-    return { status: 'ok', url: this.broker.url, ...this.broker.stats() }
+    const mirror = this.mirror?.status()
+    return { status: 'ok', url: this.broker.url, ...this.broker.stats(), ...(mirror ? { mirror: { connected: mirror.connected, lastError: mirror.lastError } } : {}) }
   }
 
   private minutely(): void {
     this.disk.check()
     // Counters change all the time; their retained copy upstream is refreshed once a minute.
-    for (const d of this.devices) this.bridge?.publishDevice(d.name, devicePayload(d.health()))
-    this.bridge?.refreshStatus()
+    for (const p of [this.bridge, this.mirror]) {
+      for (const d of this.devices) p?.publishDevice(d.name, devicePayload(d.health()))
+      p?.refreshStatus()
+    }
     // Tasks before summaries: a day summary counts what the evaluation just found missed or overdue.
     this.tasks.tick()
     try {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../devices/types.ts'
 import { taskDayFigures } from './schedules/figures.ts'
-import type { OutboxMessage, Store } from './store/store.ts'
+import type { OutboxMessage, OutboxRow, Store } from './store/store.ts'
 import { rfc3339 } from './time.ts'
 
 export type SummaryKind = 'hour' | 'day'
@@ -148,7 +148,10 @@ export class Summarizer {
     return queued
   }
 
-  /** Queues the daily summaries of `fromDay`..`toDay` (local dates) again, with new event ids (summary/resend). */
+  /**
+   * Queues the daily summaries of `fromDay`..`toDay` (local dates) again, with new event ids (summary/resend). They
+   * go out unretained and marked `resend: true`: the retained P/summary/day stays the last complete day.
+   */
   resendDays(fromDay: string, toDay: string): string[] {
     const { timeZone, clock } = this.o
     const days: string[] = []
@@ -164,6 +167,21 @@ export class Summarizer {
     if (days.length > 0) this.o.onQueued?.()
     return days
   }
+
+  /** The last hour and day summaries queued (not resends), as outbox rows, oldest first (the local mirror). */
+  lastQueued(): OutboxRow[] {
+    const rows: OutboxRow[] = []
+    for (const kind of ['hour', 'day'] as const) {
+      const text = this.o.store.getMeta(`last_summary_${kind}`)
+      if (text === null) continue
+      let row = this.lastRows.get(kind)
+      if (row?.text !== text) this.lastRows.set(kind, (row = { text, row: JSON.parse(text) as OutboxRow }))
+      rows.push(row.row)
+    }
+    return rows.sort((a, b) => a.seq - b.seq)
+  }
+
+  private readonly lastRows = new Map<SummaryKind, { text: string; row: OutboxRow }>()
 
   /** Entries before this wall-clock time were deleted by retention (0: none yet). */
   private purgedBefore(): number {
@@ -191,9 +209,15 @@ export class Summarizer {
         // Disinfection and duty checks per area: done on time, late, missed (gateway/schedules).
         ...(kind === 'day' ? { tasks: taskDayFigures(store.db, day, clock.now()) } : {}),
       },
+      ...(resent ? { resend: true } : {}),
     }
     store.db.transaction(() => {
-      store.enqueue([msg], clock.now())
+      const [seq] = store.enqueue([msg], clock.now())
+      // The last summary of each kind, as queued: the local mirror re-publishes it retained (cloud-bridge/mirror.ts).
+      if (!resent) {
+        const row: OutboxRow = { seq: seq!, id: msg.id, topic: msg.topic, type: msg.type, time: msg.time, data: JSON.stringify(msg.data), createdAt: clock.now() }
+        store.setMeta(`last_summary_${kind}`, JSON.stringify(row))
+      }
       store.db
         .prepare(`INSERT OR REPLACE INTO summaries (kind, period_start, period, event_id, queued_at, data) VALUES (?, ?, ?, ?, ?, ?)`)
         .run(kind, start, period, msg.id, clock.now(), JSON.stringify(msg.data))

@@ -38,10 +38,10 @@ export class StoreLockedError extends Error {
 
 /**
  * Opens the database, and if SQLite finds it corrupt, sets it aside and starts a new one with every readable row
- * (gateway/store/recover.ts). `seqFloor` is the highest seq that may have been handed out (a reservation kept
- * outside the database), so that a new outbox never reuses one.
+ * (gateway/store/recover.ts). `reservation` is the highest seq that may have been handed out and the seq stream it
+ * was handed out in (kept outside the database), so that a new outbox never reuses a seq and stays in its stream.
  */
-export function openStoreDb(path: string, opts: OpenOptions, seqFloor: () => number): { db: Db; recovery: RecoveryReport | null } {
+export function openStoreDb(path: string, opts: OpenOptions, reservation: () => SeqReservation): { db: Db; recovery: RecoveryReport | null } {
   const checkFlag = `${path}.check`
   try {
     const db = openDb(path, opts)
@@ -60,11 +60,15 @@ export function openStoreDb(path: string, opts: OpenOptions, seqFloor: () => num
     if (path === ':memory:' || !isCorruption(cause)) throw err
     const keptAs = setAside(path, Date.now())
     const db = openDb(path, opts)
+    const fresh = seqstreamOf(db)
     const got = salvage(keptAs, db)
     // The old sqlite_sequence, when readable, is exact: the platform sees no gap. Otherwise the reservation is an
     // upper bound: the platform sees a gap, which is the truth (some messages may be in the file set aside).
-    const floor = Math.max(got.maxRowSeq, got.knownSeq ?? seqFloor(), lastSeq(db))
+    const floor = Math.max(got.maxRowSeq, got.knownSeq ?? reservation().upTo, lastSeq(db))
     setSeq(db, floor)
+    // The stream goes on: from the old meta (salvage copied it over the fresh one), else from the reservation.
+    const kept = reservation().stream
+    if (seqstreamOf(db) === fresh && kept !== null) db.prepare(`UPDATE meta SET value = ? WHERE key = 'seqstream'`).run(kept)
     rmSync(checkFlag, { force: true })
     return { db, recovery: { keptAs, error: (cause as Error).message, copied: got.copied, unreadable: got.unreadable, seqFloor: floor } }
   }
@@ -88,14 +92,27 @@ function setSeq(db: Db, seq: number): void {
   })()
 }
 
-/** The seq reservation file: every seq handed out is at most the number in it (see Store). */
-export function readSeqReservation(file: string): number {
+export interface SeqReservation {
+  /** Every seq handed out is at most this. */
+  upTo: number
+  /** The seq stream they were handed out in (null: a file written before seqstream existed, or none). */
+  stream: string | null
+}
+
+/** The seq reservation file, `{upTo} {seqstream}` (see Store); a missing or unreadable file reserves nothing. */
+export function readSeqReservation(file: string): SeqReservation {
   try {
-    const n = Number(readFileSync(file, 'utf8').trim())
-    return Number.isSafeInteger(n) && n > 0 ? n : 0
+    const [upTo, stream] = readFileSync(file, 'utf8').trim().split(/\s+/)
+    const n = Number(upTo)
+    return { upTo: Number.isSafeInteger(n) && n > 0 ? n : 0, stream: stream && /^[0-9a-z]+$/.test(stream) ? stream : null }
   } catch {
-    return 0
+    return { upTo: 0, stream: null }
   }
+}
+
+/** The database's seq stream (meta `seqstream`, made by a migration). */
+export function seqstreamOf(db: Db): string | null {
+  return (db.prepare(`SELECT value FROM meta WHERE key = 'seqstream'`).get() as { value: string } | undefined)?.value ?? null
 }
 
 export function openDb(path: string, opts: OpenOptions): Db {

@@ -132,4 +132,13 @@ export const MIGRATIONS: readonly string[] = [
   -- data, so that a summary/resend for a purged day sends what was counted, not zeros.
   ALTER TABLE summaries ADD COLUMN data TEXT;
   `,
+  `
+  -- seqstream (DESIGN section 7): which life of the outbox a seq belongs to. Made once, when the database is made
+  -- (or, for a database from before, at this upgrade); kept through a corrupt-database rebuild (recover.ts copies
+  -- meta over the new one's), so only a new database (a replaced SD card) starts a new stream at seq 1.
+  INSERT OR IGNORE INTO meta (key, value) VALUES ('seqstream', lower(hex(randomblob(16))));
+  -- A resent message (summary/resend) is published unretained and marked: it must not replace the retained last
+  -- complete hour or day.
+  ALTER TABLE outbox ADD COLUMN resend INTEGER NOT NULL DEFAULT 0;
+  `,
 ]

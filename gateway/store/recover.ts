@@ -79,7 +79,11 @@ export function salvage(oldPath: string, db: Db): Pick<RecoveryReport, 'copied' 
       const cols = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((c) => c.name).filter((c) => oldCols.has(c))
       if (cols.length === 0) continue
       const list = cols.map((c) => `"${c}"`).join(', ')
-      const insert = db.prepare(`INSERT OR IGNORE INTO "${table}" (${list}) VALUES (${cols.map(() => '?').join(', ')})`)
+      // The new database's meta holds only what its migrations made (a new seqstream among them): the old values
+      // win, so that the rebuilt database keeps its seq stream, site secret and summary start. Other tables start
+      // empty, and a duplicate there is the same row twice.
+      const verb = table === 'meta' ? 'INSERT OR REPLACE' : 'INSERT OR IGNORE'
+      const insert = db.prepare(`${verb} INTO "${table}" (${list}) VALUES (${cols.map(() => '?').join(', ')})`)
       const chunk = old.prepare(`SELECT rowid AS _rowid, ${list} FROM "${table}" WHERE rowid > ? ORDER BY rowid LIMIT ${CHUNK}`)
       const one = old.prepare(`SELECT rowid AS _rowid, ${list} FROM "${table}" WHERE rowid = ?`)
       const put = db.transaction((rows: Record<string, unknown>[]) => {

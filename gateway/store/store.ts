@@ -2,7 +2,7 @@
 // prepared statement inside a short transaction: the event loop is blocked for a fsync, never for a scan.
 import type { Statement } from 'better-sqlite3'
 import { fsyncSync, closeSync, openSync, renameSync, writeSync } from 'node:fs'
-import { flagForCheck, lastSeq, openStoreDb, readSeqReservation, type Db, type OpenOptions } from './db.ts'
+import { flagForCheck, lastSeq, openStoreDb, readSeqReservation, seqstreamOf, type Db, type OpenOptions } from './db.ts'
 import { isCorruption, type RecoveryReport } from './recover.ts'
 
 export type Direction = 'in' | 'out'
@@ -30,13 +30,15 @@ export interface EntryRecord {
   detail: Record<string, unknown> | null
 }
 
-/** A message for the uplink. The CloudEvents envelope (specversion, source, seq, historical) is added on send. */
+/** A message for the uplink. The CloudEvents envelope (specversion, source, seq, seqstream, historical) is added on send. */
 export interface OutboxMessage {
   id: string
   topic: string
   type: string
   time: string
   data: unknown
+  /** A copy of something sent before (summary/resend): published unretained and marked `resend: true`. */
+  resend?: boolean
 }
 
 export interface OutboxRow {
@@ -47,6 +49,8 @@ export interface OutboxRow {
   time: string
   data: string
   createdAt: number
+  /** See OutboxMessage.resend. */
+  resend?: boolean
 }
 
 /**
@@ -62,6 +66,7 @@ export class Store {
   readonly recovery: RecoveryReport | null
   private readonly seqFile: string | null
   private seqReserved: number
+  private readonly stream: string
   private readonly st: {
     insertEntry: Statement
     insertOutbox: Statement
@@ -82,18 +87,22 @@ export class Store {
     opts: OpenOptions,
   ) {
     this.seqFile = path === ':memory:' ? null : `${path}.seq`
-    const reserved = this.seqFile ? readSeqReservation(this.seqFile) : 0
+    const reserved = this.seqFile ? readSeqReservation(this.seqFile) : { upTo: 0, stream: null }
     const opened = openStoreDb(path, opts, () => reserved)
     this.db = opened.db
     this.recovery = opened.recovery
-    this.seqReserved = reserved
+    const stream = seqstreamOf(this.db)
+    if (!stream) throw new Error(`the database ${path} has no seqstream in meta`)
+    this.stream = stream
+    // A reservation left by another database (this one is new) is not this stream's: the first seq rewrites it.
+    this.seqReserved = reserved.stream === null || reserved.stream === this.stream ? reserved.upTo : 0
     const p = (sql: string): Statement => this.db.prepare(sql)
     this.st = {
       insertEntry: p(`INSERT INTO entries (event_id, ts, day, clock_trusted, boot_id, source, direction, kind, subject,
         pass_id, code_hash, temp_c, rechecked, decision, reasons, scanner, staff, policy_version, detail)
         VALUES (@eventId, @ts, @day, @clockTrusted, @bootId, @source, @direction, @kind, @subject, @passId, @codeHash,
         @tempC, @rechecked, @decision, @reasons, @scanner, @staff, @policyVersion, @detail)`),
-      insertOutbox: p(`INSERT INTO outbox (id, topic, type, time, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+      insertOutbox: p(`INSERT INTO outbox (id, topic, type, time, data, created_at, resend) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       lastAdmit: p(`SELECT direction FROM entries WHERE pass_id = ? AND decision = 'admit' ORDER BY id DESC LIMIT 1`),
       outings: p(`SELECT count(*) AS n FROM entries
         WHERE subject = ? AND direction = 'out' AND decision = 'admit' AND ts >= ?`),
@@ -101,7 +110,7 @@ export class Store {
       revoked: p(`SELECT 1 FROM revoked WHERE pass_id = ?`),
       metaGet: p(`SELECT value FROM meta WHERE key = ?`),
       metaSet: p(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
-      outboxAfter: p(`SELECT seq, id, topic, type, time, data, created_at AS createdAt FROM outbox
+      outboxAfter: p(`SELECT seq, id, topic, type, time, data, created_at AS createdAt, resend FROM outbox
         WHERE seq > ? ORDER BY seq LIMIT ?`),
       outboxCount: p(`SELECT count(*) AS n, min(seq) AS first FROM outbox`),
       outboxDelete: p(`DELETE FROM outbox WHERE seq = ?`),
@@ -139,7 +148,7 @@ export class Store {
   }
 
   private insertMessage(m: OutboxMessage, now: number): number {
-    const info = this.st.insertOutbox.run(m.id, m.topic, m.type, m.time, JSON.stringify(m.data), now)
+    const info = this.st.insertOutbox.run(m.id, m.topic, m.type, m.time, JSON.stringify(m.data), now, m.resend ? 1 : 0)
     const seq = Number(info.lastInsertRowid)
     // Inside the transaction, so the reservation is on disk before the message can be committed or sent.
     if (seq > this.seqReserved) this.reserveSeqs(seq + SEQ_BLOCK)
@@ -152,7 +161,7 @@ export class Store {
     const tmp = `${this.seqFile}.tmp`
     const fd = openSync(tmp, 'w')
     try {
-      writeSync(fd, `${upTo}\n`)
+      writeSync(fd, `${upTo} ${this.stream}\n`)
       fsyncSync(fd)
     } finally {
       closeSync(fd)
@@ -205,7 +214,17 @@ export class Store {
   }
 
   outboxAfter(seq: number, limit: number): OutboxRow[] {
-    return this.st.outboxAfter.all(seq, limit) as OutboxRow[]
+    return (this.st.outboxAfter.all(seq, limit) as (Omit<OutboxRow, 'resend'> & { resend: number })[]).map(({ resend, ...row }) =>
+      resend === 1 ? { ...row, resend: true } : row,
+    )
+  }
+
+  /**
+   * The id of this database's seq stream (CloudEvents extension `seqstream`): made with the database, kept through
+   * a rebuild after corruption, new only with a new database, whose seq starts again at 1.
+   */
+  seqstream(): string {
+    return this.stream
   }
 
   outboxBacklog(): { count: number; firstSeq: number | null } {

@@ -23,7 +23,7 @@ function setup(rows: number, ackBatch?: number): { store: Store; drain: Drain; s
   const drain = new Drain({
     outbox: storeOutbox(store),
     prefix: P,
-    serialize: eventSerializer(SOURCE),
+    serialize: eventSerializer(SOURCE, store.seqstream()),
     mono: () => ++t,
     now: () => Date.now(),
     log,
@@ -39,6 +39,22 @@ function setup(rows: number, ackBatch?: number): { store: Store; drain: Drain; s
 const refusal = (code: number): Error => Object.assign(new Error(`Publish error ${code}`), { code })
 
 describe('drain', () => {
+  it('publishes summaries retained, except a resend: unretained and marked, so the retained day stays the last complete one', () => {
+    const store = openStore()
+    const day = (period: string, resend?: true): ReturnType<typeof message> => ({ ...message('summary/day', { kind: 'day', period }), ...(resend ? { resend } : {}) })
+    store.enqueue([day('2026-11-30'), day('2026-11-20', true), message('entry')], Date.now())
+    const drain = new Drain({ outbox: storeOutbox(store), prefix: P, serialize: eventSerializer(SOURCE, store.seqstream()), mono: () => 0, now: () => Date.now(), log, ackFlushMs: 10_000 })
+    const sent: { topic: string; retain: boolean; event: Record<string, unknown> }[] = []
+    drain.begin((topic, payload, retain) => sent.push({ topic, retain, event: JSON.parse(payload) }), { window: 8, maxPacket: null })
+    drain.pump()
+    expect(sent.map((s) => [s.topic, s.retain, s.event.resend])).toEqual([
+      [`${P}/summary/day`, true, undefined],
+      [`${P}/summary/day`, false, true],
+      [`${P}/entry`, false, undefined],
+    ])
+    expect(sent.every((s) => s.event.seqstream === store.seqstream())).toBe(true)
+  })
+
   it('keeps at most `window` in flight, in seq order, refilling by half-windows', () => {
     const { drain, sent, publish } = setup(20)
     drain.begin(publish, { window: 8, maxPacket: null })

@@ -14,8 +14,8 @@ const row: OutboxRow = {
 }
 
 describe('envelope', () => {
-  it('serializes an outbox row as a structured-mode CloudEvent with seq, and historical only when true', () => {
-    const ser = eventSerializer(eventSource('estate-001', 'north-1'))
+  it('serializes an outbox row as a structured-mode CloudEvent with seq and seqstream, historical and resend only when true', () => {
+    const ser = eventSerializer(eventSource('estate-001', 'north-1'), '0f3a9c')
     expect(JSON.parse(ser(row, false))).toEqual({
       specversion: '1.0',
       id: row.id,
@@ -24,10 +24,13 @@ describe('envelope', () => {
       time: '2026-11-23T02:00:00.000Z',
       datacontenttype: 'application/json',
       seq: 42,
+      seqstream: '0f3a9c',
       data: { direction: 'in', decision: 'deny', reasons: ['fever'], note: 'quote " and \\ and 中文' },
     })
     expect(JSON.parse(ser(row, true))).toMatchObject({ seq: 42, historical: true })
     expect(ser(row, false)).not.toContain('historical')
+    expect(ser(row, false)).not.toContain('resend')
+    expect(JSON.parse(ser({ ...row, resend: true }, false))).toMatchObject({ seq: 42, resend: true })
     // Strings from the row are escaped, not spliced.
     const odd = { ...row, id: 'a"b', type: 't\\x', time: 'x\ny' }
     expect(JSON.parse(ser(odd, false))).toMatchObject({ id: 'a"b', type: 't\\x', time: 'x\ny' })

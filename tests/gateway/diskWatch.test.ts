@@ -28,7 +28,7 @@ describe('disk watch', () => {
     }
     expect(alerts().map((a) => [a.severity, a.usedPercent])).toEqual([['warning', 86], ['critical', 96], ['critical', 96], ['warning', 88]])
     const row = store.outboxAfter(0, 1)[0]!
-    assertMessage('alert', { specversion: '1.0', id: row.id, source: '/estate-gate/s/g', type: row.type, time: row.time, datacontenttype: 'application/json', seq: row.seq, data: JSON.parse(row.data) })
+    assertMessage('alert', { specversion: '1.0', id: row.id, source: '/estate-gate/s/g', type: row.type, time: row.time, datacontenttype: 'application/json', seq: row.seq, seqstream: store.seqstream(), data: JSON.parse(row.data) })
     store.close()
   })
 })

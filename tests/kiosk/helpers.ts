@@ -101,7 +101,7 @@ export async function startKiosk(config: Record<string, unknown> = {}, opts: { c
     scanner: (direction) => gw.scanners.find((s) => s.direction === direction) as SimulatedScanner,
     thermometer: gw.thermometers[0] as SimulatedThermometer,
     outbox(topic) {
-      const wire = eventSerializer(eventSource(gw.config.site.id, gw.config.gate.id))
+      const wire = eventSerializer(eventSource(gw.config.site.id, gw.config.gate.id), gw.store.seqstream())
       return gw.store
         .outboxAfter(0, 100_000)
         .filter((r) => topic === undefined || r.topic === topic)

@@ -41,7 +41,6 @@ export interface Published {
   event: CloudEvent<Record<string, unknown>>
 }
 
-const serialize = eventSerializer('/estate-gate/estate-001/north-1')
 
 /** A clock shared by successive "processes" on the same database file. */
 export class TestClock {
@@ -73,7 +72,7 @@ export class Harness {
   /** Every event in the outbox so far, as published, each checked against the AsyncAPI document. */
   published(after = 0): Published[] {
     return this.store.outboxAfter(after, 100_000).map((row) => {
-      const event = JSON.parse(serialize(row, false)) as CloudEvent<Record<string, unknown>>
+      const event = JSON.parse(eventSerializer('/estate-gate/estate-001/north-1', this.store.seqstream())(row, false)) as CloudEvent<Record<string, unknown>>
       assertMessage(messageForTopic(row.topic), event)
       return { topic: row.topic, event }
     })
