@@ -196,21 +196,23 @@ export class CloudBridge {
     // An empty payload is how MQTT deletes a retained message, not a request.
     if (!this.o.onRequest || !topic.startsWith(base) || payload.length === 0) return
     const command = topic.slice(base.length)
-    let response: unknown
-    if (retained) {
-      // A retained request would be carried out again at every reconnect: a stale gate/open must never open.
-      response = { requestId: null, status: 'error', error: { code: 'invalid', message: 'retained requests are never carried out' } }
-    } else {
-      try {
-        response = this.o.onRequest(command, payload)
-      } catch (err) {
-        response = { requestId: null, status: 'error', error: { code: 'failed', message: (err as Error).message } }
-      }
+    const answer = (response: unknown): void => {
+      if (this.client !== client) return // the connection it came on is gone; the platform asks again
+      this.drain.ordinal++
+      client.publish(topics.response(this.o.prefix, command), JSON.stringify(response), { qos: 1, retain: false }, (err) => {
+        if (err) this.o.log.warn({ command, err: err.message }, 'uplink: could not publish a response')
+      })
     }
-    this.drain.ordinal++
-    client.publish(topics.response(this.o.prefix, command), JSON.stringify(response), { qos: 1, retain: false }, (err) => {
-      if (err) this.o.log.warn({ command, err: err.message }, 'uplink: could not publish a response')
-    })
+    // A retained request would be carried out again at every reconnect: a stale gate/open must never open. Live
+    // delivery of a retained publish carries the flag only on MQTT 5 with retain-as-published (see onConnect); what
+    // the flag cannot show, the handler's at-most-once requestId and requestMaxAgeSec cover.
+    if (retained) return answer({ requestId: null, status: 'error', error: { code: 'invalid', message: 'retained requests are never carried out' } })
+    const failed = (err: unknown): void => answer({ requestId: null, status: 'error', error: { code: 'failed', message: (err as Error).message } })
+    try {
+      Promise.resolve(this.o.onRequest(command, payload)).then(answer, failed)
+    } catch (err) {
+      failed(err)
+    }
   }
 
   private clientOptions(): IClientOptions {
@@ -252,7 +254,9 @@ export class CloudBridge {
     for (const [name, payload] of this.devices) this.publishOwn(client, topics.device(this.o.prefix, name), payload)
     // Each connection is a clean session: subscribe again every time.
     if (this.o.onRequest) {
-      client.subscribe(topics.request(this.o.prefix, '#'), { qos: 1 }, (err) => {
+      // rap (MQTT 5 retain-as-published): a request published retained keeps its flag on live delivery too, so it
+      // is refused at once; 3.1.1 clears it [MQTT-3.3.1-9] and mqtt.js leaves the option out there.
+      client.subscribe(topics.request(this.o.prefix, '#'), { qos: 1, rap: true }, (err) => {
         if (err) this.o.log.error({ err: err.message }, 'uplink: cannot subscribe to requests')
       })
     }
