@@ -203,13 +203,12 @@ export class CloudBridge {
         if (err) this.o.log.warn({ command, err: err.message }, 'uplink: could not publish a response')
       })
     }
-    // A retained request would be carried out again at every reconnect: a stale gate/open must never open. Live
-    // delivery of a retained publish carries the flag only on MQTT 5 with retain-as-published (see onConnect); what
-    // the flag cannot show, the handler's at-most-once requestId and requestMaxAgeSec cover.
-    if (retained) return answer({ requestId: null, status: 'error', error: { code: 'invalid', message: 'retained requests are never carried out' } })
+    // The retain flag goes to the handler, which refuses such a request (it would be carried out again at every
+    // reconnect). Live delivery of a retained publish keeps the flag only on MQTT 5 with retain-as-published (see
+    // onConnect); what the flag cannot show, the handler's at-most-once requestId and requestMaxAgeSec cover.
     const failed = (err: unknown): void => answer({ requestId: null, status: 'error', error: { code: 'failed', message: (err as Error).message } })
     try {
-      Promise.resolve(this.o.onRequest(command, payload)).then(answer, failed)
+      Promise.resolve(this.o.onRequest(command, payload, { retained })).then(answer, failed)
     } catch (err) {
       failed(err)
     }

@@ -331,7 +331,7 @@ export class Gateway {
       outbox: this.store,
       clock: this.opts.clock,
       log: this.opts.log.child({ module: 'cloud-bridge' }),
-      onRequest: (command, payload) => handleRequest(command, payload, requests),
+      onRequest: (command, payload, meta) => handleRequest(command, payload, requests, meta),
     })
     this.bridge = bridge
     this.stopHooks.push(this.bus.on('decision', () => bridge.wake()))

@@ -97,7 +97,8 @@ export const REQUEST_COMMANDS = Object.keys(COMMANDS) as Command[]
 /** Compact JWS: three base64url parts (RFC 7515 section 7.1). */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
-export async function handleRequest(command: string, payload: Buffer, ctx: RequestContext): Promise<Response> {
+/** `retained`: the MQTT retain flag it arrived with (a retained request is never carried out). */
+export async function handleRequest(command: string, payload: Buffer, ctx: RequestContext, meta: { retained?: boolean } = {}): Promise<Response> {
   let requestId: string | null = null
   try {
     if (payload.length > MAX_REQUEST_BYTES) throw new RequestError('too_large', `at most ${MAX_REQUEST_BYTES} bytes (got ${payload.length})`)
@@ -105,6 +106,8 @@ export async function handleRequest(command: string, payload: Buffer, ctx: Reque
     const keys = ctx.config().central.requestKeys
     const signed = COMPACT_JWS.test(text)
     requestId = requestIdOf(signed ? unverifiedPayload(text) : text)
+    // It would be carried out again at every reconnect, by whoever subscribes next: a stale gate/open must never open.
+    if (meta.retained) throw new RequestError('invalid', 'retained requests are never carried out (publish requests with retain false)')
     if (keys.length > 0 && !signed) throw new RequestError('unsigned', 'central.requestKeys is set: a request must be a compact JWS signed by one of those keys')
     if (keys.length === 0 && signed) throw new RequestError('malformed', 'a signed request, but this gate has no central.requestKeys to check it with; send the JSON object')
     const json = signed ? await verified(text, keys) : text
