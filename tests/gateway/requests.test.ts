@@ -1,4 +1,5 @@
 // Requests from the central platform, against a real gateway on simulated devices and a real SQLite file.
+import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -212,5 +213,30 @@ describe('requests and trust', () => {
     const r = await send(gw, 'config/get', { requestId: 'u', expires: later() })
     expect(JSON.stringify(r)).not.toContain('s3cret-pw')
     expect((r.data as { config: { central: { url: string } } }).config.central.url).toBe('mqtt://gate:[REDACTED]@127.0.0.1:1')
+  })
+})
+
+describe('central.requestKeys in the config', () => {
+  it('must be Ed25519 public keys: anything else stops start-up naming the key', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey
+    const ok = validateConfig({ central: { requestKeys: [{ kid: 'p1', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }] } })
+    expect(ok.ok).toBe(true)
+    const bad = validateConfig({
+      central: {
+        requestKeys: [
+          { kid: 'rsa', publicKeyPem: rsa.export({ type: 'spki', format: 'pem' }).toString() },
+          { kid: 'priv', publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()}` },
+        ],
+        requestMaxAgeSec: 86_400,
+      },
+    })
+    expect(bad.ok).toBe(false)
+    const errors = bad.ok ? [] : bad.errors
+    expect(errors).toEqual([
+      expect.stringMatching(/^central\.requestKeys\[0\]\.publicKeyPem: .*Ed25519.*type rsa/),
+      expect.stringMatching(/^central\.requestKeys\[1\]\.publicKeyPem: .*PRIVATE key/),
+      expect.stringMatching(/^central\.requestMaxAgeSec: /),
+    ])
   })
 })
