@@ -1,12 +1,16 @@
 // Issue 11 point 6, signed requests: with central.requestKeys, a platform account that can publish is no longer
 // enough. Requests signed with jose (compact JWS, EdDSA and Ed25519 alg names), published through a real mosquitto to
 // the real gateway process.
+import { execFile } from 'node:child_process'
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { CompactSign } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Mosquitto } from '../../cloud-bridge/mosquitto.ts'
 import { assertMessage } from '../contracts/asyncapi.ts'
-import type { GatewayProcess } from '../helpers/gatewayProcess.ts'
+import { ROOT, type GatewayProcess } from '../helpers/gatewayProcess.ts'
 import { inSec, P, Platform, pulses, startGateway } from './requestsPlatform.ts'
 
 let broker: Mosquitto
@@ -86,5 +90,32 @@ describe('signed requests (central.requestKeys)', () => {
     expect(await platform.ask('gate/open', rfc9864, { requestId: 'signed-2' })).toMatchObject({ status: 'ok' })
     expect(await pulses(gw)).toBe(2)
     expect(gw.query<{ staff: string }>(`SELECT staff FROM entries WHERE source = 'override'`)).toEqual([{ staff: 'platform' }, { staff: 'platform' }])
+  })
+
+  it('the Node (jose) and Python (cryptography) examples of docs/central.md sign requests the gateway carries out', async () => {
+    const doc = readFileSync(join(ROOT, 'docs/central.md'), 'utf8')
+    const block = (lang: string, first: string): string => {
+      const found = [...doc.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!).find((b) => b.startsWith(first))
+      if (!found) throw new Error(`docs/central.md has no ${lang} block starting with ${first}`)
+      return found
+    }
+    // Inside the repository, so that the example's `import 'jose'` resolves as it would in the platform's project.
+    const dir = mkdtempSync(join(ROOT, '.sign-example-'))
+    try {
+      const keyFile = join(dir, 'platform-2026.key.pem')
+      writeFileSync(keyFile, platformKey.privateKey.export({ type: 'pkcs8', format: 'pem' }))
+      writeFileSync(join(dir, 'sign-request.mjs'), block('js', '// sign-request.mjs'))
+      writeFileSync(join(dir, 'sign_request.py'), block('python', '# sign_request.py'))
+      const run = promisify(execFile)
+      const fromNode = (await run(process.execPath, [join(dir, 'sign-request.mjs'), keyFile])).stdout.trim()
+      const fromPython = (await run('python3', [join(dir, 'sign_request.py'), keyFile])).stdout.trim()
+      for (const jws of [fromNode, fromPython]) {
+        assertMessage('request', jws)
+        const requestId = (JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()) as { requestId: string }).requestId
+        expect(await platform.ask('gate/open', jws, { requestId })).toMatchObject({ requestId, status: 'ok' })
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
