@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Mosquitto } from '../../cloud-bridge/mosquitto.ts'
 import { assertMessage } from '../contracts/asyncapi.ts'
-import type { GatewayProcess } from '../helpers/gatewayProcess.ts'
+import { tempDir, type GatewayProcess } from '../helpers/gatewayProcess.ts'
 import { inSec, Platform, startGateway } from './requestsPlatform.ts'
 
 let broker: Mosquitto | null = null
@@ -20,10 +20,10 @@ afterEach(async () => {
   gw = platform = broker = null
 })
 
-async function setUp(over: Record<string, unknown> = {}): Promise<{ gw: GatewayProcess; platform: Platform }> {
+async function setUp(over: Record<string, unknown> = {}, dir?: string): Promise<{ gw: GatewayProcess; platform: Platform }> {
   broker = await Mosquitto.start()
   platform = await Platform.connect(broker.url)
-  gw = await startGateway(broker, platform, over)
+  gw = await startGateway(broker, platform, over, dir)
   return { gw, platform }
 }
 
@@ -113,30 +113,39 @@ describe('config/set from the platform cannot rewrite trust', () => {
   }, 60_000)
 
   it('a change at /tech is recorded with the tech id, and no plain PIN reaches config-overrides.json', async () => {
-    const { gw, platform } = await setUp({ kiosk: { techPins: ['97531'], staffPins: ['2468'] } })
-    const cookie = await techCookie(gw)
-    const res = await fetch(`${gw.url}/api/tech/config`, {
+    const dir = tempDir()
+    const kiosk = { kiosk: { techPins: ['97531'], staffPins: ['2468'] } }
+    const { gw: first, platform } = await setUp(kiosk, dir)
+    let g = first
+    const cookie = await techCookie(g)
+    const res = await fetch(`${g.url}/api/tech/config`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify({ patch: { kiosk: { staffPins: ['2468', { id: 'li', name: '李娜', pin: '135790' }] }, rules: { feverC: 37.4 } } }),
     })
     expect(res.status).toBe(200)
-    const file = readFileSync(overridesFile(gw), 'utf8')
+    const file = readFileSync(overridesFile(g), 'utf8')
     expect(file).not.toContain('135790')
     expect(file).not.toContain('"2468"')
     expect((JSON.parse(file) as { kiosk: { staffPins: unknown[] } }).kiosk.staffPins).toEqual([expect.stringMatching(/^scrypt\$/), { id: 'li', name: '李娜', pin: expect.stringMatching(/^scrypt\$/) }])
-    const alert = await gw.until(() => platform.alerts.find((a) => a.body.data.kind === 'config_changed'), 8000, 'the config_changed alert')
+    const alert = await g.until(() => platform.alerts.find((a) => a.body.data.kind === 'config_changed'), 8000, 'the config_changed alert')
     expect(alert.body.data).toMatchObject({ via: 'kiosk', staff: 'tech-1', old: { 'kiosk.staffPins': '[REDACTED]', 'rules.feverC': 37.3 }, new: { 'kiosk.staffPins': '[REDACTED]', 'rules.feverC': 37.4 } })
     expect(JSON.stringify(alert.body)).not.toContain('135790')
-    expect(gw.query('SELECT via, staff FROM config_changes')).toEqual([{ via: 'kiosk', staff: 'tech-1' }])
+    expect(g.query('SELECT via, staff FROM config_changes')).toEqual([{ via: 'kiosk', staff: 'tech-1' }])
     // A secret that must stay plain to be used is refused at /tech: it belongs in the config file.
-    const again = await fetch(`${gw.url}/api/tech/config`, {
+    const again = await fetch(`${g.url}/api/tech/config`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify({ patch: { central: { password: 'plain-uplink-secret' } } }),
     })
     expect(again.status).toBe(400)
-    expect(readFileSync(overridesFile(gw), 'utf8')).not.toContain('plain-uplink-secret')
+    expect(readFileSync(overridesFile(g), 'utf8')).not.toContain('plain-uplink-secret')
+    // The hashed PIN is what the next start reads, and it works.
+    await g.stop()
+    g = gw = await startGateway(broker!, platform, kiosk, dir)
+    const login = await fetch(`${g.url}/api/kiosk/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pin: '135790' }) })
+    expect(login.status).toBe(200)
+    expect(await login.json()).toMatchObject({ staff: { id: 'li' } })
   }, 60_000)
 
   it('expires with a lowercase t and z (RFC 3339 section 5.6) is accepted', async () => {
