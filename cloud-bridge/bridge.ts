@@ -54,6 +54,8 @@ export class CloudBridge {
   /** The window this connection may use when not probing. */
   private fullWindow = 1
   private readonly devices = new Map<string, string>()
+  /** The URL as logs show it: a password in it (mqtt://user:pass@host) never reaches a log line or /tech. */
+  private readonly safeUrl: string
 
   constructor(opts: CloudBridgeOptions) {
     this.o = opts
@@ -61,6 +63,7 @@ export class CloudBridge {
     this.window = opts.window ?? 256
     this.mono = opts.clock.mono ? () => opts.clock.mono!() : () => performance.now()
     this.statusTopic = topics.status(opts.prefix)
+    this.safeUrl = opts.url.replace(/\/\/[^@/]*@/, '//[REDACTED]@')
     const outbox = isBridgeOutbox(opts.outbox) ? opts.outbox : storeOutbox(opts.outbox)
     this.drain = new Drain({
       outbox,
@@ -276,7 +279,7 @@ export class CloudBridge {
     if (!this.connected && this.protocol === 5 && (code === 1 || code === 0x84)) {
       this.protocol = 4
       this.attempt = 0
-      this.o.log.warn({ url: this.o.url }, 'uplink: the broker does not speak MQTT 5; using 3.1.1')
+      this.o.log.warn({ url: this.safeUrl }, 'uplink: the broker does not speak MQTT 5; using 3.1.1')
       return
     }
     if (this.connected) this.conn.errored = true
@@ -285,7 +288,7 @@ export class CloudBridge {
 
   private noteError(err: Error): void {
     // Log a failure once, not every minute of a day-long outage.
-    if (err.message !== this.lastError) this.o.log.warn({ err: err.message, url: this.o.url }, 'uplink error')
+    if (err.message !== this.lastError) this.o.log.warn({ err: err.message, url: this.safeUrl }, 'uplink error')
     this.lastError = err.message
   }
 

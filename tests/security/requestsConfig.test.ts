@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Mosquitto } from '../../cloud-bridge/mosquitto.ts'
 import { assertMessage } from '../contracts/asyncapi.ts'
-import { tempDir, type GatewayProcess } from '../helpers/gatewayProcess.ts'
-import { inSec, Platform, startGateway } from './requestsPlatform.ts'
+import { freePort, GatewayProcess, tempDir } from '../helpers/gatewayProcess.ts'
+import { gatewayConfig, inSec, Platform, startGateway } from './requestsPlatform.ts'
 
 let broker: Mosquitto | null = null
 let gw: GatewayProcess | null = null
@@ -110,6 +110,11 @@ describe('config/set from the platform cannot rewrite trust', () => {
     const viaTech = await (await fetch(`${gw.url}/api/tech/config`, { headers: { cookie } })).text()
     expect(viaTech).not.toContain('url-secret-77')
     expect(viaTech).toContain('gate-a:[REDACTED]@')
+    // Nor does a log line when the broker cannot be reached (they are shown at /tech too).
+    await gw.stop('SIGKILL')
+    gw = await GatewayProcess.start(gatewayConfig(await freePort(), { central: { url: `mqtt://gate-a:url-secret-77@127.0.0.1:${await freePort()}` } }))
+    await gw.waitForLog((l) => l.msg === 'uplink error')
+    expect(JSON.stringify(gw.logs)).not.toContain('url-secret-77')
   }, 60_000)
 
   it('a change at /tech is recorded with the tech id, and no plain PIN reaches config-overrides.json', async () => {
