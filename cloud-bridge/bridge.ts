@@ -54,6 +54,8 @@ export class CloudBridge {
   /** The window this connection may use when not probing. */
   private fullWindow = 1
   private readonly devices = new Map<string, string>()
+  /** The URL as logs show it: a password in it (mqtt://user:pass@host) never reaches a log line or /tech. */
+  private readonly safeUrl: string
 
   constructor(opts: CloudBridgeOptions) {
     this.o = opts
@@ -61,6 +63,7 @@ export class CloudBridge {
     this.window = opts.window ?? 256
     this.mono = opts.clock.mono ? () => opts.clock.mono!() : () => performance.now()
     this.statusTopic = topics.status(opts.prefix)
+    this.safeUrl = opts.url.replace(/\/\/[^@/]*@/, '//[REDACTED]@')
     const outbox = isBridgeOutbox(opts.outbox) ? opts.outbox : storeOutbox(opts.outbox)
     this.drain = new Drain({
       outbox,
@@ -196,21 +199,22 @@ export class CloudBridge {
     // An empty payload is how MQTT deletes a retained message, not a request.
     if (!this.o.onRequest || !topic.startsWith(base) || payload.length === 0) return
     const command = topic.slice(base.length)
-    let response: unknown
-    if (retained) {
-      // A retained request would be carried out again at every reconnect: a stale gate/open must never open.
-      response = { requestId: null, status: 'error', error: { code: 'invalid', message: 'retained requests are never carried out' } }
-    } else {
-      try {
-        response = this.o.onRequest(command, payload)
-      } catch (err) {
-        response = { requestId: null, status: 'error', error: { code: 'failed', message: (err as Error).message } }
-      }
+    const answer = (response: unknown): void => {
+      if (this.client !== client) return // the connection it came on is gone; the platform asks again
+      this.drain.ordinal++
+      client.publish(topics.response(this.o.prefix, command), JSON.stringify(response), { qos: 1, retain: false }, (err) => {
+        if (err) this.o.log.warn({ command, err: err.message }, 'uplink: could not publish a response')
+      })
     }
-    this.drain.ordinal++
-    client.publish(topics.response(this.o.prefix, command), JSON.stringify(response), { qos: 1, retain: false }, (err) => {
-      if (err) this.o.log.warn({ command, err: err.message }, 'uplink: could not publish a response')
-    })
+    // The retain flag goes to the handler, which refuses such a request (it would be carried out again at every
+    // reconnect). Live delivery of a retained publish keeps the flag only on MQTT 5 with retain-as-published (see
+    // onConnect); what the flag cannot show, the handler's at-most-once requestId and requestMaxAgeSec cover.
+    const failed = (err: unknown): void => answer({ requestId: null, status: 'error', error: { code: 'failed', message: (err as Error).message } })
+    try {
+      Promise.resolve(this.o.onRequest(command, payload, { retained })).then(answer, failed)
+    } catch (err) {
+      failed(err)
+    }
   }
 
   private clientOptions(): IClientOptions {
@@ -257,7 +261,9 @@ export class CloudBridge {
     for (const [name, payload] of this.devices) this.publishOwn(client, topics.device(this.o.prefix, name), payload)
     // Each connection is a clean session: subscribe again every time.
     if (this.o.onRequest) {
-      client.subscribe(topics.request(this.o.prefix, '#'), { qos: 1 }, (err) => {
+      // rap (MQTT 5 retain-as-published): a request published retained keeps its flag on live delivery too, so it
+      // is refused at once; 3.1.1 clears it [MQTT-3.3.1-9] and mqtt.js leaves the option out there.
+      client.subscribe(topics.request(this.o.prefix, '#'), { qos: 1, rap: true }, (err) => {
         if (err) this.o.log.error({ err: err.message }, 'uplink: cannot subscribe to requests')
       })
     }
@@ -278,7 +284,7 @@ export class CloudBridge {
     if (!this.connected && this.protocol === 5 && (code === 1 || code === 0x84)) {
       this.protocol = 4
       this.attempt = 0
-      this.o.log.warn({ url: this.o.url }, 'uplink: the broker does not speak MQTT 5; using 3.1.1')
+      this.o.log.warn({ url: this.safeUrl }, 'uplink: the broker does not speak MQTT 5; using 3.1.1')
       return
     }
     if (this.connected) this.conn.errored = true
@@ -287,7 +293,7 @@ export class CloudBridge {
 
   private noteError(err: Error): void {
     // Log a failure once, not every minute of a day-long outage.
-    if (err.message !== this.lastError) this.o.log.warn({ err: err.message, url: this.o.url }, 'uplink error')
+    if (err.message !== this.lastError) this.o.log.warn({ err: err.message, url: this.safeUrl }, 'uplink error')
     this.lastError = err.message
   }
 

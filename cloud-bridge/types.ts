@@ -9,7 +9,7 @@ export interface CloudBridgeOptions {
    * Requests from the platform (P/request/{command}): the returned object is published on P/response/{command}.
    * Without it the bridge does not subscribe to requests.
    */
-  onRequest?: (command: string, payload: Buffer) => unknown
+  onRequest?: (command: string, payload: Buffer, meta: { retained: boolean }) => unknown | Promise<unknown>
   username?: string
   password?: string
   caFile?: string

@@ -17,7 +17,8 @@ import { startHttp, type HttpServer } from './http.ts'
 import { codeHash, newSiteSecret } from './passes/codeHash.ts'
 import { createPassVerifier, type PassVerifier } from './passes/verify.ts'
 import { EntryPipeline, type PipelineEvents } from './pipeline/pipeline.ts'
-import { handleRequest, type RequestContext } from './requests.ts'
+import { handleRequest, type ConfigOrigin, type RequestContext, type SetConfigResult } from './requests.ts'
+import { redact } from './config/redact.ts'
 import { Store } from './store/store.ts'
 import { Summarizer } from './summaries.ts'
 import { DiskWatch } from './diskWatch.ts'
@@ -344,7 +345,7 @@ export class Gateway {
       outbox: this.store,
       clock: this.opts.clock,
       log: this.opts.log.child({ module: 'cloud-bridge' }),
-      onRequest: (command, payload) => handleRequest(command, payload, requests),
+      onRequest: (command, payload, meta) => handleRequest(command, payload, requests, meta),
     })
     this.bridge = bridge
     this.stopHooks.push(this.bus.on('decision', () => this.wakeUplink()))
@@ -428,16 +429,53 @@ export class Gateway {
     this.retention.maybeRun().catch((err: unknown) => this.opts.log.error({ err }, 'retention failed; retrying in a minute'))
   }
 
-  /** config/set: validated by the schema, persisted in dataDir, rules applied at once, the rest after a restart. */
-  setConfig(patch: Record<string, unknown>): ReturnType<RequestContext['setConfig']> {
+  /**
+   * config/set and /tech: validated by the schema, persisted in dataDir, recorded (a config_changes row and a
+   * config_changed alert, secrets masked), rules applied at once, the rest after a restart. What the platform may
+   * change at all is checked before (gateway/config/remote.ts); a change that changes nothing writes nothing.
+   */
+  setConfig(patch: Record<string, unknown>, origin: ConfigOrigin): SetConfigResult {
     const res = validateConfig(deepMerge(this.config, patch))
     if (!res.ok) return { ok: false, errors: res.errors }
     const changed = changedKeys(this.config, res.config)
-    writeOverrides(this.config.dataDir, deepMerge(readOverrides(this.config.dataDir) ?? {}, patch) as Record<string, unknown>)
     const split = splitLive(changed)
+    if (changed.length === 0) return { ok: true, ...split }
+    const now = this.opts.clock.now()
+    // Masked under its own name, so that kiosk.staffPins or central.password is [REDACTED] like in config/get.
+    const masked = (c: GatewayConfig): Record<string, unknown> =>
+      Object.fromEntries(changed.map((k) => [k, (redact({ [k.split('.').at(-1)!]: valueAt(c, k) }) as Record<string, unknown>)[k.split('.').at(-1)!] ?? null]))
+    const old = masked(this.config)
+    const next = masked(res.config)
+    const who = origin.via === 'kiosk' ? `technician ${origin.staff} at the kiosk` : `the platform (request ${origin.requestId})`
+    const alert = systemAlertMessage(
+      {
+        kind: 'config_changed',
+        severity: 'warning',
+        message: `configuration changed by ${who}: ${changed.join(', ')}`,
+        via: origin.via,
+        ...(origin.via === 'kiosk' ? { staff: origin.staff } : { requestId: origin.requestId }),
+        keys: changed,
+        old,
+        new: next,
+      },
+      now,
+    )
+    const record = {
+      ts: now,
+      via: origin.via,
+      staff: origin.via === 'kiosk' ? origin.staff : null,
+      requestId: origin.via === 'platform' ? origin.requestId : null,
+      keys: changed,
+      old,
+      new: next,
+    }
+    this.store.recordConfigChange(record, alert, () =>
+      writeOverrides(this.config.dataDir, deepMerge(readOverrides(this.config.dataDir) ?? {}, patch) as Record<string, unknown>),
+    )
     if (split.applied.length > 0) this.pipeline.setPolicy(res.config.rules, policyHash(res.config))
     this.config = res.config
-    this.opts.log.info({ ...split, policyVersion: this.pipeline.policyVersion }, 'configuration changed')
+    this.bridge?.wake()
+    this.opts.log.info({ ...split, via: origin.via, policyVersion: this.pipeline.policyVersion }, 'configuration changed')
     return { ok: true, ...split }
   }
 
@@ -448,8 +486,9 @@ export class Gateway {
       clock: this.opts.clock,
       log: this.opts.log.child({ module: 'gateway/requests' }),
       config: () => this.config,
-      setConfig: (patch) => this.setConfig(patch),
-      openGate: (o) => this.pipeline.override({ direction: o.direction, staff: o.staff, reason: o.reason, detail: { requestId: o.requestId, via: 'mqtt' } }),
+      topic: (command) => `${this.prefix}/request/${command}`,
+      setConfig: (patch, origin) => this.setConfig(patch, origin),
+      openGate: (o) => this.pipeline.override({ direction: o.direction, staff: o.staff, reason: o.reason, detail: { requestId: o.requestId, via: 'platform' } }),
       resendSummaries: (from, to) => this.summarizer.resendDays(from, to),
       tasks: () => this.tasks.list(),
     }
@@ -492,6 +531,11 @@ export function devicePayload(h: DeviceHealth): Record<string, unknown> {
 /** Credentials in a broker URL are never shown. */
 function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//[REDACTED]@')
+}
+
+/** The value at a dotted key of changedKeys (`rules.feverC`, `schedules`). */
+function valueAt(config: unknown, key: string): unknown {
+  return key.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), config)
 }
 
 /** A short hash of the rules in force, recorded with every decision so it can be explained later. */

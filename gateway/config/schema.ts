@@ -3,6 +3,7 @@
 import cron from 'node-cron'
 import { z } from 'zod'
 import { buzzerSchema, relaySchema, scannerSchema, thermometerSchema } from '../../devices/config.ts'
+import { ed25519PublicKey } from '../passes/keys.ts'
 import { DEFAULT_SCHEDULES } from '../schedules/defaults.ts'
 
 /** Config keys whose values are never echoed in an error message nor shown to the platform (config/get). */
@@ -50,6 +51,15 @@ const rulesSchema = z
 const issuerSchema = z.strictObject({
   kid: z.string().min(1).max(128),
   publicKeyPem: z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key ("-----BEGIN PUBLIC KEY-----...")' }),
+})
+
+/** A key the platform signs requests with (central.requestKeys): shaped like passes.issuers, and Ed25519 too. */
+const requestKeySchema = issuerSchema.superRefine((k, ctx) => {
+  try {
+    ed25519PublicKey(k.publicKeyPem, `key ${k.kid}`)
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', path: ['publicKeyPem'], message: (err as Error).message })
+  }
 })
 
 const brokerUserSchema = z.strictObject({
@@ -201,6 +211,10 @@ export const configSchema = z.strictObject({
       /** Reconnect backoff while the broker is away: doubling from min to max, with jitter. */
       reconnectMinMs: z.number().int().min(100).max(60_000).default(1000),
       reconnectMaxMs: z.number().int().min(100).max(3_600_000).default(60_000),
+      /** With keys, every request must be a compact JWS signed by one of them (docs/central.md, Signed requests). */
+      requestKeys: z.array(requestKeySchema).default([]),
+      /** A request's `expires` may lie at most this far ahead: a captured request cannot be kept for later. */
+      requestMaxAgeSec: z.number().int().min(10).max(3600).default(300),
     })
     .prefault({}),
   kiosk: z

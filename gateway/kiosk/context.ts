@@ -39,7 +39,7 @@ export interface KioskGateway {
   /** Disinfection and duty-check tasks (gateway/schedules), when the gateway has them. */
   readonly tasks?: { list(): { id: number; status: string }[] }
   health(): HealthReport
-  setConfig(patch: Record<string, unknown>): { ok: true; applied: string[]; restartNeeded: string[] } | { ok: false; errors: string[] }
+  setConfig(patch: Record<string, unknown>, origin: { via: 'kiosk'; staff: string }): { ok: true; applied: string[]; restartNeeded: string[] } | { ok: false; errors: string[] }
   wakeUplink(): void
 }
 

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { BuzzerPattern } from '../../devices/types.ts'
 import { listSerialPorts } from '../../devices/transport/ports.ts'
-import { redact } from '../requests.ts'
+import { redact } from '../config/redact.ts'
+import { prepareKioskPatch } from '../config/secrets.ts'
 import { taskDayFigures } from '../schedules/figures.ts'
 import { gateDaySheetCsv } from '../sheets/day.ts'
 import { entriesCsv } from '../sheets/entries.ts'
@@ -24,7 +25,6 @@ export interface TechOptions {
 /** A month and a bit: a typo in a year must not start a CSV of the whole log. */
 export const MAX_EXPORT_DAYS = 92
 const PATTERNS = ['admit', 'deny', 'fever', 'remeasure', 'alarm'] as const satisfies readonly BuzzerPattern[]
-const REDACTED = '[REDACTED]'
 
 const name = z.string().min(1).max(64)
 const day = z.iso.date()
@@ -154,10 +154,11 @@ export function registerTechRoutes(app: FastifyInstance, ctx: KioskContext, opts
   app.post('/api/tech/config', async (req, reply) => {
     const body = parseBody(schemas.config, req, reply)
     if (!body) return
-    // The page shows secrets as [REDACTED]; sent back unchanged, they mean "keep what is there".
-    const patch = withoutRedacted(body.patch) as Record<string, unknown>
-    const r = gw.setConfig(patch)
     const tech = techId(req)
+    // The page shows secrets as [REDACTED]; sent back unchanged, they mean "keep what is there". PINs and broker
+    // passwords are hashed before they reach config-overrides.json (gateway/config/secrets.ts).
+    const prepared = await prepareKioskPatch(body.patch, gw.config)
+    const r = prepared.ok ? gw.setConfig(prepared.patch, { via: 'kiosk', staff: tech }) : prepared
     if (!r.ok) {
       audit.warn({ tech, errors: r.errors.length }, 'config change refused')
       return reply.code(400).send({ error: 'invalid', fields: errorsByKey(r.errors) })
@@ -222,12 +223,6 @@ export function registerTechRoutes(app: FastifyInstance, ctx: KioskContext, opts
       .header('content-disposition', `attachment; filename="day-${site.id}-${gate.id}-${d}.csv"`)
       .send(csv)
   })
-}
-
-function withoutRedacted(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutRedacted)
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== REDACTED).map(([k, x]) => [k, withoutRedacted(x)]))
-  return v
 }
 
 /** `rules.feverC: must lie inside ...` → { "rules.feverC": "must lie inside ..." } */

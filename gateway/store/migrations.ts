@@ -141,4 +141,32 @@ export const MIGRATIONS: readonly string[] = [
   -- complete hour or day.
   ALTER TABLE outbox ADD COLUMN resend INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- Requests from the platform that were carried out (or attempted): a requestId is carried out at most once. A row
+  -- is kept until its request expired (and requestMaxAgeSec after, against a clock stepped back), so a replay is
+  -- refused after a restart too (gateway/requests.ts).
+  CREATE TABLE seen_requests (
+    request_id TEXT PRIMARY KEY,
+    command    TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,             -- wall clock ms, from the request's expires
+    seen_at    INTEGER NOT NULL              -- wall clock ms
+  );
+  CREATE INDEX seen_requests_expires ON seen_requests(expires_at);
+  `,
+  `
+  -- Every configuration change applied (config/set from the platform, /tech at the kiosk), with its config_changed
+  -- alert in the outbox in the same transaction. Values are masked as config/get shows them: never a secret.
+  CREATE TABLE config_changes (
+    id         INTEGER PRIMARY KEY,
+    event_id   TEXT NOT NULL,                -- the id of its config_changed alert
+    ts         INTEGER NOT NULL,             -- wall clock ms
+    via        TEXT NOT NULL,                -- platform | kiosk
+    staff      TEXT,                         -- kiosk: the technician's id
+    request_id TEXT,                         -- platform: the request's id
+    keys       TEXT NOT NULL,                -- JSON array of dotted keys (rules.feverC, schedules)
+    old_values TEXT NOT NULL,                -- JSON {key: value}, secrets [REDACTED]
+    new_values TEXT NOT NULL
+  );
+  CREATE INDEX config_changes_ts ON config_changes(ts);
+  `,
 ]

@@ -30,6 +30,17 @@ export interface EntryRecord {
   detail: Record<string, unknown> | null
 }
 
+/** One applied configuration change (values masked). */
+export interface ConfigChangeRecord {
+  ts: number
+  via: 'platform' | 'kiosk'
+  staff: string | null
+  requestId: string | null
+  keys: readonly string[]
+  old: Record<string, unknown>
+  new: Record<string, unknown>
+}
+
 /** A message for the uplink. The CloudEvents envelope (specversion, source, seq, seqstream, historical) is added on send. */
 export interface OutboxMessage {
   id: string
@@ -240,6 +251,38 @@ export class Store {
   /** The highest seq ever handed out (survives deletion of acknowledged rows). */
   lastSeq(): number {
     return lastSeq(this.db)
+  }
+
+  /**
+   * Claims a platform request id: true the first time, false if it was seen before (a replay). Rows past their
+   * request's expiry by more than `keepMs` are dropped first: a replay that old is refused as expired anyway.
+   */
+  claimRequest(requestId: string, command: string, expiresAt: number, now: number, keepMs: number): boolean {
+    return this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM seen_requests WHERE expires_at < ?`).run(now - keepMs)
+      const info = this.db
+        .prepare(`INSERT OR IGNORE INTO seen_requests (request_id, command, expires_at, seen_at) VALUES (?, ?, ?, ?)`)
+        .run(requestId, command, expiresAt, now)
+      return info.changes === 1
+    })()
+  }
+
+  /**
+   * An applied config change: its row and its alert in one transaction. `persist` (writing the overrides file) runs
+   * inside it, so a change that could not be persisted leaves no row, and a row always means it was persisted.
+   */
+  recordConfigChange(change: ConfigChangeRecord, alert: OutboxMessage, persist: () => void): number {
+    return this.checked(() =>
+      this.db.transaction(() => {
+        this.db
+          .prepare(`INSERT INTO config_changes (event_id, ts, via, staff, request_id, keys, old_values, new_values)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(alert.id, change.ts, change.via, change.staff, change.requestId, JSON.stringify(change.keys), JSON.stringify(change.old), JSON.stringify(change.new))
+        const seq = this.insertMessage(alert, change.ts)
+        persist()
+        return seq
+      })(),
+    )
   }
 
   recentEntries(limit: number): Record<string, unknown>[] {

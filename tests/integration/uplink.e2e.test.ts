@@ -135,7 +135,7 @@ describe('uplink to a real mosquitto', () => {
       expect(ok).toMatchObject({ requestId: 'r-1', status: 'ok' })
       assertMessage('response', ok)
       const entry = await gw.until(() => entries.find((e) => e.data.overrideReason === 'ambulance'), 5000, 'the override entry event')
-      expect(entry.data).toMatchObject({ reasons: ['manual_override'], staff: 'platform-operator', decision: 'admit' })
+      expect(entry.data).toMatchObject({ reasons: ['manual_override'], staff: 'platform:platform-operator', decision: 'admit' })
       const expired = await ask('gate/open', { requestId: 'r-2', expires: new Date(Date.now() - 1000).toISOString(), reason: 'delivery' })
       expect(expired).toMatchObject({ requestId: 'r-2', status: 'error', error: { code: 'expired' } })
       expect(gw.query<{ n: number }>("SELECT count(*) AS n FROM entries WHERE source = 'override'")[0]!.n).toBe(1)

@@ -33,7 +33,7 @@ describe('tasks in the gateway', () => {
     gw.tasks.tick()
     expect(seen.map((c) => [c.event, c.occurrence.taskId, c.occurrence.dueAt])).toEqual([['due', 'gate-check', iso('2026-11-23T09:00:00')]])
 
-    const r = handleRequest('tasks/list', Buffer.from(JSON.stringify({ requestId: 'r1', expires: iso('2026-11-23T09:05:00') })), gw.requestContext())
+    const r = await handleRequest('tasks/list', Buffer.from(JSON.stringify({ requestId: 'r1', expires: iso('2026-11-23T09:05:00') })), gw.requestContext())
     assertMessage('response', JSON.parse(JSON.stringify(r)))
     expect(r).toMatchObject({ status: 'ok', data: { tasks: [{ taskId: 'gate-check', status: 'due', dueAt: iso('2026-11-23T09:00:00') }] } })
 
