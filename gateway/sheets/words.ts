@@ -105,7 +105,10 @@ export const TASK_WORDS: Readonly<Record<string, Words>> = {
 }
 
 /** Who acted when nobody at the gate did: a remote gate/open without a staff name (gateway/requests.ts). */
-export const SPECIAL_PEOPLE: Readonly<Record<string, Words>> = { central: { zh: '中心平台', en: 'Central platform' } }
+export const SPECIAL_PEOPLE: Readonly<Record<string, Words>> = {
+  central: { zh: '中心平台', en: 'Central platform' },
+  platform: { zh: '中心平台', en: 'Central platform' },
+}
 
 /** A code in words; a code without words (a site's own area, a reason code sent by the platform) as it is. */
 export function word(table: Readonly<Record<string, Words>>, code: string | null | undefined, lang: Lang): string {
@@ -131,5 +134,11 @@ export function staffNamer(kiosk: Pick<GatewayConfig['kiosk'], 'staffPins' | 'te
       if (!names.has(p.id)) names.set(p.id, p.name)
     })
   }
-  return (id) => (id === null ? '' : (names.get(id) ?? word(SPECIAL_PEOPLE, id, lang)))
+  return (id) => {
+    if (id === null) return ''
+    // A remote gate/open is recorded as platform:<who the platform named> (gateway/requests.ts): never a kiosk name.
+    const remote = /^platform:(.+)$/.exec(id)
+    if (remote) return `${word(SPECIAL_PEOPLE, 'platform', lang)}${lang === 'zh' ? `（${remote[1]}）` : ` (${remote[1]})`}`
+    return names.get(id) ?? word(SPECIAL_PEOPLE, id, lang)
+  }
 }

@@ -39,8 +39,8 @@ async function morning(): Promise<{ k: KioskEnv; tech: string; ts: Record<string
   await decided
   moveTo('2026-11-20T09:03:00')
   ts.remote = clock.now()
-  // The platform opens the gate for an ambulance without naming anyone: the row's staff is "central".
-  const remote = handleRequest('gate/open', Buffer.from(JSON.stringify({ requestId: 'r-1', expires: new Date(clock.now() + 60_000).toISOString(), reason: 'ambulance' })), k.gw.requestContext())
+  // The platform opens the gate for an ambulance, naming its operator: the row's staff is "platform:duty-desk".
+  const remote = await handleRequest('gate/open', Buffer.from(JSON.stringify({ requestId: 'r-1', expires: new Date(clock.now() + 60_000).toISOString(), reason: 'ambulance', staff: 'duty-desk' })), k.gw.requestContext())
   expect(remote).toMatchObject({ status: 'ok' })
   moveTo('2026-11-20T09:04:00')
   ts.vehicle = clock.now()
@@ -73,7 +73,7 @@ describe('the sheets for the community office', () => {
       ['2026-11-20 09:00:00+08:00', '2026-11-20', '进入', '放行', '人工放行', '', '', '', '否', '人工', '其他', '送药上门', '张伟', 'zhang'],
       ['2026-11-20 09:01:00+08:00', '2026-11-20', '进入', '拒绝', '发热', '访客', '', '38.2', '否', '人工', '访客登记', '', '张伟', 'zhang'],
       ['2026-11-20 09:02:00+08:00', '2026-11-20', '外出', '拒绝', '居家隔离人员外出', '住户', 'H-9-9-909', '', '否', '扫码', '', '', '', ''],
-      ['2026-11-20 09:03:00+08:00', '2026-11-20', '进入', '放行', '人工放行', '', '', '', '否', '人工', '救护车', '', '中心平台', 'central'],
+      ['2026-11-20 09:03:00+08:00', '2026-11-20', '进入', '放行', '人工放行', '', '', '', '否', '人工', '救护车', '', '中心平台（duty-desk）', 'platform:duty-desk'],
       ['2026-11-20 09:04:00+08:00', '2026-11-20', '进入', '放行', '人工放行', '车辆', '', '36.5', '否', '人工', '车辆登记', '', '张伟', 'zhang'],
     ])
     expect(body[1]!.slice(14, 19)).toEqual(['李**', '0420', '3-1-502', '', ''])
@@ -97,7 +97,7 @@ describe('the sheets for the community office', () => {
       ['2026-11-20 09:00:00+08:00', '2026-11-20', 'In', 'Admitted', 'Opened by staff', '', '', '', 'No', 'Staff', 'Other', '送药上门', '张伟', 'zhang'],
       ['2026-11-20 09:01:00+08:00', '2026-11-20', 'In', 'Denied', 'Fever', 'Visitor', '', '38.2', 'No', 'Staff', 'Visitor registered', '', '张伟', 'zhang'],
       ['2026-11-20 09:02:00+08:00', '2026-11-20', 'Out', 'Denied', 'Home isolation: may not go out', 'Resident', 'H-9-9-909', '', 'No', 'Scan', '', '', '', ''],
-      ['2026-11-20 09:03:00+08:00', '2026-11-20', 'In', 'Admitted', 'Opened by staff', '', '', '', 'No', 'Staff', 'Ambulance', '', 'Central platform', 'central'],
+      ['2026-11-20 09:03:00+08:00', '2026-11-20', 'In', 'Admitted', 'Opened by staff', '', '', '', 'No', 'Staff', 'Ambulance', '', 'Central platform (duty-desk)', 'platform:duty-desk'],
       ['2026-11-20 09:04:00+08:00', '2026-11-20', 'In', 'Admitted', 'Opened by staff', 'Vehicle', '', '36.5', 'No', 'Staff', 'Vehicle registered', '', '张伟', 'zhang'],
     ])
     expect((await k.req('GET', '/api/tech/entries.csv?from=2026-11-20&to=2026-11-20&lang=fr', undefined, tech)).status).toBe(400)
