@@ -1,5 +1,6 @@
 // Device sub-schemas: the only place device defaults live (DESIGN section 4). gateway/config composes them.
 import { z } from 'zod'
+import { tailError } from './protocols/line.ts'
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/i, 'letters, digits, "-" or "_", at most 48 characters')
 const baudRate = z.union(
@@ -30,7 +31,18 @@ export const scannerSchema = z
     maxLength: z.number().int().min(16).max(8192).default(2048),
     /** Silence that ends a code for units configured with no tail. */
     idleMs: z.number().int().min(5).max(1000).default(50),
-    /** gm65 only: probe and configure the module at start (UART output, CR tail). */
+    /**
+     * What ends a code: `auto` (CR, CR LF, LF or TAB), exactly `cr` | `crlf` | `lf` | `tab`, `none` (the idle gap
+     * only), or hex bytes for odd units ("03"). An idle gap ends a code in every mode.
+     */
+    tail: z
+      .string()
+      .default('auto')
+      .superRefine((t, ctx) => {
+        const err = tailError(t)
+        if (err) ctx.addIssue({ code: 'custom', message: err })
+      }),
+    /** gm65 only: probe and configure the module at start (UART output, the tail). */
     configure: z.boolean().default(true),
   })
   .superRefine(requirePath)

@@ -100,7 +100,12 @@ export class Gateway {
     this.bus.onListenerError((err) => log.error({ err }, 'event listener failed'))
     this.bus.on('prompt', (prompt) => log.info({ prompt }, 'prompt'))
 
-    this.verifier = createPassVerifier({ issuers: config.passes.issuers, clock, clockToleranceSec: config.passes.clockToleranceSec })
+    this.verifier = createPassVerifier({
+      issuers: config.passes.issuers,
+      clock,
+      clockToleranceSec: config.passes.clockToleranceSec,
+      audience: { siteId: config.site.id, gateId: config.gate.id },
+    })
     const policyVersion = policyHash(config)
     this.manualTemperatures = new ManualTemperatureDesk(() => clock.now())
     this.pipeline = new EntryPipeline({

@@ -7,7 +7,7 @@ import type { Device } from './cliConsole.ts'
 import type { SimOpenOptions } from './devices/deviceSim.ts'
 import { Gm65Sim } from './devices/gm65.ts'
 import { GyMcuSim } from './devices/gyMcu.ts'
-import { LineScannerSim, type Tail } from './devices/lineScanner.ts'
+import { LineScannerSim, TAIL_CHOICES, type Tail } from './devices/lineScanner.ts'
 import { ModbusThermometerSim } from './devices/modbusThermometer.ts'
 
 export const USAGE = `Usage: npx tsx simulators/cli.ts <line|gm65|modbus|gy-mcu> [options]
@@ -19,7 +19,7 @@ Options:
                          (default: a fresh temporary directory)
   --trace                print every byte in (→) and out (←) as hex
   --keep-running         keep running when stdin closes (background use); stop with SIGTERM
-  line:    --tail cr|crlf|none         tail after each code (default cr)
+  line:    --tail cr|crlf|lf|tab|none  tail after each code (default cr)
   gm65:    --state factory|configured  factory (default): output on USB, no tail, the gateway must configure it;
                                        configured: UART, CR tail, command-trigger mode
            --baud N                    the module's UART rate (default 9600); commands sent at another rate
@@ -109,7 +109,7 @@ export function makeDevice(
   const temps = { temperatureC: num(values, 'temp', 36.5, -70, 380), ambientC: num(values, 'ambient', 25, -40, 125) }
   switch (kind) {
     case 'line': {
-      const tail = choice<Tail>(values, 'tail', ['cr', 'crlf', 'none'])
+      const tail = choice<Tail>(values, 'tail', TAIL_CHOICES)
       const config = `driver: line, path: ${hostPath}, baudRate: 9600, direction: in`
       return { dev: { kind, sim: new LineScannerSim(wire), tail }, config }
     }

@@ -3,7 +3,7 @@
 import { fromHex, toHex } from '../devices/protocols/crc.ts'
 import type { Gm65Sim } from './devices/gm65.ts'
 import type { GyMcuSim } from './devices/gyMcu.ts'
-import type { LineScannerSim, Tail } from './devices/lineScanner.ts'
+import { TAIL_CHOICES, type LineScannerSim, type Tail } from './devices/lineScanner.ts'
 import type { ModbusThermometerSim } from './devices/modbusThermometer.ts'
 
 export type Device =
@@ -89,8 +89,8 @@ function commandsFor(dev: Device): Record<string, Command> {
           await dev.sim.writeRaw(hexArg(a))
           return 'written'
         }),
-        tail: cmd('tail cr|crlf|none     tail after each code', (a) => {
-          dev.tail = oneOf(a[0], ['cr', 'crlf', 'none'])
+        tail: cmd('tail cr|crlf|lf|tab|none  tail after each code', (a) => {
+          dev.tail = oneOf(a[0], TAIL_CHOICES)
           return `tail ${dev.tail}`
         }),
       }

@@ -1,7 +1,7 @@
 // Grow GM65-family zone-bit protocol (devices.md §1.1): command frames out, and a demultiplexer that tells the
 // module's command replies apart from scan data on the same wire. Pure: no timers, no I/O.
 import { crc16Xmodem } from './crc.ts'
-import { LineFramer, type LineEvent } from './line.ts'
+import { LineFramer, type LineEvent, type Tail } from './line.ts'
 
 export const GM65_READ = 0x07
 export const GM65_WRITE = 0x08
@@ -75,8 +75,8 @@ export class Gm65Demux {
   /** Bytes of a reply being received (header included); empty when in scan-data mode. */
   private reply: number[] = []
 
-  constructor(maxLength: number) {
-    this.line = new LineFramer(maxLength)
+  constructor(maxLength: number, tail?: Tail) {
+    this.line = new LineFramer(maxLength, tail)
   }
 
   get pending(): number {

@@ -1,10 +1,11 @@
 // Grow GM65-family scanner (driver `gm65`, devices.md §1.1): line-mode scan output plus zone-bit commands.
-// At each open (when `configure`) it probes the module, forces UART output and a CR tail by read-modify-write,
+// At each open (when `configure`) it probes the module, forces UART output and the tail (`tail`: CR for auto) by read-modify-write,
 // saves only if something changed and reads the version zones. One command in flight; scans that arrive
 // meanwhile are still scans (the demultiplexer tells replies from codes by their `02 00 00` header).
 import type { ScannerConfig } from '../config.ts'
 import { toHex } from '../protocols/crc.ts'
 import { Gm65Demux, GM65_ZONE, gm65Read, gm65Save, gm65Write, type Gm65Event } from '../protocols/gm65.ts'
+import { parseTail } from '../protocols/line.ts'
 import type { DeviceContext } from '../types.ts'
 import { SerialScanner, type SerialDeviceOptions } from './serialScanner.ts'
 
@@ -18,6 +19,12 @@ export interface Gm65Options extends SerialDeviceOptions {
 }
 
 const FALLBACK_BAUD = 115200
+
+/**
+ * Zone 0x0060 bits 6-5 for each tail the module can send (devices.md §1.1: 00 CR, 01 CR LF, 10 TAB, 11 none), bit 0
+ * on. `auto` asks for CR, as DESIGN says; `lf` and hex tails are not GM65 settings, so the module is left as it is.
+ */
+const GM65_TAIL_BITS: Record<string, number> = { auto: 0x01, cr: 0x01, crlf: 0x21, tab: 0x41, none: 0x61 }
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(4, '0').toUpperCase()}`
 
 export class Gm65Scanner extends SerialScanner {
@@ -33,7 +40,7 @@ export class Gm65Scanner extends SerialScanner {
 
   constructor(cfg: ScannerConfig, ctx: DeviceContext, opts: Gm65Options = {}) {
     super(cfg, ctx, 'gm65', opts, ['commands', 'commandTimeouts', 'strayReply', 'replyCrcMismatch', 'partialReply', 'probes'])
-    this.demux = new Gm65Demux(cfg.maxLength)
+    this.demux = new Gm65Demux(cfg.maxLength, parseTail(cfg.tail))
     this.replyTimeoutMs = opts.replyTimeoutMs ?? 100
     this.probeTries = opts.probeTries ?? 3
     this.reprobeMs = opts.reprobeMs ?? 5000
@@ -190,11 +197,14 @@ export class Gm65Scanner extends SerialScanner {
     let changed = false
     // Zone 0x000D bits 1-0: 00 = serial (TTL) output.
     if ((serial & 0x03) !== 0) changed = (await this.writeZone(GM65_ZONE.serialOutput, serial & ~0x03)) || changed
-    // Zone 0x0060 bits 6-5: 00 = CR tail; bit 0: tail enabled. Other bits (prefix, suffix, CodeID) kept.
+    // Zone 0x0060 bits 6-5: the tail; bit 0: tail enabled. Other bits (prefix, suffix, CodeID) kept.
     const format = await this.readZone(GM65_ZONE.outputFormat)
-    if (format !== null) {
-      const want = (format & ~0x60) | 0x01
+    const tailBits = GM65_TAIL_BITS[this.cfg.tail]
+    if (format !== null && tailBits !== undefined) {
+      const want = (format & ~0x61) | tailBits
       if (want !== format) changed = (await this.writeZone(GM65_ZONE.outputFormat, want)) || changed
+    } else if (format !== null) {
+      this.log.info({ tail: this.cfg.tail }, "tail is not a GM65 setting: the module's own tail setting is left as it is")
     }
     if (changed && (await this.command(gm65Save(), 'save')) === null) this.log.warn('save to EEPROM not acknowledged')
     const hw = await this.readZone(GM65_ZONE.hardwareVersion)

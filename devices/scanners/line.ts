@@ -1,6 +1,6 @@
-// Line-mode scanner (driver `line`): decoded text + CR or CR LF, or an idle gap. Online while its port is open.
+// Line-mode scanner (driver `line`): decoded text + its tail (config `tail`), or an idle gap. Online while its port is open.
 import type { ScannerConfig } from '../config.ts'
-import { LineFramer, type LineEvent } from '../protocols/line.ts'
+import { LineFramer, parseTail, type LineEvent } from '../protocols/line.ts'
 import type { DeviceContext } from '../types.ts'
 import { SerialScanner, type SerialDeviceOptions } from './serialScanner.ts'
 
@@ -9,7 +9,7 @@ export class LineScanner extends SerialScanner {
 
   constructor(cfg: ScannerConfig, ctx: DeviceContext, opts: SerialDeviceOptions = {}) {
     super(cfg, ctx, 'line', opts)
-    this.framer = new LineFramer(cfg.maxLength)
+    this.framer = new LineFramer(cfg.maxLength, parseTail(cfg.tail))
   }
 
   /** A line scanner has no command channel: it scans when a code is presented. */

@@ -43,7 +43,7 @@ export abstract class SerialScanner implements Scanner {
       ...SCANNER_COUNTERS,
       ...extraCounters,
     ])
-    Object.assign(this.state.info, { path: cfg.path, baudRate: cfg.baudRate, maxLength: cfg.maxLength, idleMs: cfg.idleMs })
+    Object.assign(this.state.info, { path: cfg.path, baudRate: cfg.baudRate, maxLength: cfg.maxLength, idleMs: cfg.idleMs, tail: cfg.tail })
     this.scans = new Listeners(this.log, 'scan')
     this.link = new SerialLink(
       { path: cfg.path, baudRate: cfg.baudRate, clock: ctx.clock, log: this.log, binding: opts.binding },

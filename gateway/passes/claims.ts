@@ -31,6 +31,12 @@ export const passScopeSchema = z.object({
   plate: z.string().min(1).max(16).optional(),
 })
 
+/**
+ * `aud` (RFC 7519 §4.1.3): one StringOrURI or an array of them. Which audiences are ours is the verifier's business
+ * (it knows the site and gate); here only the shape. An empty array is well-formed and names no one.
+ */
+export const audienceSchema = z.union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).max(64)])
+
 /** A JWT claims set as the verifier accepts it. Extra claims are ignored (stripped), not an error. */
 export const passClaimsSchema = passScopeSchema
   .extend({
@@ -39,6 +45,7 @@ export const passClaimsSchema = passScopeSchema
     exp: numericDate,
     nbf: numericDate.optional(),
     iat: numericDate.optional(),
+    aud: audienceSchema.optional(),
   })
   .refine((c) => c.nbf === undefined || c.exp > c.nbf, { message: 'exp must be after nbf', path: ['exp'] })
 

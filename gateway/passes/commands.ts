@@ -37,6 +37,8 @@ Options:
   --nbf-in DURATION
                   valid only from this long after now (default: at once); --ttl counts from then
   --gates LIST    gate ids where it is valid, comma-separated (default: every gate)
+  --aud LIST      audiences (aud): site ids or site/gate, comma-separated; a gate refuses
+                  a pass whose aud names neither its site.id nor site.id/gate.id (default: none)
   --hc COLOUR     health-code colour: ${HEALTH_COLOURS.join(' | ')}
   --unit UNIT     dwelling unit, e.g. 3-1-502
   --plate PLATE   vehicle plate, e.g. 沪A12345
@@ -109,6 +111,7 @@ export function passIssue(args: string[], ctx: CliContext): Promise<number> {
       ttl: { type: 'string' },
       'nbf-in': { type: 'string' },
       gates: { type: 'string' },
+      aud: { type: 'string' },
       hc: { type: 'string' },
       unit: { type: 'string' },
       plate: { type: 'string' },
@@ -130,12 +133,15 @@ export function passIssue(args: string[], ctx: CliContext): Promise<number> {
     const notBeforeInSeconds = option('--nbf-in', () => parseDuration(values['nbf-in'] ?? '0s'))
     const gates = values.gates === undefined ? undefined : splitList(values.gates)
     if (gates?.length === 0) throw new UsageError(`--gates: expected gate ids such as north-1,south-2, got ${JSON.stringify(values.gates)}`)
+    const aud = values.aud === undefined ? undefined : splitList(values.aud)
+    if (aud?.length === 0) throw new UsageError(`--aud: expected site ids such as estate-001 or estate-001/north-1, got ${JSON.stringify(values.aud)}`)
     const privateKeyPem = option('--key', () => loadPrivateKeyPem(resolve(ctx.cwd, key)))
 
     const claims = {
       sub,
       kind: oneOf('--kind', kind, PASS_KINDS),
       ...(gates && { gates }),
+      ...(aud && { aud }),
       ...(values.hc !== undefined && { hc: oneOf('--hc', values.hc, HEALTH_COLOURS) }),
       ...(values.unit !== undefined && { unit: values.unit }),
       ...(values.plate !== undefined && { plate: values.plate }),

@@ -19,6 +19,8 @@ export interface PassClaimsInput {
   hc?: HealthColour
   unit?: string
   plate?: string
+  /** RFC 7519 `aud`: the site ids (or `site/gate`) the pass is for; a gate refuses a pass naming only others. */
+  aud?: string | string[]
 }
 
 export interface IssueOptions {

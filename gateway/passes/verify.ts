@@ -1,9 +1,12 @@
 // Offline pass verification (DESIGN section 6). The order matters:
-//   1. cheap shape checks, no crypto: anything that is not exactly an EdDSA JWT carrying our claims is `unknown_code`
+//   1. cheap shape checks, no crypto: anything that is not exactly an Ed25519 JWT (`alg` `EdDSA` or `Ed25519`)
+//      carrying our claims is `unknown_code`
 //      (most QR codes shown at a gate are payment or WeChat codes, and junk must not cost a signature check);
 //   2. the issuer key by `kid`, then the signature: a well-formed pass that fails here is `bad_signature`, a forgery
 //      (the pipeline raises an alert for it, so it must not fire for a random code);
-//   3. the time claims against the injected clock: `not_yet_valid`, `expired`, with the claims, so the log can say
+//   3. the audience (RFC 7519 §4.1.3): a pass whose `aud` does not name this site (or this site's gate) is
+//      `wrong_gate`, with the claims: it is genuine, only not for here;
+//   4. the time claims against the injected clock: `not_yet_valid`, `expired`, with the claims, so the log can say
 //      whose pass it was. Revocation, gates and health colour are the rules' business (gateway/pipeline/rules.ts).
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import { z } from 'zod'
@@ -12,11 +15,11 @@ import { passClaimsSchema, toPass, type Pass, type PassClaims } from './claims.t
 import { issuePass } from './issue.ts'
 import { ed25519PublicKey, newKeyPair } from './keys.ts'
 
-export type PassFailure = 'unknown_code' | 'bad_signature' | 'expired' | 'not_yet_valid'
+export type PassFailure = 'unknown_code' | 'bad_signature' | 'wrong_gate' | 'expired' | 'not_yet_valid'
 
 export type PassResult =
   | { ok: true; pass: Pass }
-  /** `pass` only for `expired` and `not_yet_valid`, whose signature was good; never for a forged or unknown code. */
+  /** `pass` only for `wrong_gate`, `expired` and `not_yet_valid`, whose signature was good; never for a forged or unknown code. */
   | { ok: false; reason: PassFailure; pass?: Partial<Pass> }
 
 export interface PassIssuer {
@@ -29,6 +32,11 @@ export interface PassVerifierOptions {
   clock: Clock
   /** Accepted skew between the issuer's clock and ours, for `exp` and `nbf`. */
   clockToleranceSec?: number
+  /**
+   * Who this gate is, for `aud`: a pass with an `aud` claim must name `siteId` or `siteId/gateId`. Without it the
+   * verifier cannot know, and refuses every pass that carries `aud` (fail closed); passes without `aud` verify.
+   */
+  audience?: { siteId: string; gateId: string }
 }
 
 export interface PassVerifier {
@@ -47,11 +55,14 @@ export const MAX_PASS_LENGTH = 4096
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
-// `alg` must be EdDSA before any key is touched: `none` and HS256 (with our public key as the HMAC secret) are the
-// classic JWT forgeries. Such tokens are `unknown_code`, not `bad_signature`: none of our issuers can produce one, so
-// they are not "one of our passes with a wrong signature" (DESIGN section 6 lists "wrong algorithm" as unknown_code).
+// `alg` must name Ed25519 before any key is touched: `none` and HS256 (with our public key as the HMAC secret) are
+// the classic JWT forgeries. Such tokens are `unknown_code`, not `bad_signature`: none of our issuers can produce one,
+// so they are not "one of our passes with a wrong signature". Both names of the one algorithm are accepted: `EdDSA`
+// (RFC 8037, what we issue) and `Ed25519` (RFC 9864, which deprecates the polymorphic `EdDSA`; issuers will move).
+// Either way the key is an Ed25519 key (keys.ts refuses any other), so the name cannot pick another algorithm.
+export const PASS_ALGS = ['EdDSA', 'Ed25519'] as const
 const headerSchema = z.object({
-  alg: z.literal('EdDSA'),
+  alg: z.enum(PASS_ALGS),
   kid: z.string().min(1).max(128),
   typ: z
     .string()
@@ -72,6 +83,8 @@ interface Check {
   keys: KeyTable
   clock: Clock
   clockToleranceSec: number
+  /** The `aud` values that mean this gate; empty: none (every pass with `aud` is refused). */
+  audiences: ReadonlySet<string>
 }
 
 export function createPassVerifier(opts: PassVerifierOptions): PassVerifier {
@@ -85,7 +98,9 @@ export function createPassVerifier(opts: PassVerifierOptions): PassVerifier {
     if (keys.has(kid)) throw new Error(`passes.issuers: kid "${kid}" appears twice; expected each kid once`)
     keys.set(kid, ed25519PublicKey(publicKeyPem, `passes.issuers kid "${kid}"`))
   }
-  const check: Check = { keys, clock, clockToleranceSec }
+  const aud = opts.audience
+  const audiences = new Set(aud ? [aud.siteId, `${aud.siteId}/${aud.gateId}`] : [])
+  const check: Check = { keys, clock, clockToleranceSec, audiences }
   let warm: Promise<void> | undefined
 
   return {
@@ -121,17 +136,29 @@ function verifyPass(check: Check, text: string): PassResult {
   const parsed = parseShape(text)
   if (!parsed) return unknown()
   const key = check.keys.get(parsed.kid)
-  if (!key) return badSignature()
-  const dot = text.lastIndexOf('.')
-  const signature = Buffer.from(text.slice(dot + 1), 'base64url')
-  if (signature.length !== 64 || !cryptoVerify(null, Buffer.from(text.slice(0, dot)), key, signature)) return badSignature()
+  if (!key || !verifyEd25519Jws(text, key)) return badSignature()
+  const { exp, nbf, aud } = parsed.claims
+  // RFC 7519 §4.1.3: when present, aud must identify us; a string is a one-element list.
+  if (aud !== undefined && !(typeof aud === 'string' ? [aud] : aud).some((a) => check.audiences.has(a))) {
+    return { ok: false, reason: 'wrong_gate', pass: toPass(parsed.claims, parsed.kid) }
+  }
   const now = Math.floor(check.clock.now() / 1000)
-  const { exp, nbf } = parsed.claims
   if (exp <= now - check.clockToleranceSec) return { ok: false, reason: 'expired', pass: toPass(parsed.claims, parsed.kid) }
   if (nbf !== undefined && nbf > now + check.clockToleranceSec) {
     return { ok: false, reason: 'not_yet_valid', pass: toPass(parsed.claims, parsed.kid) }
   }
   return { ok: true, pass: toPass(parsed.claims, parsed.kid) }
+}
+
+/**
+ * The signature step alone: the Ed25519 signature of a compact JWS over `header.payload` (RFC 7515 §5.2, RFC 8037
+ * §3.1), whatever the payload. Exported so that RFC 8037's own test vector (appendix A.4) can be checked against it.
+ */
+export function verifyEd25519Jws(text: string, key: KeyObject): boolean {
+  const dot = text.lastIndexOf('.')
+  if (dot < 0) return false
+  const signature = Buffer.from(text.slice(dot + 1), 'base64url')
+  return signature.length === 64 && cryptoVerify(null, Buffer.from(text.slice(0, dot)), key, signature)
 }
 
 /** Step 1: header and claims decoded and checked without crypto; null means `unknown_code`. */

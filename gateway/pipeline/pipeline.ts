@@ -20,7 +20,7 @@ export interface PassLike {
 
 export type VerifyOutcome =
   | { ok: true; pass: PassLike }
-  | { ok: false; reason: 'unknown_code' | 'bad_signature' | 'expired' | 'not_yet_valid'; pass?: Partial<PassLike> | undefined }
+  | { ok: false; reason: 'unknown_code' | 'bad_signature' | 'wrong_gate' | 'expired' | 'not_yet_valid'; pass?: Partial<PassLike> | undefined }
 
 export interface PassVerifierLike {
   verify(text: string): Promise<VerifyOutcome>

@@ -2,7 +2,9 @@
 // what the host sends. Chunking and gaps reproduce how a code dribbles in at 9600 baud (about 1 ms a byte).
 import { DeviceSim, type SimOpenOptions } from './deviceSim.ts'
 
-export type Tail = 'cr' | 'crlf' | 'none'
+/** The tails scanners are commonly set to (devices.md §1.5). */
+export const TAIL_CHOICES = ['cr', 'crlf', 'lf', 'tab', 'none'] as const
+export type Tail = (typeof TAIL_CHOICES)[number]
 
 export interface ScanOptions {
   /** Default 'cr' (devices.md §1.1 recommends CR as the simulator default). */
@@ -18,6 +20,8 @@ export interface ScanOptions {
 export const TAILS: Record<Tail, Buffer> = {
   cr: Buffer.from([0x0d]),
   crlf: Buffer.from([0x0d, 0x0a]),
+  lf: Buffer.from([0x0a]),
+  tab: Buffer.from([0x09]),
   none: Buffer.alloc(0),
 }
 

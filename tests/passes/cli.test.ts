@@ -76,6 +76,15 @@ describe('spawned: keys new, then pass issue, then the gate verifies', () => {
     }
   })
 
+  it('--aud binds a pass to a site or gate: that gate admits it, another estate refuses it as wrong_gate', async () => {
+    const ran = await cli(['pass', 'issue', '--key', keyFile, '--kid', 'test-key-1', '--sub', 'H-1', '--kind', 'resident', '--aud', 'estate-001/north-1'])
+    expect(ran).toMatchObject({ code: 0, stderr: '' })
+    const at = (siteId: string, gateId: string) => createPassVerifier({ issuers, clock: systemClock, audience: { siteId, gateId } }).verify(ran.stdout.trim())
+    expect(await at('estate-001', 'north-1')).toMatchObject({ ok: true })
+    expect(await at('estate-001', 'south-2')).toMatchObject({ ok: false, reason: 'wrong_gate' })
+    expect(await at('estate-002', 'north-1')).toMatchObject({ ok: false, reason: 'wrong_gate' })
+  })
+
   it('--nbf-in makes a pass that becomes valid later', async () => {
     const ran = await cli(['pass', 'issue', '--key', keyFile, '--kid', 'test-key-1', '--sub', 'V-1', '--kind', 'visitor', '--nbf-in', '10m'])
     expect(ran.code).toBe(0)
@@ -150,6 +159,7 @@ describe('in-process: the command table and argument errors', () => {
     [issue('--ttl', '0m'), /--ttl: expected more than 0/],
     [issue('--nbf-in', 'soon'), /--nbf-in: expected a duration/],
     [issue('--gates', ' , '), /--gates: expected gate ids/],
+    [issue('--aud', ','), /--aud: expected site ids/],
     [issue('--hc', 'purple'), /--hc: expected one of green, yellow, red, got "purple"/],
     [issue('--sub', '张三'), /sub: an opaque holder id/],
     [issue('--bogus'), /Unknown option '--bogus'/],

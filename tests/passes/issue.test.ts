@@ -1,8 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterAll, describe, expect, it } from 'vitest'
 import { issuePass } from '../../gateway/passes/issue.ts'
 import { defaultKid, KID_PATTERN, loadPrivateKeyPem, newKeyPair, publicKeyPemOf } from '../../gateway/passes/keys.ts'
@@ -70,6 +70,13 @@ describe('issuePass', () => {
   it('delays nbf and counts the ttl from it', async () => {
     const token = await issuePass(estateKey, { sub: 'H-1', kind: 'staff' }, { now: NOW, ttlSeconds: 1800, notBeforeInSeconds: 600 })
     expect(decodeJwt(token)).toMatchObject({ iat: NOW_S, nbf: NOW_S + 600, exp: NOW_S + 2400 })
+  })
+
+  it('carries aud as given, and jose, told the audience, accepts it', async () => {
+    const token = await issuePass(estateKey, { sub: 'H-1', kind: 'resident', aud: ['estate-001/north-1'] }, { now: NOW, ttlSeconds: 60 })
+    expect(decodeJwt(token).aud).toEqual(['estate-001/north-1'])
+    const { payload } = await jwtVerify(token, createPublicKey(estateKey.publicKeyPem), { audience: 'estate-001/north-1', currentDate: new Date(NOW) })
+    expect(payload.sub).toBe('H-1')
   })
 
   it('refuses claims the gate would reject, naming the claim', async () => {

@@ -189,7 +189,7 @@ describe('unknown_code: not one of our passes', () => {
 
   it('other algorithms, even with a valid Ed25519 signature under them', async () => {
     const { verifier } = setup()
-    for (const alg of ['ES256', 'RS256', 'Ed25519', 'eddsa', '']) {
+    for (const alg of ['ES256', 'RS256', 'eddsa', 'ed25519', 'Ed448', '']) {
       expect(await verifier.verify(valid(residentClaims(), { ...EDDSA_HEADER, alg }))).toEqual(unknown)
     }
   })

@@ -148,7 +148,7 @@ describe('simulators/cli.ts arguments', () => {
     [['line', 'extra'], /unexpected argument "extra"/],
     [['line', '--bogus'], /Unknown option '--bogus'/],
     [['line', '--temp', '37'], /--temp applies to modbus and gy-mcu only/],
-    [['line', '--tail', 'lf'], /--tail expects one of cr, crlf, none, got "lf"/],
+    [['line', '--tail', 'etx'], /--tail expects one of cr, crlf, lf, tab, none, got "etx"/],
     [['modbus', '--scale', 'x'], /--scale expects a number/],
     [['gy-mcu', '--temp', '500'], /--temp expects a number from -70 to 380/],
     [['gm65', '--baud', '1234'], /--baud expects one of 1200/],

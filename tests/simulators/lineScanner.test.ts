@@ -18,9 +18,11 @@ describe('line scanner simulator', () => {
     await sim.scan('CD', { tail: 'crlf' })
     await sim.scan('EF', { tail: 'none' })
     await sim.scan('路砦')
-    expect(toHex(await host.take(16))).toBe('41 42 0D 43 44 0D 0A 45 46 E8 B7 AF E7 A0 A6 0D')
-    expect(sim.stats.counters.scans).toBe(4)
-    expect(sim.stats.bytesOut).toBe(16)
+    await sim.scan('GH', { tail: 'lf' })
+    await sim.scan('IJ', { tail: 'tab' })
+    expect(toHex(await host.take(22))).toBe('41 42 0D 43 44 0D 0A 45 46 E8 B7 AF E7 A0 A6 0D 47 48 0A 49 4A 09')
+    expect(sim.stats.counters.scans).toBe(6)
+    expect(sim.stats.bytesOut).toBe(22)
   })
 
   it('splits a code into chunks with gaps, after optional noise', async () => {
