@@ -29,12 +29,31 @@ export function isPasswordHash(stored: string): boolean {
   return stored.startsWith(PREFIX)
 }
 
-/** Hashes a password with a fresh random salt. The result is safe to put in a config file. */
-export async function hashPassword(plain: string | Buffer): Promise<string> {
+export interface HashCost {
+  N: number
+  r: number
+  p: number
+  /** Bytes of derived key. */
+  keylen: number
+}
+
+/**
+ * Hashes a password with a fresh random salt. The result is safe to put in a config file.
+ * `cost` defaults to scrypt's interactive cost; give another only to match an existing hash (`hashCost`).
+ */
+export async function hashPassword(plain: string | Buffer, cost?: HashCost): Promise<string> {
   if (plain.length === 0) throw new Error('hashPassword: expected a non-empty password')
+  const c = cost ?? { ...DEFAULT, keylen: HASH_BYTES }
   const salt = randomBytes(SALT_BYTES)
-  const hash = await derive(plain, salt, HASH_BYTES, DEFAULT)
-  return `scrypt$${DEFAULT.N}$${DEFAULT.r}$${DEFAULT.p}$${salt.toString('base64')}$${hash.toString('base64')}`
+  const format = (hash: Buffer): string => `scrypt$${c.N}$${c.r}$${c.p}$${salt.toString('base64')}$${hash.toString('base64')}`
+  parsePasswordHash(format(Buffer.alloc(c.keylen))) // a cost out of bounds is refused as it would be from a config file
+  return format(await derive(plain, salt, c.keylen, c))
+}
+
+/** What checking against `stored` costs: a hash made with the same cost takes the same time to check. */
+export function hashCost(stored: string): HashCost {
+  const h = parsePasswordHash(stored)
+  return { N: h.N, r: h.r, p: h.p, keylen: h.hash.length }
 }
 
 /**

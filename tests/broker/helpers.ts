@@ -3,7 +3,7 @@ import { Writable } from 'node:stream'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { pino } from 'pino'
 import { startLocalBroker, type LocalBroker, type LocalBrokerOptions } from '../../gateway/broker/broker.ts'
-import type { BrokerUserConfig } from '../../gateway/broker/users.ts'
+import type { InternalUserConfig } from '../../gateway/broker/users.ts'
 
 export const P = 'estate-gate/estate-001/north-1'
 
@@ -11,11 +11,15 @@ export interface TestBroker extends LocalBroker {
   logs: string[]
 }
 
-export async function startTestBroker(users: LocalBrokerOptions['users'], internalUsers: BrokerUserConfig[] = []): Promise<TestBroker> {
+export async function startTestBroker(
+  users: LocalBrokerOptions['users'],
+  internalUsers: InternalUserConfig[] = [],
+  more: Partial<LocalBrokerOptions> = {},
+): Promise<TestBroker> {
   const logs: string[] = []
   const sink = new Writable({ write: (chunk, _enc, cb) => (logs.push(String(chunk)), cb()) })
   const log = pino({ level: 'debug' }, sink)
-  const broker = await startLocalBroker({ host: '127.0.0.1', port: 0, users, prefix: P, log, internalUsers })
+  const broker = await startLocalBroker({ host: '127.0.0.1', port: 0, users, prefix: P, log, internalUsers, ...more })
   return Object.assign(broker, { logs })
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { hashPassword, isPasswordHash, parsePasswordHash, verifyPassword } from '../../gateway/broker/passwords.ts'
+import { hashCost, hashPassword, isPasswordHash, parsePasswordHash, verifyPassword } from '../../gateway/broker/passwords.ts'
 
 describe('broker passwords', () => {
   it('hashes into a self-describing scrypt string that verifies only the right password', async () => {
@@ -16,6 +16,15 @@ describe('broker passwords', () => {
 
   it('salts every hash', async () => {
     expect(await hashPassword('same')).not.toBe(await hashPassword('same'))
+  })
+
+  it('hashes with the cost of another hash when asked (the dummy an unknown user is checked against)', async () => {
+    const other = await hashPassword('x', { N: 1024, r: 4, p: 1, keylen: 24 })
+    expect(other).toMatch(/^scrypt\$1024\$4\$1\$/)
+    expect(hashCost(other)).toEqual({ N: 1024, r: 4, p: 1, keylen: 24 })
+    expect(await verifyPassword(other, 'x')).toBe(true)
+    expect(hashCost(await hashPassword('y'))).toEqual({ N: 16384, r: 8, p: 1, keylen: 32 })
+    await expect(hashPassword('x', { N: 1 << 21, r: 8, p: 1, keylen: 32 })).rejects.toThrow(/N must be a power of two/)
   })
 
   it('refuses an empty password', async () => {
