@@ -1,7 +1,7 @@
 // CONNECTs as a LAN attacker sends them (raw packets, bench/storm.ts) against the real embedded broker:
 // usernames cannot be told apart, password checks are bounded, a failing source backs off, reserved client ids hold.
 import { afterEach, describe, expect, it } from 'vitest'
-import { connectStorm, rawConnect } from '../../bench/storm.ts'
+import { brokerConnectStorm, connectStorm, rawConnect } from '../../bench/storm.ts'
 import { newBridgeUser } from '../../gateway/broker/users.ts'
 import { closed, connect, connectFrom, startTestBroker, type TestBroker } from './helpers.ts'
 
@@ -69,6 +69,14 @@ describe('local broker: CONNECT from an untrusted network', () => {
     expect(c.connected).toBe(true)
     await c.endAsync(true)
     await expect(connectFrom('127.0.0.3', broker.url, { username: 'lobby', password: 'lobby-pw' })).rejects.toMatchObject({ code: 4 })
+  })
+
+  it("bench/storm.ts's brokerConnectStorm: every bad CONNECT refused, none accepted", async () => {
+    broker = await startTestBroker(users)
+    const r = await brokerConnectStorm({ host: '127.0.0.1', port: broker.port, count: 40, username: 'lobby' })
+    expect(r).toMatchObject({ refused: 40, accepted: 0 })
+    expect(r.ms).toBeGreaterThan(0)
+    expect(broker.stats().refusedConnections).toBe(40)
   })
 
   it('refuses CONNECTs beyond the bounded checks at once, with the same code as a wrong password', async () => {
