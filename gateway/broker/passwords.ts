@@ -29,6 +29,14 @@ export function isPasswordHash(stored: string): boolean {
   return stored.startsWith(PREFIX)
 }
 
+/** Hashes a password with a fresh random salt. The result is safe to put in a config file. */
+export async function hashPassword(plain: string | Buffer): Promise<string> {
+  if (plain.length === 0) throw new Error('hashPassword: expected a non-empty password')
+  const salt = randomBytes(SALT_BYTES)
+  const hash = await derive(plain, salt, HASH_BYTES, DEFAULT)
+  return `scrypt$${DEFAULT.N}$${DEFAULT.r}$${DEFAULT.p}$${salt.toString('base64')}$${hash.toString('base64')}`
+}
+
 export interface HashCost {
   N: number
   r: number
@@ -38,16 +46,13 @@ export interface HashCost {
 }
 
 /**
- * Hashes a password with a fresh random salt. The result is safe to put in a config file.
- * `cost` defaults to scrypt's interactive cost; give another only to match an existing hash (`hashCost`).
+ * A well-formed hash that no password matches (salt and hash both random): checking a password against it costs what
+ * checking against a real hash of that cost does, and it takes no hashing to make (nothing added to start-up).
  */
-export async function hashPassword(plain: string | Buffer, cost?: HashCost): Promise<string> {
-  if (plain.length === 0) throw new Error('hashPassword: expected a non-empty password')
-  const c = cost ?? { ...DEFAULT, keylen: HASH_BYTES }
-  const salt = randomBytes(SALT_BYTES)
-  const format = (hash: Buffer): string => `scrypt$${c.N}$${c.r}$${c.p}$${salt.toString('base64')}$${hash.toString('base64')}`
-  parsePasswordHash(format(Buffer.alloc(c.keylen))) // a cost out of bounds is refused as it would be from a config file
-  return format(await derive(plain, salt, c.keylen, c))
+export function unmatchableHash(cost: HashCost = { ...DEFAULT, keylen: HASH_BYTES }): string {
+  const made = `scrypt$${cost.N}$${cost.r}$${cost.p}$${randomBytes(SALT_BYTES).toString('base64')}$${randomBytes(cost.keylen).toString('base64')}`
+  parsePasswordHash(made)
+  return made
 }
 
 /** What checking against `stored` costs: a hash made with the same cost takes the same time to check. */

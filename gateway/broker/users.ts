@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Logger } from 'pino'
 import { checkDeviceUsername, type BrokerRole } from './acl.ts'
-import { hashCost, hashPassword, isPasswordHash, parsePasswordHash, verifyPassword, type HashCost } from './passwords.ts'
+import { hashCost, hashPassword, isPasswordHash, parsePasswordHash, unmatchableHash, verifyPassword, type HashCost } from './passwords.ts'
 
 export interface BrokerUserConfig {
   username: string
@@ -33,8 +33,8 @@ export interface UserTable {
   /** Reserved client id → the only username that may use it. */
   readonly reservedClientIds: ReadonlyMap<string, string>
   /**
-   * A hash of a random password, made with the cost most configured users have: a CONNECT for an unknown user is
-   * checked against it, so it costs the same time as one for a known user with a wrong password.
+   * A hash no password matches, with the cost most configured users have: a CONNECT for an unknown user is checked
+   * against it, so it costs the same time as one for a known user with a wrong password.
    */
   readonly dummyHash: string
 }
@@ -100,7 +100,7 @@ export async function prepareUsers(
     }),
   )
   const byName = new Map(prepared.map((u) => [u.username, u]))
-  const dummyHash = await hashPassword(randomBytes(32).toString('base64url'), commonCost(prepared))
+  const dummyHash = unmatchableHash(commonCost(prepared))
   return { get: (name) => byName.get(name), all: () => prepared, reservedClientIds: reserved, dummyHash }
 }
 
