@@ -302,6 +302,16 @@ export class Gateway {
     }
   }
 
+  /** The uplink's MQTT client id, at the central broker and the embedded one. */
+  get bridgeClientId(): string {
+    return `estate-gate-${this.config.site.id}-${this.config.gate.id}`
+  }
+
+  /** The local mirror's client id on the embedded broker (beside a central uplink). */
+  get mirrorClientId(): string {
+    return `${this.bridgeClientId}-local`
+  }
+
   /** The topic prefix P of DESIGN section 7. */
   get prefix(): string {
     return `${this.config.central.baseTopic}/${this.config.site.id}/${this.config.gate.id}`
@@ -310,13 +320,15 @@ export class Gateway {
   /** Local displays and devices are a convenience: if the broker cannot start, the gate still decides. */
   private async startBroker(): Promise<void> {
     const lb = this.config.localBroker
-    const log = this.opts.log.child({ module: 'gateway/broker' })
+    const { log } = this.opts // startLocalBroker adds its module and logs "local broker listening" itself
     try {
-      this.broker = await startLocalBroker({ host: lb.host, port: lb.port, users: lb.users, prefix: this.prefix, log, internalUsers: [this.bridgeUser] })
-      log.info({ url: this.broker.url }, 'local broker listening')
+      // The uplink's and the mirror's client ids are reserved before the broker listens: a display cannot squat them
+      // during a restart.
+      const bridge = { ...this.bridgeUser, clientIds: [this.bridgeClientId, this.mirrorClientId] }
+      this.broker = await startLocalBroker({ host: lb.host, port: lb.port, users: lb.users, prefix: this.prefix, log, internalUsers: [bridge] })
     } catch (err) {
       this.brokerError = (err as Error).message
-      log.error({ err }, 'local broker could not start; the gate runs without it')
+      log.error({ module: 'gateway/broker', err }, 'local broker could not start; the gate runs without it')
     }
   }
 
@@ -342,7 +354,7 @@ export class Gateway {
       // aedes speaks 3.1.1 only (DEPENDENCIES §2); a central broker gets MQTT 5.
       protocolVersion: embedded ? 4 : 5,
       backoff: { initialMs: c.reconnectMinMs, maxMs: Math.max(c.reconnectMinMs, c.reconnectMaxMs) },
-      clientId: `estate-gate-${site.id}-${gate.id}`,
+      clientId: this.bridgeClientId,
       prefix: this.prefix,
       source: eventSource(site.id, gate.id),
       bootId: this.bootId,
@@ -381,7 +393,7 @@ export class Gateway {
       password: this.bridgeUser.password,
       protocolVersion: 4,
       backoff: { initialMs: 200, maxMs: 5000 },
-      clientId: `estate-gate-${site.id}-${gate.id}-local`,
+      clientId: this.mirrorClientId,
       prefix: this.prefix,
       source: eventSource(site.id, gate.id),
       bootId: this.bootId,

@@ -1,18 +1,24 @@
 // The embedded MQTT broker for local displays and devices (DESIGN sections 4 and 7): aedes 1.x on plain TCP,
 // MQTT 3.1.1 only, no anonymous clients, a per-user ACL (acl.ts).
+// CONNECTs from the LAN are untrusted (issue 11): every credential failure gets the same answer (4, bad username
+// or password) after the same scrypt work, unknown users included; password checks run one at a time behind a short
+// queue (scrypt shares libuv's thread pool with the serial reads), the rest refused at once; a source that keeps
+// failing is refused at once for longer each time (backoff.ts); the internal users' client ids are reserved.
 // Persistence is aedes' default in-memory store: sessions, retained messages and offline queues vanish on
 // restart. That is acceptable here because nothing durable goes through this broker: the gateway's outbox
 // (SQLite) is the record, and the retained status/summaries are re-published by the bridge on connect.
 import { createServer, type Socket } from 'node:net'
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
+import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
+import { BusyError, Limiter } from '../auth/limiter.ts'
 import { createAcl, type AclUser } from './acl.ts'
+import { ConnectBackoff, sourceKey, type BackoffOptions } from './backoff.ts'
 import { guardedConnection } from './packetLimit.ts'
-import { verifyPassword } from './passwords.ts'
-import { prepareUsers, type BrokerUser, type BrokerUserConfig } from './users.ts'
+import { checkPassword, prepareUsers, type BrokerUser, type BrokerUserConfig, type InternalUserConfig } from './users.ts'
 
 // One import for the composition root: the bridge user it makes, and the hashing the CLI needs.
-export { BRIDGE_USERNAME, newBridgeUser, type BrokerUserConfig } from './users.ts'
+export { BRIDGE_USERNAME, newBridgeUser, type BrokerUserConfig, type InternalUserConfig } from './users.ts'
 export { hashPassword, verifyPassword } from './passwords.ts'
 export type { BrokerRole } from './acl.ts'
 
@@ -25,8 +31,17 @@ export interface LocalBrokerOptions {
   /** P = {baseTopic}/{site}/{gate}. */
   prefix: string
   log: Logger
-  /** Users the gateway makes for itself, e.g. `newBridgeUser()` for its own uplink client. */
-  internalUsers?: readonly BrokerUserConfig[]
+  /**
+   * Users the gateway makes for itself, e.g. `newBridgeUser()` for its own uplink client, with the client ids only
+   * they may use (reserved before the broker listens, so nobody can squat them during a restart).
+   */
+  internalUsers?: readonly InternalUserConfig[]
+  /** Password checks at once, and waiting; beyond that a CONNECT is refused at once (default 1 and 4). */
+  checks?: { concurrency?: number; queue?: number }
+  /** CONNECT failures per source address (defaults in backoff.ts). */
+  backoff?: Partial<BackoffOptions>
+  /** Monotonic milliseconds, for the backoff (injected by tests). */
+  mono?: () => number
 }
 
 export interface LocalBrokerStats {
@@ -36,6 +51,13 @@ export interface LocalBrokerStats {
   refusedSubscribes: number
   /** Connections cut for announcing a packet over 256 KiB. */
   refusedPackets: number
+  /** scrypt checks run for CONNECTs (unknown users included: they are checked against a dummy hash). */
+  passwordChecks: number
+  /** CONNECTs refused without a password check: the checks were saturated (busy) or the source was backing off. */
+  refusedBusy: number
+  refusedBackoff: number
+  /** Source addresses currently refused for repeated failures. */
+  sourcesBackingOff: number
 }
 
 export interface LocalBroker {
@@ -56,9 +78,14 @@ const MAX_PACKET_BYTES = 256 * 1024
 export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalBroker> {
   const log = opts.log.child({ module: 'gateway/broker' })
   const acl = createAcl(opts.prefix)
-  const users = await prepareUsers(opts.users, opts.internalUsers ?? [], log)
-  const counts = { refusedConnections: 0, refusedPublishes: 0, refusedSubscribes: 0, refusedPackets: 0 }
+  const users = await prepareUsers(opts.users, opts.internalUsers ?? [], log, MAX_CLIENT_ID)
+  const counts = { refusedConnections: 0, refusedPublishes: 0, refusedSubscribes: 0, refusedPackets: 0, passwordChecks: 0, refusedBusy: 0, refusedBackoff: 0 }
   const refusal = throttledWarn(log)
+  // One check at a time for the whole broker (the kiosk has its own limiter): at most one of libuv's threads ever
+  // does broker scrypt, so serial reads always find one free.
+  const checks = new Limiter('broker password check', opts.checks?.concurrency ?? 1, opts.checks?.queue ?? 4)
+  const backoff = new ConnectBackoff(opts.backoff, opts.mono)
+  const remotes = new WeakMap<Duplex, string>() // aedes' client.conn → the socket's remote address
 
   const sessions = new WeakMap<Client, BrokerUser>() // authenticated user of each client
   const willTopics = new WeakMap<Client, string>()
@@ -66,11 +93,13 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
   // A client id belongs to the user who holds it: otherwise a display could take over (and kick out) the bridge's
   // connection, or inherit its persistent session. Kept while connected, and for as long as a clean:false session lives.
   const owners = new Map<string, string>()
+  // The internal users' ids, from before the broker listens and for its whole life (`owners` forgets on disconnect).
+  const reserved = users.reservedClientIds
 
   const refuseConnect = (client: Client, returnCode: 2 | 4 | 5, reason: string, user?: string): AuthenticateError => {
     counts.refusedConnections++
     refusedAtConnect.add(client)
-    refusal({ clientId: client.id, user, returnCode, reason }, 'broker refused a connection')
+    refusal({ clientId: client.id, user, remote: remotes.get(client.conn as Duplex), returnCode, reason }, 'broker refused a connection')
     return Object.assign(new Error(reason), { returnCode })
   }
 
@@ -88,22 +117,46 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
         return done(refuseConnect(client, 2, `expected a client id of at most ${MAX_CLIENT_ID} characters`, username), false)
       if (!username) return done(refuseConnect(client, 5, 'anonymous clients are not allowed'), false)
       const user = users.get(username)
-      if (!user) return done(refuseConnect(client, 5, 'unknown user', username), false)
-      if (!password || password.length === 0) return done(refuseConnect(client, 4, 'expected a password', username), false)
-      verifyPassword(user.hash, password).then(
+      // Every credential failure below answers 4, so a client learns nothing about which usernames exist.
+      const admit = (u: BrokerUser): void => {
+        // Only a client that knows the password learns why else it is refused.
+        const holder = reserved.get(client.id) ?? owners.get(client.id)
+        if (holder !== undefined && holder !== username)
+          return done(refuseConnect(client, 2, reserved.has(client.id) ? 'client id is reserved for the gateway' : 'client id is held by another user', username), false)
+        const will = willTopics.get(client)
+        const willOk = will === undefined ? null : acl.canPublish(u, will)
+        if (willOk && !willOk.ok) return done(refuseConnect(client, 5, `will topic refused: ${willOk.reason}`, username), false)
+        sessions.set(client, u)
+        done(null, true)
+      }
+      if (user?.internal) {
+        // A random 256-bit secret needs no scrypt: checked at once, never queued behind a storm, and a wrong guess
+        // costs nothing, so the gateway's own client is not held up by a source that is backing off.
+        void checkPassword(users, user, password).then((ok) => (ok ? admit(user) : done(refuseConnect(client, 4, 'wrong password', username), false)))
+        return
+      }
+      const source = sourceKey(remotes.get(client.conn as Duplex))
+      const attempt = backoff.attempt(source)
+      if (!attempt.ok) {
+        counts.refusedBackoff++
+        return done(refuseConnect(client, 4, `too many failures from ${source}: refused for ${Math.ceil(attempt.retryInMs / 1000)} s more`, username), false)
+      }
+      checks.run(() => (counts.passwordChecks++, checkPassword(users, user, password))).then(
         (ok) => {
-          // Only a client that knows the password learns why else it is refused.
-          if (!ok) return done(refuseConnect(client, 4, 'wrong password', username), false)
-          const owner = owners.get(client.id)
-          if (owner !== undefined && owner !== username)
-            return done(refuseConnect(client, 2, 'client id is held by another user', username), false)
-          const will = willTopics.get(client)
-          const willOk = will === undefined ? null : acl.canPublish(user, will)
-          if (willOk && !willOk.ok) return done(refuseConnect(client, 5, `will topic refused: ${willOk.reason}`, username), false)
-          sessions.set(client, user)
-          done(null, true)
+          attempt.end(ok ? 'succeeded' : 'failed')
+          if (ok && user) return admit(user)
+          const reason = !user ? 'unknown user' : !password?.length ? 'expected a password' : 'wrong password'
+          done(refuseConnect(client, 4, reason, username), false)
         },
-        (err: unknown) => done(refuseConnect(client, 5, `password check failed: ${(err as Error).message}`, username), false),
+        (err: unknown) => {
+          if (err instanceof BusyError) {
+            attempt.end('unchecked')
+            counts.refusedBusy++
+            return done(refuseConnect(client, 4, 'too many password checks at once', username), false)
+          }
+          attempt.end('failed')
+          done(refuseConnect(client, 5, `password check failed: ${(err as Error).message}`, username), false)
+        },
       )
     },
     authorizePublish(client, packet, done) {
@@ -152,12 +205,12 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
   const server = createServer((socket) => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
-    broker.handle(
-      guardedConnection(socket, MAX_PACKET_BYTES, (err) => {
-        counts.refusedPackets++
-        refusal({ remote: socket.remoteAddress, reason: err.message }, 'broker cut a connection sending an oversized packet')
-      }),
-    )
+    const conn = guardedConnection(socket, MAX_PACKET_BYTES, (err) => {
+      counts.refusedPackets++
+      refusal({ remote: socket.remoteAddress, reason: err.message }, 'broker cut a connection sending an oversized packet')
+    })
+    if (socket.remoteAddress) remotes.set(conn, socket.remoteAddress)
+    broker.handle(conn)
   })
   try {
     await new Promise<void>((resolve, reject) => {
@@ -172,14 +225,14 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : opts.port
   const url = `mqtt://${clientHost(opts.host)}:${port}`
-  const roles = [...users.values()].map((u) => u.role)
+  const roles = users.all().map((u) => u.role)
   log.info({ url, displays: roles.filter((r) => r === 'display').length, devices: roles.filter((r) => r === 'device').length }, 'local broker listening')
 
   let closing: Promise<void> | null = null
   return {
     port,
     url,
-    stats: () => ({ clients: broker.connectedClients, ...counts }),
+    stats: () => ({ clients: broker.connectedClients, ...counts, sourcesBackingOff: backoff.blocked() }),
     close() {
       closing ??= (async () => {
         const serverClosed = new Promise<void>((r) => server.close(() => r()))

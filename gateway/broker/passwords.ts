@@ -37,6 +37,30 @@ export async function hashPassword(plain: string | Buffer): Promise<string> {
   return `scrypt$${DEFAULT.N}$${DEFAULT.r}$${DEFAULT.p}$${salt.toString('base64')}$${hash.toString('base64')}`
 }
 
+export interface HashCost {
+  N: number
+  r: number
+  p: number
+  /** Bytes of derived key. */
+  keylen: number
+}
+
+/**
+ * A well-formed hash that no password matches (salt and hash both random): checking a password against it costs what
+ * checking against a real hash of that cost does, and it takes no hashing to make (nothing added to start-up).
+ */
+export function unmatchableHash(cost: HashCost = { ...DEFAULT, keylen: HASH_BYTES }): string {
+  const made = `scrypt$${cost.N}$${cost.r}$${cost.p}$${randomBytes(SALT_BYTES).toString('base64')}$${randomBytes(cost.keylen).toString('base64')}`
+  parsePasswordHash(made)
+  return made
+}
+
+/** What checking against `stored` costs: a hash made with the same cost takes the same time to check. */
+export function hashCost(stored: string): HashCost {
+  const h = parsePasswordHash(stored)
+  return { N: h.N, r: h.r, p: h.p, keylen: h.hash.length }
+}
+
 /**
  * Checks a password against a stored hash in constant time (for a given hash length).
  * Throws when `stored` is not a well-formed hash: that is a configuration error, not a wrong password.

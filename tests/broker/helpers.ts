@@ -1,9 +1,10 @@
 // Real mqtt.js 5 clients against the embedded broker on port 0, with its logs captured.
+import { connect as tcpConnect } from 'node:net'
 import { Writable } from 'node:stream'
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt'
 import { pino } from 'pino'
 import { startLocalBroker, type LocalBroker, type LocalBrokerOptions } from '../../gateway/broker/broker.ts'
-import type { BrokerUserConfig } from '../../gateway/broker/users.ts'
+import type { InternalUserConfig } from '../../gateway/broker/users.ts'
 
 export const P = 'estate-gate/estate-001/north-1'
 
@@ -11,17 +12,39 @@ export interface TestBroker extends LocalBroker {
   logs: string[]
 }
 
-export async function startTestBroker(users: LocalBrokerOptions['users'], internalUsers: BrokerUserConfig[] = []): Promise<TestBroker> {
+export async function startTestBroker(
+  users: LocalBrokerOptions['users'],
+  internalUsers: InternalUserConfig[] = [],
+  more: Partial<LocalBrokerOptions> = {},
+): Promise<TestBroker> {
   const logs: string[] = []
   const sink = new Writable({ write: (chunk, _enc, cb) => (logs.push(String(chunk)), cb()) })
   const log = pino({ level: 'debug' }, sink)
-  const broker = await startLocalBroker({ host: '127.0.0.1', port: 0, users, prefix: P, log, internalUsers })
+  const broker = await startLocalBroker({ host: '127.0.0.1', port: 0, users, prefix: P, log, internalUsers, ...more })
   return Object.assign(broker, { logs })
 }
 
 /** Tests never reconnect: a refusal must show up as a rejection, not a loop. */
 export function connect(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
   return mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...opts })
+}
+
+/**
+ * An mqtt.js client whose TCP connection comes from `localAddress` (e.g. 127.0.0.2: another source, as far as the
+ * broker's per-source backoff is concerned); mqtt.js itself has no option for it.
+ */
+export function connectFrom(localAddress: string, url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  const u = new URL(url)
+  const client = new MqttClient(() => tcpConnect({ host: u.hostname, port: Number(u.port), localAddress }), {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...opts,
+  })
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client))
+    client.once('error', (err) => (client.end(true), reject(err)))
+  })
 }
 
 /** The CONNACK return code of a refused connection. */

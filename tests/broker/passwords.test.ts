@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { hashPassword, isPasswordHash, parsePasswordHash, verifyPassword } from '../../gateway/broker/passwords.ts'
+import { hashCost, hashPassword, isPasswordHash, parsePasswordHash, unmatchableHash, verifyPassword } from '../../gateway/broker/passwords.ts'
 
 describe('broker passwords', () => {
   it('hashes into a self-describing scrypt string that verifies only the right password', async () => {
@@ -16,6 +16,20 @@ describe('broker passwords', () => {
 
   it('salts every hash', async () => {
     expect(await hashPassword('same')).not.toBe(await hashPassword('same'))
+  })
+
+  it('reads the cost of a hash', async () => {
+    expect(hashCost(await hashPassword('y'))).toEqual({ N: 16384, r: 8, p: 1, keylen: 32 })
+    expect(() => unmatchableHash({ N: 1 << 21, r: 8, p: 1, keylen: 32 })).toThrow(/N must be a power of two/)
+  })
+
+  it('makes an unmatchable hash of a given cost, which no password verifies', async () => {
+    const cost = { N: 1024, r: 4, p: 1, keylen: 24 }
+    const h = unmatchableHash(cost)
+    expect(hashCost(h)).toEqual(cost)
+    expect(await verifyPassword(h, '')).toBe(false)
+    expect(await verifyPassword(h, 'anything')).toBe(false)
+    expect(unmatchableHash()).not.toBe(unmatchableHash())
   })
 
   it('refuses an empty password', async () => {
