@@ -160,7 +160,7 @@ async function probeGm65(tries: ScannerConfig[], ctx: CliContext): Promise<numbe
         ['hardware version', id.hardwareVersion ?? 'no answer'],
         ['software version', id.softwareVersion ?? 'no answer'],
         ['output', id.serialOutput ? 'serial (UART)' : 'USB: codes do not reach this port until the gateway switches it to serial at start'],
-        ['tail', id.crTail === null ? 'no answer' : id.crTail ? 'CR' : 'not CR: the gateway sets a CR tail at start'],
+        ['tail', id.crTail === null ? 'no answer' : id.crTail ? 'CR' : 'not CR: the gateway sets the tail its config names at start (CR with tail: auto)'],
       ]
       ctx.stdout(`GM65-family scanner on ${cfg.path}, answering at ${id.baudRate} baud:\n${rows.map(([k, v]) => `  ${k.padEnd(16)}  ${v}\n`).join('')}`)
       return 0

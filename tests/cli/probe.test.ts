@@ -195,7 +195,7 @@ describe('probe scanner, gm65', () => {
         '  hardware version  V1.00\n' +
         '  software version  V1.40\n' +
         '  output            USB: codes do not reach this port until the gateway switches it to serial at start\n' +
-        '  tail              not CR: the gateway sets a CR tail at start\n',
+        '  tail              not CR: the gateway sets the tail its config names at start (CR with tail: auto)\n',
     )
     expect(sim.stats.counters.reads).toBe(4)
     expect([sim.stats.counters.writes, sim.stats.counters.saves]).toEqual([0, 0])
