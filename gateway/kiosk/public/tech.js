@@ -1,29 +1,10 @@
 // The technicians' pages: log in with a tech PIN, then devices, tests, config, logs, outbox and exports.
 // Every call goes to this gateway's /api/tech; a 401 (wrong session or 15 minutes idle) returns to the login.
-const $ = (id) => document.getElementById(id)
-let pollTimer = 0
+import { $, api, localTime, setLoggedOutHandler } from './common.js'
+import { renderTests } from './t-tests.js'
 
-async function api(path, body, method = body === undefined ? 'GET' : 'POST') {
-  let res
-  try {
-    res = await fetch(path, {
-      method,
-      headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
-      body: method === 'POST' ? JSON.stringify(body) : undefined,
-      credentials: 'same-origin',
-    })
-  } catch {
-    return { ok: false, status: 0, data: { message: 'gateway not reachable' } }
-  }
-  let data = {}
-  try {
-    data = await res.json()
-  } catch {
-    /* not JSON */
-  }
-  if (res.status === 401 && data.error === 'login_required') showLogin()
-  return { ok: res.ok, status: res.status, data }
-}
+let pollTimer = 0
+setLoggedOutHandler(() => showLogin())
 
 // Times are shown in the site's zone (as on the staff screen), not the browser's: a technician's laptop may be set
 // to anything. Learned from the config once logged in.
@@ -34,7 +15,7 @@ async function loadTimeZone() {
   siteTimeZone = r.ok ? r.data?.config?.site?.timezone : undefined
 }
 function clockTime(ts) {
-  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', ...(siteTimeZone ? { timeZone: siteTimeZone } : {}) }).format(new Date(ts))
+  return localTime(ts, siteTimeZone)
 }
 
 function td(text, cls) {
@@ -148,50 +129,18 @@ async function loadDevices() {
 }
 
 function show(result) {
-  $('test-result').textContent = JSON.stringify(result, null, 2)
+  $('test-result').replaceChildren(document.createTextNode(typeof result === 'string' ? result : JSON.stringify(result, null, 2)))
 }
 
 async function loadTests() {
+  await loadTimeZone()
   if (Object.keys(devices).length === 0) await loadDevices()
-  const box = $('tests')
-  const rows = []
-  for (const [name, c] of Object.entries(devices)) {
-    if (!c.kind) continue
-    const row = document.createElement('div')
-    row.className = 'test-row'
-    row.dataset.device = name
-    const label = document.createElement('b')
-    label.textContent = `${name} (${c.kind})`
-    row.append(label)
-    const btn = (text, path, body) => {
-      const b = document.createElement('button')
-      b.className = 'btn'
-      b.textContent = text
-      b.addEventListener('click', async () => {
-        b.disabled = true
-        const r = await api(path, body())
-        b.disabled = false
-        show(r.data)
-      })
-      row.append(b)
-    }
-    if (c.kind === 'relay') btn('吸合 Pulse relay', '/api/tech/test/relay', () => ({ name }))
-    if (c.kind === 'buzzer') {
-      const sel = document.createElement('select')
-      for (const p of ['admit', 'deny', 'fever', 'remeasure', 'alarm']) sel.append(new Option(p, p))
-      row.append(sel)
-      btn('鸣响 Beep', '/api/tech/test/buzzer', () => ({ name, pattern: sel.value }))
-    }
-    if (c.kind === 'thermometer') btn('立即测温 Read now', '/api/tech/test/thermometer', () => ({ name }))
-    if (c.kind === 'scanner') btn(c.driver === 'gm65' ? '探测 GM65 Probe' : '探测 Probe (gm65 only)', '/api/tech/test/scanner', () => ({ name }))
-    rows.push(row)
-  }
-  box.replaceChildren(...rows)
+  renderTests(devices, siteTimeZone)
 }
 
 $('ports-btn').addEventListener('click', async () => {
   const r = await api('/api/tech/ports')
-  if (!r.ok) return show(r.data)
+  if (!r.ok) return show(`列出串口失败 · Could not list the serial ports: ${r.data.message ?? r.data.error ?? r.status}`)
   $('ports-table').tBodies[0].replaceChildren(
     ...r.data.ports.map((p) => {
       const tr = document.createElement('tr')
@@ -260,7 +209,7 @@ async function loadOutbox() {
     ['待发消息 Messages waiting', d.count],
     ['最早 seq First', d.firstSeq ?? '–'],
     ['最新 seq Last', d.lastSeq],
-    ['最早时间 Oldest', d.oldest ?? '–'],
+    ['最早时间 Oldest', d.oldest ? localTime(d.oldest, siteTimeZone, { date: true }) : '–'],
     ['按主题 By topic', kvs(d.byTopic) || '–'],
     ['上行 Uplink', d.uplink ? `${d.uplink.status}${d.uplink.url ? ` · ${d.uplink.url}` : ''}` : '–'],
   ]
