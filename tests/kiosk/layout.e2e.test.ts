@@ -214,6 +214,23 @@ describe('staff screen layout on real displays', () => {
     expect(gw.query("SELECT staff, detail FROM kiosk_events WHERE kind = 'fever_acknowledged'")).toEqual([{ staff: 'zhang', detail: JSON.stringify({ via: 'ack', outcome: 'observation_point' }) }])
   })
 
+  it('an armpit check still a fever keeps the alarm, with the next step', async () => {
+    const zh = pages.zh
+    await tapCentre(zh, '#alarm-secondary')
+    await zh.waitForSelector('#modal[data-kind="secondary"]')
+    for (const k of '38.5') await tapCentre(zh, `.pad-host button[data-key="${k}"]`)
+    await tapCentre(zh, '#modal-buttons [data-submit]')
+    await both((p) => p.waitForSelector('#alarm.confirmed'))
+    expect(await zh.textContent('#alarm-help')).toContain('腋温复测 38.5 °C 仍发热')
+    expect(await zh.isVisible('#alarm-secondary')).toBe(false)
+    await checkState('alarm-still-fever')
+    await tapCentre(zh, '#alarm-ack')
+    await tapCentre(zh, '.choice[data-value="called_120"]')
+    await tapCentre(zh, '#ack-ok')
+    await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
+    expect(gw.query("SELECT count(*) AS n FROM kiosk_events WHERE kind = 'fever_acknowledged' AND detail LIKE '%called_120%'")).toEqual([{ n: 1 }])
+  })
+
   it('the visitor dialog with its errors showing, in the staff language, its buttons in reach', async () => {
     await both((p) => tapCentre(p, '#actions .btn:nth-child(2)'))
     await both((p) => p.waitForSelector('#modal[data-kind="visitor"]'))

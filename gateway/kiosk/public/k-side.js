@@ -96,7 +96,7 @@ export function fitTasks() {
   const bottom = ul.getBoundingClientRect().bottom
   const items = [...ul.children].reverse()
   for (const li of items) {
-    if (li === ul.firstElementChild || li.getBoundingClientRect().bottom <= bottom + 0.5) break
+    if (li.getBoundingClientRect().bottom <= bottom + 0.5) break
     /** @type {HTMLElement} */ (li).hidden = true
   }
 }

@@ -140,6 +140,7 @@ export function renderActions(/** @type {Record<string, () => void>} */ actions)
   const box = $('demo-box')
   if (demo) {
     const pins = L('demoPins', { staff: demo.staffPin ?? '–', tech: demo.techPin ?? '–' })
-    box.replaceChildren(el('div', { className: 'demo', id: 'demo' }, el('b', { textContent: L('demo') }), el('span', { textContent: pins }), el('a', { href: '/tech', textContent: L('techLink'), className: 'demo-link' })))
+    const words = el('div', { className: 'demo-words' }, el('b', { textContent: L('demo') }), el('span', { textContent: pins }))
+    box.replaceChildren(el('div', { className: 'demo', id: 'demo' }, words, el('a', { href: '/tech', textContent: L('techLink'), className: 'demo-link' })))
   } else box.replaceChildren()
 }
