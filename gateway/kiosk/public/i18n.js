@@ -72,7 +72,7 @@ export const STRINGS = {
     rechecked: 're-checked', degraded: 'thermometer offline', typed: 'typed', tempOk: 'Temperature normal', scanIn: 'Scan in', scanOut: 'Scan out', secondaryOk: 'Armpit check normal: admitted',
     openCount: '{n} open', measuring: 'Measuring', demo: '演示模式 DEMO', demoPins: 'Staff PIN {staff} · tech {tech}', techLink: '/tech',
     province: 'Province', letters: 'ABC', space: 'Space',
-    err_name: 'The visitor’s name (only the first letter is kept)', err_phoneLast4: 'Only the last four digits of the phone', err_hostUnit: 'The host unit, e.g. 3-1-502',
+    err_name: "The visitor's name (only the first letter is kept)", err_phoneLast4: 'Only the last four digits of the phone', err_hostUnit: 'The host unit, e.g. 3-1-502',
     err_tempC: 'A body temperature, e.g. 36.5', err_plate: 'A plate such as 沪A12345', err_occupants: 'People: 1 to 9',
     err_reason: 'Choose a reason', err_text: 'Say why (reason “Other”)', err_note: 'Note too long (200 characters at most)', err_entryId: 'Choose the fever',
     err_direction: 'Choose in or out', err_scanner: 'Choose the scanner', err_pin: 'A PIN has 4 to 12 digits', err_tempRange: 'Between {lo} and {hi} °C', err_tempIn: 'Going in needs a temperature',
