@@ -21,7 +21,7 @@ const direction = z.enum(['in', 'out']).default('in')
 const tempC = z.number().min(30, 'a body temperature in °C, e.g. 36.6').max(45, 'a body temperature in °C, e.g. 36.6')
 const pinBody = z.strictObject({ pin: z.string().regex(/^\d{4,12}$/, '4 to 12 digits'), takeOver: z.boolean().optional() })
 
-const schemas = {
+export const schemas = {
   open: z
     .strictObject({ direction, reason: z.enum(OPEN_REASONS), text: z.string().trim().max(100).optional() })
     .refine((b) => b.reason !== 'other' || (b.text ?? '').length > 0, { path: ['text'], message: 'say why (reason "other")' }),

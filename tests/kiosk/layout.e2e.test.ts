@@ -257,11 +257,32 @@ describe('staff screen layout on real displays', () => {
     await both((p) => tapCentre(p, '#actions .btn:nth-child(3)'))
     await both((p) => p.waitForSelector('.plate-kb[data-mode="province"]'))
     await checkState('plate-provinces')
-    for (const k of ['沪', 'A', '1', '2', '3', '4', '5']) await tapCentre(pages.zh, `.plate-kb button[data-key="${k}"]`)
-    expect(await pages.zh.inputValue('[data-field="plate"] input')).toBe('沪A12345')
+    for (const k of ['沪', 'A', 'C', '1', '2', '3', '4']) await tapCentre(pages.zh, `.plate-kb button[data-key="${k}"]`)
+    expect(await pages.zh.inputValue('[data-field="plate"] input')).toBe('沪AC1234')
     await tapCentre(pages.en, '.plate-kb button[data-key="京"]')
     await both((p) => p.waitForSelector('.plate-kb[data-mode="letters"]'))
     await checkState('plate-letters')
+    // Registered with the plate as typed.
+    await tapCentre(pages.zh, '[data-field="tempC"] input')
+    for (const k of '36.6') await tapCentre(pages.zh, `.pad-host button[data-key="${k}"]`)
+    await tapCentre(pages.zh, '#modal-buttons [data-submit]')
+    await pages.zh.waitForSelector('#modal', { state: 'hidden', timeout: 5000 }).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}; the dialog says: ${await pages.zh.textContent('#modal')}`)
+    })
+    const row = gw.query("SELECT kind, staff, detail FROM entries WHERE kind = 'vehicle'")[0] as { staff: string; detail: string }
+    expect(row.staff).toBe('zhang')
+    expect(JSON.parse(row.detail)).toMatchObject({ manual: { plate: '沪AC1234', occupants: 1 } })
+    await tapCentre(pages.en, '#modal-buttons .btn-gray')
+  })
+
+  it('opening the gate without a reason says so in words, not in the validator\'s English', async () => {
+    await both((p) => tapCentre(p, '#actions .btn-red'))
+    await both((p) => p.waitForSelector('#modal[data-kind="open"]'))
+    await both((p) => tapCentre(p, '#modal-buttons [data-submit]'))
+    await expect.poll(() => pages.zh.textContent(errOf('reason'))).toBe('请选择开闸原因')
+    await expect.poll(() => pages.en.textContent(errOf('reason'))).toBe('Choose a reason')
+    for (const p of [pages.zh, pages.en]) expect(await p.textContent('#modal')).not.toMatch(/Invalid|expected/)
+    await checkState('open-errors')
     await both((p) => tapCentre(p, '#modal-buttons .btn-gray'))
   })
 

@@ -85,7 +85,7 @@ export function layoutProblems(page: Page): Promise<string[]> {
 
 /** Taps the centre of the element (as a finger would: whatever is on top there gets the tap). */
 export async function tapCentre(page: Page, selector: string): Promise<void> {
-  const box = await page.locator(selector).first().boundingBox()
+  const box = await page.locator(selector).first().boundingBox({ timeout: 5000 })
   if (!box) throw new Error(`${selector} is not on the screen`)
   await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2)
 }

@@ -67,7 +67,6 @@ export function field(name, label, opts = {}) {
   }
   if (opts.max) input.maxLength = opts.max
   input.addEventListener('focus', () => focusInput(input))
-  input.addEventListener('pointerdown', () => focusInput(input))
   const wrap = el('div', { className: 'field' }, el('label', { textContent: label }), input, el('div', { className: 'err' }))
   wrap.dataset.field = name
   return wrap

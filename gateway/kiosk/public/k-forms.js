@@ -13,8 +13,8 @@ function padHost() {
   /** @param {HTMLInputElement} input */
   const onFocus = (input) => {
     const p = padFor(input)
+    // The host keeps its width (CSS) whichever pad it shows: nothing moves under a finger mid-tap.
     host.replaceChildren(...(p ? [p] : []))
-    host.hidden = !p
   }
   return { host, onFocus }
 }

@@ -14,7 +14,7 @@ const LETTERS = [...'ABCDEFGHJKLMNPQRSTUVWXYZ']
 /** @param {HTMLInputElement} input @param {string} k */
 function type(input, k) {
   if (k === '⌫') input.value = input.value.slice(0, -1)
-  else if (k === 'C') input.value = ''
+  else if (k === 'CLR') input.value = ''
   else if (!input.maxLength || input.maxLength < 0 || input.value.length < input.maxLength) input.value += k
   input.dispatchEvent(new Event('input'))
 }
@@ -27,7 +27,8 @@ function type(input, k) {
 function pad(keys, cls, press) {
   const p = el('div', { className: `keypad ${cls}` })
   for (const k of keys) {
-    const b = button(k === 'C' ? L('clear') : k, k === '⌫' || k === 'C' ? 'key-fn' : '', () => {
+    // "CLR" is the clear key: "C" is a letter on the plate keyboard.
+    const b = button(k === 'CLR' ? L('clear') : k, k === '⌫' || k === 'CLR' ? 'key-fn' : '', () => {
       if (press) return press(k)
       if (activeInput) type(activeInput, k)
     })
@@ -38,13 +39,13 @@ function pad(keys, cls, press) {
 }
 
 /** Digits (and "." for a temperature) for the focused input. @param {boolean} decimal */
-export const digitPad = (decimal) => pad(['1', '2', '3', '4', '5', '6', '7', '8', '9', decimal ? '.' : 'C', '0', '⌫'], 'digits')
+export const digitPad = (decimal) => pad(['1', '2', '3', '4', '5', '6', '7', '8', '9', decimal ? '.' : 'CLR', '0', '⌫'], 'digits')
 
 /** Digits and "-" for a host unit such as 3-1-502. */
 export const unitPad = () => pad(['1', '2', '3', '4', '5', '6', '7', '8', '9', '-', '0', '⌫'], 'unit')
 
 /** The PIN pad: keys call `press` (the PIN is never in an input the page could leak). @param {(k: string) => void} press */
-export const pinPad = (press) => pad(['1', '2', '3', '4', '5', '6', '7', '8', '9', 'C', '0', '⌫'], 'pin', press)
+export const pinPad = (press) => pad(['1', '2', '3', '4', '5', '6', '7', '8', '9', 'CLR', '0', '⌫'], 'pin', press)
 
 /**
  * A plate keyboard: provinces while the plate has no province yet (or on the 省份 key), then letters and digits.

@@ -38,7 +38,7 @@ export function pinDialog(then) {
     then?.()
   }
   const keys = pinPad((k) => {
-    if (k === 'C') pin = ''
+    if (k === 'CLR') pin = ''
     else if (k === '⌫') pin = pin.slice(0, -1)
     else if (pin.length < 12) pin += k
     showError('')
