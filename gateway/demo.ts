@@ -29,3 +29,20 @@ export function withDemoIssuer(config: GatewayConfig): { config: GatewayConfig; 
   if (!res.ok) throw new Error(`demo issuer: ${res.errors.join('; ')}`)
   return { config: res.config, issuer }
 }
+
+/** The demo's PINs (printed at start and shown on the demo's own screen, so that every screen can be tried). */
+export const DEMO_STAFF_PIN = '1234'
+export const DEMO_TECH_PIN = '9999'
+
+/**
+ * What the staff screen says about the demo: null unless this is the demo (the simulated crowd) and a demo PIN is
+ * one of the configured ones, so a real site's PIN can never be shown.
+ */
+export function demoInfo(config: Pick<GatewayConfig, 'simulation' | 'kiosk'>): { staffPin: string | null; techPin: string | null } | null {
+  if (!config.simulation.crowd) return null
+  const has = (list: readonly (string | { pin: string })[], pin: string): boolean => list.some((e) => (typeof e === 'string' ? e : e.pin) === pin)
+  return {
+    staffPin: has(config.kiosk.staffPins, DEMO_STAFF_PIN) ? DEMO_STAFF_PIN : null,
+    techPin: has(config.kiosk.techPins, DEMO_TECH_PIN) ? DEMO_TECH_PIN : null,
+  }
+}

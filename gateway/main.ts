@@ -5,12 +5,10 @@ import { fileURLToPath } from 'node:url'
 import { Gateway } from './app.ts'
 import { configPathFrom, loadConfigFile, validateConfig } from './config/load.ts'
 import { withOverrides } from './config/overrides.ts'
-import { withDemoIssuer } from './demo.ts'
+import { DEMO_STAFF_PIN, DEMO_TECH_PIN, withDemoIssuer } from './demo.ts'
 import { createLogger, LogRing } from './logger.ts'
 
 /** The demo (no config): simulated devices, a crowd, and PINs that are printed, so that every screen can be tried. */
-const DEMO_STAFF_PIN = '1234'
-const DEMO_TECH_PIN = '9999'
 const DEMO = {
   simulation: { crowd: true },
   kiosk: { staffPins: [{ id: 'demo-staff', name: '演示值班员', pin: DEMO_STAFF_PIN }], techPins: [{ id: 'demo-tech', name: 'Demo technician', pin: DEMO_TECH_PIN }] },

@@ -40,6 +40,8 @@ export interface Alarm {
   holder: string | null
   tempC: number | null
   manual: boolean
+  /** A secondary (armpit) check that was still a fever: the alarm stays open for its next step. */
+  secondaryC: number | null
 }
 
 export interface DeviceChip {
@@ -157,7 +159,7 @@ export class KioskLive {
     this.send('decision', card)
     if (alarming) {
       const kind = e.alerts.includes('fever') ? 'fever' : 'isolation_breach'
-      this.alarms.set(e.eventId, { entryId: e.eventId, kind, ts: e.ts, direction: e.direction, passKind: e.kind, holder: card.holder, tempC: e.tempC, manual: e.source === 'override' })
+      this.alarms.set(e.eventId, { entryId: e.eventId, kind, ts: e.ts, direction: e.direction, passKind: e.kind, holder: card.holder, tempC: e.tempC, manual: e.source === 'override', secondaryC: null })
       this.send('alarms', this.openAlarms())
     }
     this.scheduleFigures()
@@ -172,6 +174,14 @@ export class KioskLive {
     if (!this.alarms.delete(entryId)) return false
     this.send('alarms', this.openAlarms())
     return true
+  }
+
+  /** The armpit check confirmed the fever: the alarm stays, showing the reading and the next step. */
+  secondaryFever(entryId: string, tempC: number): void {
+    const a = this.alarms.get(entryId)
+    if (!a) return
+    a.secondaryC = tempC
+    this.send('alarms', this.openAlarms())
   }
 
   pendingChanged(): void {
@@ -256,5 +266,5 @@ function frame(event: string, data: unknown): string {
 }
 
 function toAlarm(a: AlarmRow): Alarm {
-  return { entryId: a.entryId, kind: a.kind, ts: a.ts, direction: a.direction, passKind: a.passKind, holder: maskHolder(a.subject), tempC: a.tempC, manual: a.manual }
+  return { entryId: a.entryId, kind: a.kind, ts: a.ts, direction: a.direction, passKind: a.passKind, holder: maskHolder(a.subject), tempC: a.tempC, manual: a.manual, secondaryC: a.secondaryC }
 }

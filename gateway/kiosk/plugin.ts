@@ -10,6 +10,8 @@ import { KioskRecords } from './records.ts'
 import { COOKIE, readCookie, Sessions } from './sessions.ts'
 import { registerStatic } from './static.ts'
 import { registerTechRoutes, type TechOptions } from './tech.ts'
+import { demoInfo } from '../demo.ts'
+import { onDutySession } from './shift.ts'
 
 export type { KioskGateway } from './context.ts'
 
@@ -28,7 +30,7 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
   const records = new KioskRecords(gw.store, config.site.timezone, gw.clock)
 
   const duty = (): Duty | null => {
-    const s = sessions.active('staff')[0]
+    const s = onDutySession(sessions)
     return s ? { id: s.person.id, name: s.person.name, since: s.since } : null
   }
   const live = new KioskLive({
@@ -49,6 +51,7 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
       scanners: gw.scanners.map((s) => ({ name: s.name, direction: s.direction })),
       openReasons: OPEN_REASONS,
       staffLogin: config.kiosk.staffPins.length > 0,
+      demo: demoInfo(config),
     }),
   })
   const unsubscribe = [

@@ -23,6 +23,8 @@ export interface AlarmRow {
   tempC: number | null
   scanner: string | null
   manual: boolean
+  /** The latest secondary (armpit) reading taken for this alarm, if any. */
+  secondaryC: number | null
 }
 
 export interface Figures {
@@ -73,7 +75,9 @@ export class KioskRecords {
     const p = (sql: string): Statement => store.db.prepare(sql)
     this.st = {
       insert: p(`INSERT INTO kiosk_events (event_id, ts, day, kind, staff, entry_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      alarms: p(`SELECT event_id AS entryId, ts, direction, kind AS passKind, subject, temp_c AS tempC, scanner, reasons, source
+      alarms: p(`SELECT event_id AS entryId, ts, direction, kind AS passKind, subject, temp_c AS tempC, scanner, reasons, source,
+        (SELECT s.temp_c FROM entries s WHERE s.ts >= e.ts AND s.source = 'override'
+          AND s.detail LIKE '%"feverEntryId":"' || e.event_id || '"%' ORDER BY s.ts DESC, s.id DESC LIMIT 1) AS secondaryC
         FROM entries e WHERE ts >= ? AND ${ALARMING}
         AND NOT EXISTS (SELECT 1 FROM kiosk_events k WHERE k.entry_id = e.event_id AND k.kind LIKE '%_acknowledged')
         ORDER BY ts`),

@@ -9,6 +9,7 @@ import { parseBody, requireSession, type KioskContext } from './context.ts'
 import { maskHolder, maskName } from './mask.ts'
 import type { Person } from './pins.ts'
 import { clearCookie, COOKIE, readCookie, sessionCookie, type Session } from './sessions.ts'
+import { ACK_OUTCOMES, ALL_OUTCOMES, isOnDuty, markHelper, markOnDuty, onDutySession, type AckOutcome } from './shift.ts'
 
 /** Why a staff member opened the gate by hand (kept short and fixed so the platform can count them). */
 export const OPEN_REASONS = ['ambulance', 'fire', 'delivery', 'disabled', 'broken_scanner', 'other'] as const
@@ -18,9 +19,9 @@ const SECONDARY_WITHIN_MS = 12 * 3_600_000
 
 const direction = z.enum(['in', 'out']).default('in')
 const tempC = z.number().min(30, 'a body temperature in °C, e.g. 36.6').max(45, 'a body temperature in °C, e.g. 36.6')
-const pinBody = z.strictObject({ pin: z.string().regex(/^\d{4,12}$/, '4 to 12 digits') })
+const pinBody = z.strictObject({ pin: z.string().regex(/^\d{4,12}$/, '4 to 12 digits'), takeOver: z.boolean().optional() })
 
-const schemas = {
+export const schemas = {
   open: z
     .strictObject({ direction, reason: z.enum(OPEN_REASONS), text: z.string().trim().max(100).optional() })
     .refine((b) => b.reason !== 'other' || (b.text ?? '').length > 0, { path: ['text'], message: 'say why (reason "other")' }),
@@ -46,7 +47,15 @@ const schemas = {
   }),
   temperature: z.strictObject({ scanner: z.string().min(1).max(64), tempC }),
   secondary: z.strictObject({ entryId: z.uuid(), tempC }),
-  ack: z.strictObject({ entryId: z.uuid() }),
+  // One alarm (entryId) or every open alarm of a kind; the outcome is what the staff did about it.
+  ack: z
+    .strictObject({
+      entryId: z.uuid().optional(),
+      kind: z.enum(['fever', 'isolation_breach']).optional(),
+      outcome: z.enum(ALL_OUTCOMES).optional(),
+      note: z.string().trim().max(200).optional(),
+    })
+    .refine((b) => (b.entryId === undefined) !== (b.kind === undefined), { path: ['entryId'], message: 'an entryId or a kind, one of the two' }),
   handover: z.strictObject({ note: z.string().trim().max(200).default('') }),
 }
 
@@ -102,28 +111,53 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
       audit.warn({ role: 'staff', lockedForMs: lock }, 'wrong staff PIN')
       return lock > 0 ? lockedReply(reply, lock) : reply.code(401).send({ error: 'wrong_pin', message: 'wrong PIN' })
     }
-    // One staff member on duty: a different person logging in takes the shift over (recorded as a handover).
+    // One staff member on duty. Someone else acts under their own name without taking the shift, unless they
+    // say so (takeOver): the screen asks "take over the shift?" with the summary of the shift it would end.
     let since: number | null = null
+    let helper = false
     for (const prev of sessions.active('staff')) {
       if (prev.person.id === person.id) {
-        since ??= prev.since
+        if (isOnDuty(prev)) since ??= prev.since
         sessions.end(prev.token)
-      } else handover(prev, '', person)
+      }
+    }
+    const duty = onDutySession(sessions)
+    if (duty && since === null) {
+      if (body.takeOver) handover(duty, '', person)
+      else helper = true
     }
     const s = sessions.create(person)
-    if (since !== null) s.since = since
-    else {
-      record({ kind: 'shift_login', staff: person.id, alert: { kind: 'shift_login', severity: 'info', message: `${person.id} is on duty at the kiosk`, staff: person.id } })
-      audit.info({ staff: person.id }, 'staff logged in')
-    }
+    if (helper) markHelper(s)
+    else if (since !== null) s.since = since
+    else startShift(s)
     live.dutyChanged()
-    return reply.header('set-cookie', sessionCookie('staff', s.token)).send({ staff: publicPerson(person), since: s.since })
+    const onDuty = helper && duty ? { onDuty: { ...publicPerson(duty.person), since: duty.since }, summary: shiftSummary(duty) } : {}
+    return reply.header('set-cookie', sessionCookie('staff', s.token)).send({ staff: publicPerson(person), since: s.since, ...onDuty })
   })
 
   app.get('/api/kiosk/session', async (req) => {
     const s = sessions.get(readCookie(req.headers.cookie, COOKIE.staff), 'staff')
-    return { staff: s ? publicPerson(s.person) : null, since: s?.since ?? null, lockedForMs: sessions.lockedFor() }
+    return { staff: s ? publicPerson(s.person) : null, since: s?.since ?? null, onDuty: s ? isOnDuty(s) : null, lockedForMs: sessions.lockedFor() }
   })
+
+  // A helper (logged in while someone else is on duty) takes the shift: the other shift ends as handed over.
+  app.post('/api/kiosk/takeover', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    if (isOnDuty(s)) return reply.code(409).send({ error: 'already_on_duty', message: 'this staff member already holds the shift' })
+    const duty = onDutySession(sessions)
+    const summary = duty ? handover(duty, '', s.person) : null
+    markOnDuty(s)
+    s.since = gw.clock.now()
+    startShift(s)
+    live.dutyChanged()
+    return { staff: publicPerson(s.person), since: s.since, summary }
+  })
+
+  function startShift(s: Session): void {
+    record({ kind: 'shift_login', staff: s.person.id, alert: { kind: 'shift_login', severity: 'info', message: `${s.person.id} is on duty at the kiosk`, staff: s.person.id } })
+    audit.info({ staff: s.person.id }, 'staff logged in')
+  }
 
   app.get('/api/kiosk/fevers', async (req, reply) => {
     if (!requireSession(ctx, 'staff', req, reply)) return
@@ -136,6 +170,11 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     if (!s) return
     const body = parseBody(schemas.handover, req, reply)
     if (!body) return
+    // A helper never held the shift: leaving ends only their session.
+    if (!isOnDuty(s)) {
+      sessions.end(s.token)
+      return reply.header('set-cookie', clearCookie('staff')).send({ summary: null })
+    }
     const summary = handover(s, body.note, null)
     live.dutyChanged()
     return reply.header('set-cookie', clearCookie('staff')).send({ summary })
@@ -166,7 +205,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     } catch (err) {
       return reply.code(400).send({ error: 'invalid', fields: { name: (err as Error).message } })
     }
-    return manual(reply, 'visitor', () =>
+    return manual(reply, 'visitor', null, () =>
       gw.pipeline.manualEntry({
         direction: body.direction,
         staff: s.person.id,
@@ -185,7 +224,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     if (!s) return
     const body = parseBody(schemas.vehicle, req, reply)
     if (!body) return
-    return manual(reply, 'vehicle', () =>
+    return manual(reply, 'vehicle', null, () =>
       gw.pipeline.manualEntry({
         direction: body.direction,
         staff: s.person.id,
@@ -224,9 +263,14 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
       return reply.code(404).send({ error: 'not_found', message: 'no fever entry with that id' })
     }
     if (gw.clock.now() - fever.ts > SECONDARY_WITHIN_MS) return reply.code(409).send({ error: 'too_late', message: 'that fever is more than 12 hours old' })
-    // The armpit reading settles the alarm: whoever takes it has seen the person.
-    if (live.hasAlarm(body.entryId)) acknowledge(s, body.entryId, 'fever', 'secondary_check')
-    return manual(reply, 'secondary', () =>
+    // A normal armpit reading settles the alarm (whoever takes it has seen the person); one that is still a
+    // fever keeps it open with the next step on screen (observation point, doctor, 120) and its outcome to record.
+    const settle = (d: DecisionEvent): void => {
+      if (!live.hasAlarm(body.entryId)) return
+      if (d.decision === 'admit') acknowledge(s, body.entryId, 'fever', 'secondary_check', 'secondary_normal')
+      else live.secondaryFever(body.entryId, body.tempC)
+    }
+    return manual(reply, 'secondary', settle, () =>
       gw.pipeline.manualEntry({
         direction: fever.direction,
         staff: s.person.id,
@@ -245,29 +289,49 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     if (!s) return
     const body = parseBody(schemas.ack, req, reply)
     if (!body) return
-    const alarm = live.openAlarms().find((a) => a.entryId === body.entryId)
-    if (!alarm) return reply.code(409).send({ error: 'no_alarm', message: 'no open alarm for that entry (already acknowledged?)' })
-    const r = acknowledge(s, body.entryId, alarm.kind, 'ack')
-    return { acknowledged: body.entryId, eventId: r.eventId }
+    const alarms = live.openAlarms().filter((a) => (body.entryId ? a.entryId === body.entryId : a.kind === body.kind))
+    if (alarms.length === 0) return reply.code(409).send({ error: 'no_alarm', message: 'no open alarm for that entry (already acknowledged?)' })
+    const wrong = body.outcome && alarms.find((a) => !(ACK_OUTCOMES[a.kind] as readonly string[]).includes(body.outcome!))
+    if (wrong) return reply.code(400).send({ error: 'invalid', fields: { outcome: `not an outcome of a ${wrong.kind} alarm: ${ACK_OUTCOMES[wrong.kind].join(', ')}` } })
+    const done = alarms.map((a) => ({ entryId: a.entryId, eventId: acknowledge(s, a.entryId, a.kind, 'ack', body.outcome ?? null, body.note).eventId }))
+    return body.entryId ? { acknowledged: body.entryId, eventId: done[0]!.eventId, outcome: body.outcome ?? null } : { acknowledged: done, outcome: body.outcome ?? null }
   })
 
-  function acknowledge(s: Session, entryId: string, kind: 'fever' | 'isolation_breach', via: 'ack' | 'secondary_check'): { eventId: string } {
+  function acknowledge(
+    s: Session,
+    entryId: string,
+    kind: 'fever' | 'isolation_breach',
+    via: 'ack' | 'secondary_check',
+    outcome: AckOutcome | 'secondary_normal' | null,
+    note?: string,
+  ): { eventId: string } {
     const ackKind = kind === 'fever' ? 'fever_acknowledged' : 'isolation_breach_acknowledged'
+    const extra = { ...(outcome ? { outcome } : {}), ...(note ? { note } : {}) }
     const r = record({
       kind: ackKind,
       staff: s.person.id,
       entryId,
-      detail: { via },
-      alert: { kind: ackKind, severity: 'info', message: `${s.person.id} acknowledged the ${kind === 'fever' ? 'fever' : 'isolation breach'} alarm`, staff: s.person.id, entryId },
+      detail: { via, outcome, ...(note ? { note } : {}) },
+      alert: {
+        kind: ackKind,
+        severity: 'info',
+        message: `${s.person.id} acknowledged the ${kind === 'fever' ? 'fever' : 'isolation breach'} alarm${outcome ? ` (${outcome})` : ''}`,
+        staff: s.person.id,
+        entryId,
+        ...extra,
+      },
     })
     live.closeAlarm(entryId)
     audit.info({ staff: s.person.id, entryId, kind: ackKind, via }, 'alarm acknowledged')
     return r
   }
 
-  function manual(reply: FastifyReply, what: string, run: () => DecisionEvent): unknown {
+  function manual(reply: FastifyReply, what: string, after: ((d: DecisionEvent) => void) | null, run: () => DecisionEvent): unknown {
     try {
-      return decided(run(), what)
+      const d = run()
+      const out = decided(d, what)
+      after?.(d)
+      return out
     } catch (err) {
       if (err instanceof RangeError) return reply.code(400).send({ error: 'invalid', fields: { tempC: err.message } })
       throw err

@@ -1,8 +1,10 @@
-// The kiosk's few static files, read once at start and served from memory. No @fastify/static: a new dependency
-// for a handful of files that never change while the gateway runs is not worth it, and a fixed list means no
-// path from a URL ever reaches the file system.
+// The kiosk's static files, read once at start and served from memory. No @fastify/static: a new dependency for a
+// handful of files that never change while the gateway runs is not worth it. The list is made at start from
+// ./public (scripts and styles by name under /kiosk/, the two pages by their paths), so no path from a URL ever
+// reaches the file system, and a new module of the staff screen is served without another edit here.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 
 const TYPES: Record<string, string> = {
@@ -11,16 +13,19 @@ const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
 }
 
-/** URL → file in ./public. */
-export const STATIC_FILES: Readonly<Record<string, string>> = {
-  '/': 'index.html',
-  '/tech': 'tech.html',
-  '/kiosk/kiosk.css': 'kiosk.css',
-  '/kiosk/kiosk.js': 'kiosk.js',
-  '/kiosk/i18n.js': 'i18n.js',
-  '/kiosk/tech.js': 'tech.js',
-  '/kiosk/tech.css': 'tech.css',
+const PUBLIC = new URL('./public/', import.meta.url)
+
+/** URL → file in `dir`: the pages, and every script and style sheet under /kiosk/. */
+export function staticFiles(dir: URL = PUBLIC): Record<string, string> {
+  const files: Record<string, string> = { '/': 'index.html', '/tech': 'tech.html' }
+  for (const f of readdirSync(fileURLToPath(dir)).sort()) {
+    if (/^[\w.-]+\.(js|css)$/.test(f)) files[`/kiosk/${f}`] = f
+  }
+  return files
 }
+
+/** URL → file in ./public. */
+export const STATIC_FILES: Readonly<Record<string, string>> = staticFiles()
 
 /**
  * Only this server's own scripts, styles and connections: the screen works offline, and nothing a page could be
@@ -28,8 +33,8 @@ export const STATIC_FILES: Readonly<Record<string, string>> = {
  */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-export function registerStatic(app: FastifyInstance, dir = new URL('./public/', import.meta.url)): void {
-  for (const [url, file] of Object.entries(STATIC_FILES)) {
+export function registerStatic(app: FastifyInstance, dir = PUBLIC): void {
+  for (const [url, file] of Object.entries(dir === PUBLIC ? STATIC_FILES : staticFiles(dir))) {
     const body = readFileSync(new URL(file, dir))
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`
     const type = TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream'

@@ -9,6 +9,22 @@ const lastEntry = (k: KioskEnv): Record<string, any> => {
   const r = k.gw.store.db.prepare('SELECT * FROM entries ORDER BY id DESC LIMIT 1').get() as Record<string, any>
   return { ...r, reasons: JSON.parse(r.reasons), detail: r.detail ? JSON.parse(r.detail) : null }
 }
+/** The staff screen's snapshot, as a screen that connects now gets it (open alarms, who is on duty). */
+async function snapshot(k: KioskEnv): Promise<Record<string, any>> {
+  const res = await fetch(`${k.gw.url}/api/kiosk/events`)
+  const reader = res.body!.getReader()
+  let buf = ''
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error('the feed ended before its snapshot')
+    buf += Buffer.from(value).toString('utf8')
+    const m = /event: snapshot\ndata: (.*)\n\n/.exec(buf)
+    if (m) {
+      await reader.cancel()
+      return JSON.parse(m[1]!)
+    }
+  }
+}
 const lastMessage = (k: KioskEnv, topic: string): any => {
   const m = k.outbox(topic).at(-1)!
   return assertPublished(m)
@@ -84,11 +100,14 @@ describe('staff actions', () => {
     const cookie = await k.login()
     const fever = await k.req('POST', '/api/kiosk/visitor', { name: '钱', phoneLast4: '2222', hostUnit: '5-1-101', tempC: 37.9 }, cookie)
     const entryId = fever.json.eventId as string
-    const ack = await k.req('POST', '/api/kiosk/ack', { entryId }, cookie)
+    // An isolation outcome is not one of a fever's: refused, in a field the screen can name.
+    const bad = await k.req('POST', '/api/kiosk/ack', { entryId, outcome: 'sent_back' }, cookie)
+    expect(bad).toMatchObject({ status: 400, json: { error: 'invalid', fields: { outcome: expect.any(String) } } })
+    const ack = await k.req('POST', '/api/kiosk/ack', { entryId, outcome: 'observation_point', note: '王医生已到' }, cookie)
     expect(ack.status).toBe(200)
-    const row = k.gw.store.db.prepare('SELECT kind, staff, entry_id AS entryId FROM kiosk_events WHERE kind = ?').get('fever_acknowledged')
-    expect(row).toEqual({ kind: 'fever_acknowledged', staff: 'zhang', entryId })
-    expect(lastMessage(k, 'alert')).toMatchObject({ kind: 'fever_acknowledged', severity: 'info', staff: 'zhang', entryId })
+    const row = k.gw.store.db.prepare('SELECT kind, staff, entry_id AS entryId, detail FROM kiosk_events WHERE kind = ?').get('fever_acknowledged')
+    expect(row).toEqual({ kind: 'fever_acknowledged', staff: 'zhang', entryId, detail: JSON.stringify({ via: 'ack', outcome: 'observation_point', note: '王医生已到' }) })
+    expect(assertPublished(k.outbox('alert').at(-1)!)).toMatchObject({ kind: 'fever_acknowledged', severity: 'info', staff: 'zhang', entryId, outcome: 'observation_point', note: '王医生已到' })
     expect((await k.req('POST', '/api/kiosk/ack', { entryId }, cookie)).status).toBe(409)
 
     // Secondary check below the threshold: a new row for the same person, linked, and the gate opens.
@@ -103,8 +122,9 @@ describe('staff actions', () => {
     const confirmed = await k.req('POST', '/api/kiosk/secondary', { entryId: f2.json.eventId, tempC: 38.4 }, cookie)
     expect(confirmed.json).toMatchObject({ decision: 'deny', reasons: ['fever'] })
     expect(lastMessage(k, 'alert')).toMatchObject({ kind: 'fever', message: 'fever confirmed by the secondary (armpit) check' })
-    // Taking the armpit reading acknowledged the open alarm on the way.
-    expect(k.gw.store.db.prepare('SELECT count(*) AS n FROM kiosk_events WHERE entry_id = ?').get(f2.json.eventId)).toEqual({ n: 1 })
+    // Still a fever: the alarm is not cleared; it stays open with the armpit reading, for its next step.
+    expect(k.gw.store.db.prepare('SELECT count(*) AS n FROM kiosk_events WHERE entry_id = ?').get(f2.json.eventId)).toEqual({ n: 0 })
+    expect((await snapshot(k)).alarms.find((a: any) => a.entryId === f2.json.eventId)).toMatchObject({ kind: 'fever', tempC: 38, secondaryC: 38.4 })
     // Only fever entries can be re-checked.
     const notFever = await k.req('POST', '/api/kiosk/secondary', { entryId: second.json.eventId, tempC: 36.5 }, cookie)
     expect(notFever.status).toBe(404)
@@ -118,9 +138,19 @@ describe('staff actions', () => {
     k.scanner('out').inject(await pass(k.gw, { sub: 'H-9-9-909' }))
     const d = await decided
     expect(d).toMatchObject({ decision: 'deny', reasons: ['isolation'], alerts: ['isolation_breach'] })
-    const ack = await k.req('POST', '/api/kiosk/ack', { entryId: d.eventId }, cookie)
+    // Two breaches: one acknowledgement for the kind closes both, each recorded with its outcome.
+    const second = new Promise<Record<string, any>>((res) => k.gw.bus.on('decision', (x) => res(x)))
+    k.scanner('out').inject(await pass(k.gw, { sub: 'H-9-9-909' }))
+    const d2 = await second
+    expect((await snapshot(k)).alarms).toHaveLength(2)
+    const ack = await k.req('POST', '/api/kiosk/ack', { kind: 'isolation_breach', outcome: 'sent_back' }, cookie)
     expect(ack.status).toBe(200)
-    expect(lastMessage(k, 'alert')).toMatchObject({ kind: 'isolation_breach_acknowledged', severity: 'info', staff: 'zhang', entryId: d.eventId })
+    expect((await snapshot(k)).alarms).toHaveLength(0)
+    expect(k.gw.store.db.prepare("SELECT entry_id AS entryId FROM kiosk_events WHERE kind = 'isolation_breach_acknowledged' ORDER BY id").all()).toEqual([{ entryId: d.eventId }, { entryId: d2.eventId }])
+    expect(k.outbox('alert').slice(-2).map((m) => assertPublished(m))).toMatchObject([
+      { kind: 'isolation_breach_acknowledged', severity: 'info', staff: 'zhang', entryId: d.eventId, outcome: 'sent_back' },
+      { kind: 'isolation_breach_acknowledged', staff: 'zhang', entryId: d2.eventId, outcome: 'sent_back' },
+    ])
     // Not a fever: no armpit check for it.
     expect((await k.req('POST', '/api/kiosk/secondary', { entryId: d.eventId, tempC: 36.5 }, cookie)).status).toBe(404)
   })
@@ -163,14 +193,32 @@ describe('staff actions', () => {
     const msg = lastMessage(k, 'alert')
     expect(msg).toMatchObject({ kind: 'shift_handover', severity: 'info', staff: 'zhang', note: '消毒液剩半桶', shift: { entries: 2, fevers: 1 } })
 
-    // B logs in (shift_login), then A logs in again without B handing over: B's shift is closed as handed to A.
-    await k.login('135790')
+    // B logs in (shift_login). A types a PIN while B is on duty: asked to take over (B's shift summary), A's
+    // action is A's, the shift stays B's.
+    const b = await k.login('135790')
     expect(lastMessage(k, 'alert')).toMatchObject({ kind: 'shift_login', staff: 'staff-2' })
-    await k.login('246810')
+    const helper = await k.req('POST', '/api/kiosk/login', { pin: '246810' })
+    expect(helper.json).toMatchObject({ staff: { id: 'zhang' }, onDuty: { id: 'staff-2' }, summary: { staff: 'staff-2', entries: 0 } })
+    const a2 = String(helper.headers['set-cookie']).split(';')[0]!
+    await k.req('POST', '/api/kiosk/open', { reason: 'fire' }, a2)
+    expect(lastEntry(k)).toMatchObject({ source: 'override', staff: 'zhang' })
+    expect((await snapshot(k)).duty).toMatchObject({ id: 'staff-2' })
+    expect((await k.req('POST', '/api/kiosk/open', { reason: 'delivery' }, b)).status).toBe(200)
+    expect(lastEntry(k)).toMatchObject({ staff: 'staff-2' })
+    // A says yes: B's shift ends as handed over to A, A's shift starts.
+    const take = await k.req('POST', '/api/kiosk/takeover', {}, a2)
+    expect(take.json).toMatchObject({ staff: { id: 'zhang' }, summary: { staff: 'staff-2', overrides: 2 } })
+    expect((await snapshot(k)).duty).toMatchObject({ id: 'zhang' })
+    expect((await k.req('POST', '/api/kiosk/takeover', {}, a2)).status).toBe(409)
+    // Logging in with takeOver does the same at once.
+    const c = await k.req('POST', '/api/kiosk/login', { pin: '135790', takeOver: true })
+    expect(c.json.onDuty).toBeUndefined()
     const alerts = k.outbox('alert').map((m) => assertPublished(m))
-    expect(alerts.slice(-2)).toMatchObject([
+    expect(alerts.slice(-4)).toMatchObject([
       { kind: 'shift_handover', staff: 'staff-2', next: 'zhang' },
       { kind: 'shift_login', staff: 'zhang' },
+      { kind: 'shift_handover', staff: 'zhang', next: 'staff-2' },
+      { kind: 'shift_login', staff: 'staff-2' },
     ])
     const kinds = k.gw.store.db.prepare('SELECT kind, staff FROM kiosk_events ORDER BY id').all()
     expect(kinds).toEqual([
@@ -179,6 +227,8 @@ describe('staff actions', () => {
       { kind: 'shift_login', staff: 'staff-2' },
       { kind: 'shift_handover', staff: 'staff-2' },
       { kind: 'shift_login', staff: 'zhang' },
+      { kind: 'shift_handover', staff: 'zhang' },
+      { kind: 'shift_login', staff: 'staff-2' },
     ])
   })
 

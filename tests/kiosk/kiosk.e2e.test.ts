@@ -110,7 +110,7 @@ describe('kiosk in Chromium', () => {
 
   /** Logs in through the on-screen PIN pad (the dialog must be open). */
   async function typePin(pin: string): Promise<void> {
-    await page.waitForSelector('#modal:not([hidden]) .keypad.big')
+    await page.waitForSelector('#modal:not([hidden]) .keypad.pin')
     for (const d of pin) await page.click(`.keypad button[data-key="${d}"]`)
     await page.click('#pin-ok')
   }
@@ -198,7 +198,7 @@ describe('kiosk in Chromium', () => {
     thermo.setTemperature(36.6)
     const entryId = await page.getAttribute('#alarm', 'data-entry-id')
     expect(lastEntry()).toMatchObject({ event_id: entryId, decision: 'deny', reasons: '["fever"]', temp_c: 38.1, rechecked: 1 })
-    expect(await page.textContent('#alarm-title')).toContain('发热警报')
+    expect(await page.textContent('#alarm-title')).toContain('发热报警')
     expect(await page.textContent('#alarm-temp')).toBe('38.1 °C')
     // The siren is playing on a running audio context.
     expect(await page.evaluate(() => [document.body.dataset.audio, document.body.dataset.sound])).toEqual(['running', 'alarm'])
@@ -215,12 +215,16 @@ describe('kiosk in Chromium', () => {
     await page.click('#modal .btn-gray')
     await page.click('#alarm-ack')
     await typePin(STAFF_PIN)
+    // Then what was done about it.
+    await page.click('.choice[data-value="doctor_contacted"]')
+    await page.fill('[data-field="note"] input', '王医生 10 分钟到')
+    await page.click('#ack-ok')
     await page.waitForSelector('#alarm', { state: 'hidden' })
     expect(await page.evaluate(() => document.body.dataset.sound)).toBe('')
     expect(gw.query('SELECT kind, staff, entry_id AS entryId FROM kiosk_events WHERE kind = ?', 'fever_acknowledged')).toEqual([
       { kind: 'fever_acknowledged', staff: 'zhang', entryId },
     ])
-    expect(await published('alert', (d) => d.kind === 'fever_acknowledged')).toMatchObject({ staff: 'zhang', entryId, severity: 'info' })
+    expect(await published('alert', (d) => d.kind === 'fever_acknowledged')).toMatchObject({ staff: 'zhang', entryId, severity: 'info', outcome: 'doctor_contacted', note: '王医生 10 分钟到' })
     expect(await published('alert', (d) => d.kind === 'fever' && d.entryId === entryId)).toMatchObject({ severity: 'critical', tempC: 38.1 })
   })
 
@@ -272,7 +276,7 @@ describe('kiosk in Chromium', () => {
     await page.click('#prompt-action')
     for (const k of '36.8') await page.click(`#modal-body .keypad button:text-is("${k}")`)
     await shot('type-temperature-dialog')
-    await page.click('#modal-body .keypad button.btn-green')
+    await page.click('#modal-buttons [data-submit]')
     await page.waitForSelector('#card[data-state="admit"]')
     expect(await page.textContent('#card-temp')).toBe('36.8 °C')
     expect(await page.textContent('#card-meta')).toContain('人工输入')
@@ -327,7 +331,19 @@ describe('kiosk in Chromium', () => {
     await shot('tech-devices', tech)
     await tech.click('#tabs button[data-tab="tests"]')
     await tech.click('.test-row[data-device="thermo-in"] .btn')
-    await expect.poll(() => tech.textContent('#test-result')).toContain('"celsius": 36.6')
+    // A sentence with the local time (Asia/Shanghai), not JSON.
+    await expect.poll(() => tech.textContent('#test-result')).toContain('thermo-in：读数 36.6 °C')
+    const shanghai = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Shanghai' }).format(new Date())
+    expect(await tech.textContent('#test-result')).toMatch(new RegExp(`^${shanghai}:\\d\\d:\\d\\d `))
+    expect(await tech.textContent('#test-result')).not.toContain('{')
+    // Pulsing the relay asks first, with a duration.
+    const pulsesBefore = Number((await gw.health()).components.gate?.counters?.pulses ?? 0)
+    await tech.click('.test-row[data-device="gate"] .btn')
+    expect(Number((await gw.health()).components.gate?.counters?.pulses ?? 0)).toBe(pulsesBefore)
+    await tech.selectOption('.test-row[data-device="gate"] select', '500')
+    await tech.click('.test-row[data-device="gate"] .pulse-confirm')
+    await expect.poll(() => tech.textContent('#test-result')).toContain('gate：已吸合 500 毫秒')
+    await expect.poll(async () => Number((await gw.health()).components.gate?.counters?.pulses ?? 0)).toBe(pulsesBefore + 1)
     await shot('tech-tests', tech)
     await tech.click('#tabs button[data-tab="config"]')
     await expect.poll(() => tech.textContent('#config-view')).toContain('[REDACTED]')

@@ -112,3 +112,36 @@ describe('cookies', () => {
     expect(readCookie(undefined, 'eg_staff')).toBeUndefined()
   })
 })
+
+describe('the staff screen words for what the server says', () => {
+  it('has words in both languages for every error code and every field a staff route can refuse', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { schemas } = await import('../../gateway/kiosk/staff.ts')
+    const source = ['staff.ts', 'context.ts'].map((f) => readFileSync(`${ROOT}/gateway/kiosk/${f}`, 'utf8')).join('\n')
+    const codes = new Set([...source.matchAll(/error: '([a-z_]+)'/g)].map((m) => m[1]!))
+    expect(codes.size).toBeGreaterThan(8)
+    const fields = new Set<string>(['pin'])
+    for (const s of Object.values(schemas)) for (const k of Object.keys((s as unknown as { shape: Record<string, unknown> }).shape)) fields.add(k)
+    // takeOver is a flag the screen sets itself; kind is the alarm kind it sends with an acknowledgement.
+    for (const k of ['takeOver', 'kind']) fields.delete(k)
+    expect(fields.size).toBeGreaterThan(10)
+    for (const lang of LANGS) {
+      for (const c of codes) expect(STRINGS[lang][`code_${c}`], `${lang}: code_${c}`).toBeTruthy()
+      for (const f of fields) expect(STRINGS[lang][`err_${f}`], `${lang}: err_${f}`).toBeTruthy()
+    }
+  })
+
+  it('uses the gate supervisor wording of issue 17', () => {
+    const zh = STRINGS.zh
+    expect([zh.alarmFever, zh.alarmIsolation, zh.acknowledge, zh.shiftOpenAlarms]).toEqual(['发热报警', '居家隔离人员外出报警', '确认报警（已处置）', '未处理报警'])
+    expect([zh.scanIn, zh.uplink, zh.backlog, zh.duty, zh.byStaff, zh.nextLogin, zh.shiftFrom, zh.shiftEntries, zh.degraded, zh.secondaryOk]).toEqual([
+      '入口扫码', '平台连接', '待上传', '值班：', '操作人：', '接班人登录', '值班时段', '通行人次', '测温仪离线', '腋温复测正常，放行',
+    ])
+    expect(t('zh', 'openCount', { n: 1 })).toBe('1 项待完成')
+    expect(REASON_TEXT.wrong_gate!.zh).toBe('此通行码不适用于本门')
+    // The name label and its error say the same thing.
+    expect(zh.name).toContain('只保留姓氏')
+    expect(zh.err_name).toContain('只保留姓氏')
+    expect(STRINGS.en.colon).toBe(': ')
+  })
+})

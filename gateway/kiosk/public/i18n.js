@@ -1,68 +1,89 @@
+// @ts-check
 // Every word on the staff screen in Chinese (default) and English. Reasons cover every code of DESIGN section 3
-// (tests/kiosk/i18n.test.ts checks them against gateway/pipeline/rules.ts). No DOM here: tests import it.
+// (tests/kiosk/units.test.ts checks them against gateway/pipeline/rules.ts). No DOM here: tests import it.
 
+/** @typedef {'zh' | 'en'} Lang */
+/** @typedef {Record<string, { zh: string, en: string }>} Words */
+
+/** @type {Lang[]} */
 export const LANGS = ['zh', 'en']
 
+/** @type {Record<Lang, Record<string, string>>} */
 export const STRINGS = {
   zh: {
     title: '门岗', connected: '已连接', disconnected: '连接中断，正在重连…', connecting: '连接中…',
     idle: '请扫码', idleSub: '出示通行码 · 额头对准测温仪',
     admit: '通行', deny: '禁止通行', in: '进', out: '出',
     today: '今日', figIn: '进入', figOut: '外出', figDenied: '拒绝', figFevers: '发热', figIsolated: '隔离户',
-    duty: '值班', noDuty: '未登录', login: '值班登录', handover: '交班', open: '开闸', visitor: '访客登记', vehicle: '车辆登记',
+    duty: '值班：', noDuty: '未登录', login: '值班登录', handover: '交班', open: '开闸', visitor: '访客登记', vehicle: '车辆登记',
     secondary: '腋温复测', typeTemp: '输入体温', cancel: '取消', confirm: '确定', clear: '清除', close: '关闭', back: '退格',
-    pinTitle: '请输入值班密码', pinWrong: '密码错误', pinLocked: '错误次数过多，请{s}秒后再试', noPins: '未配置值班密码（kiosk.staffPins）',
-    tasks: '任务', noTasks: '暂无待办任务', done: '完成', taskDone: '完成任务', note: '备注（消毒剂、用量）', overdue: '已超时', due: '待做',
-    devices: '设备', uplink: '上行', backlog: '待发', online: '在线', offline: '离线',
-    alarmFever: '发热警报', alarmIsolation: '隔离户外出警报', alarmMore: '另有 {n} 个警报',
-    alarmFeverHelp: '请将此人带至临时留观点，进行腋温复测', alarmIsolationHelp: '居家隔离户试图外出，请劝返并上报网格员',
-    acknowledge: '确认警报', recheck: '请保持不动，正在复测体温…', remeasure: '测温无效，请重新测温',
+    pinTitle: '请输入值班密码', pinShort: '密码为 4 到 12 位数字', pinWrong: '密码错误', pinLocked: '错误次数过多，请{s}秒后再试', noPins: '未配置值班密码（kiosk.staffPins）',
+    tasks: '任务', noTasks: '暂无待办任务', done: '完成', taskDone: '完成任务', note: '备注（消毒剂、用量）', overdue: '已超时', due: '待完成', overdueBanner: '任务超时未完成',
+    devices: '设备', uplink: '平台连接', backlog: '待上传', online: '在线', offline: '离线',
+    alarmFever: '发热报警', alarmIsolation: '居家隔离人员外出报警', alarmMore: '另有 {n} 个报警', alarmCount: '{i}/{n}', alarmNext: '下一个',
+    alarmFeverHelp: '请将此人带至临时留观点，进行腋温复测', alarmIsolationHelp: '居家隔离人员试图外出，请劝返并上报网格员',
+    alarmStillFever: '腋温复测 {t} 仍发热：请送临时留观点，联系社区医生，必要时拨打120',
+    acknowledge: '确认报警（已处置）', ackAll: '全部确认（{n}）', ackTitle: '报警处置结果', ackOutcome: '处置结果', ackNote: '备注（可不填）', err_outcome: '请选择处置结果', recheck: '请保持不动，正在复测体温…', remeasure: '测温无效，请重新测温',
     manualTemp: '测温仪离线 · 请手测体温并输入', manualTempAt: '扫码器', waitTemp: '等待输入体温',
     openTitle: '人工开闸', openReason: '开闸原因', openText: '说明', direction: '方向', dirIn: '进入', dirOut: '外出',
-    visitorTitle: '访客登记', name: '姓名（仅保留姓氏）', phone4: '手机后四位', hostUnit: '被访住户（如 3-1-502）', temp: '体温 °C',
+    visitorTitle: '访客登记', name: '姓名（只保留姓氏）', phone4: '手机后四位', hostUnit: '被访住户（如 3-1-502）', temp: '体温 °C',
     vehicleTitle: '车辆登记', plate: '车牌号', occupants: '车内人数', driverTemp: '司机体温 °C',
     secondaryTitle: '腋温复测（发热复核）', secondaryPick: '选择发热记录', armpit: '腋温 °C', noFevers: '12 小时内没有发热记录',
-    handoverTitle: '交班小结', handoverNote: '交班备注', handoverConfirm: '确认交班', nextLogin: '下一位值班登录',
-    shiftFrom: '时段', shiftEntries: '通行记录', shiftAdmitted: '放行', shiftDenials: '拒绝', shiftFevers: '发热', shiftOverrides: '人工操作',
-    shiftOpenTasks: '未完成任务', shiftOpenAlarms: '未确认警报', shiftStaff: '值班人',
-    saved: '已记录', failed: '失败', loginFirst: '请先登录', soundOff: '点击启用声音', byStaff: '操作人',
-    rechecked: '已复测', degraded: '降级模式', typed: '人工输入', tempOk: '体温正常', scanIn: '进口扫码', scanOut: '出口扫码',
-    openCount: '{n} 项待做', measuring: '测温中',
+    handoverTitle: '交班小结', handoverNote: '交班备注', handoverConfirm: '确认交班', nextLogin: '接班人登录',
+    shiftFrom: '值班时段', shiftEntries: '通行人次', shiftAdmitted: '放行', shiftDenials: '拒绝', shiftFevers: '发热', shiftOverrides: '人工操作',
+    shiftOpenTasks: '未完成任务', shiftOpenAlarms: '未处理报警', shiftStaff: '值班人',
+    takeOverTitle: '接班？', takeOverText: '现在是 {name} 值班。要接班吗？', takeOverYes: '接班', takeOverNo: '只做这一项', helperNote: '（代班操作）', logout: '退出',
+    saved: '已记录', failed: '操作失败，请重试', loginFirst: '请先登录', soundOff: '点击启用声音', byStaff: '操作人：', colon: '：', list: '；',
+    rechecked: '已复测', degraded: '测温仪离线', typed: '人工输入', tempOk: '体温正常', scanIn: '入口扫码', scanOut: '出口扫码', secondaryOk: '腋温复测正常，放行',
+    openCount: '{n} 项待完成', measuring: '测温中', demo: '演示模式 DEMO', demoPins: '值班 {staff} · 技术 {tech}', techLink: '/tech',
+    province: '省份', letters: 'ABC', space: '空格',
     err_name: '请填写访客姓名（只保留姓氏）', err_phoneLast4: '只填手机号后四位数字', err_hostUnit: '请填写被访住户，如 3-1-502',
     err_tempC: '请填写正确体温，如 36.5', err_plate: '请填写车牌号，如 沪A12345', err_occupants: '车内人数 1 到 9',
     err_reason: '请选择开闸原因', err_text: '选择“其他”时请写明原因', err_note: '备注太长（最多 200 字）', err_entryId: '请选择发热记录',
+    err_direction: '请选择进入或外出', err_scanner: '请选择扫码器', err_pin: '密码为 4 到 12 位数字', err_tempRange: '体温应在 {lo} 到 {hi} °C 之间', err_tempIn: '进入须填写体温',
+    code_login_required: '请先登录', code_wrong_pin: '密码错误', code_locked: '错误次数过多，请稍后再试', code_no_pins: '未配置值班密码（kiosk.staffPins）',
+    code_not_waiting: '这个扫码器没有等待输入体温的人', code_no_alarm: '此报警已被处理', code_not_found: '没有这条发热记录', code_too_late: '该发热记录已超过 12 小时',
+    code_already_on_duty: '你已经在值班', code_invalid: '填写有误，请检查', code_network: '连接中断，请稍后再试', code_server: '门岗主机出错，请重试',
   },
   en: {
     title: 'Gate', connected: 'Connected', disconnected: 'Disconnected, reconnecting…', connecting: 'Connecting…',
     idle: 'Please scan', idleSub: 'Show your pass · face the thermometer',
     admit: 'ADMIT', deny: 'DENIED', in: 'In', out: 'Out',
     today: 'Today', figIn: 'In', figOut: 'Out', figDenied: 'Denied', figFevers: 'Fevers', figIsolated: 'Isolated',
-    duty: 'On duty', noDuty: 'Nobody', login: 'Staff login', handover: 'Hand over', open: 'Open gate', visitor: 'Visitor', vehicle: 'Vehicle',
+    duty: 'On duty: ', noDuty: 'Nobody', login: 'Staff login', handover: 'Hand over', open: 'Open gate', visitor: 'Visitor', vehicle: 'Vehicle',
     secondary: 'Armpit check', typeTemp: 'Type temp.', cancel: 'Cancel', confirm: 'OK', clear: 'Clear', close: 'Close', back: 'Del',
-    pinTitle: 'Staff PIN', pinWrong: 'Wrong PIN', pinLocked: 'Too many wrong PINs: wait {s} s', noPins: 'No staff PINs configured (kiosk.staffPins)',
-    tasks: 'Tasks', noTasks: 'No tasks due', done: 'Done', taskDone: 'Task done', note: 'Note (disinfectant, amount)', overdue: 'Overdue', due: 'Due',
+    pinTitle: 'Staff PIN', pinShort: 'A PIN has 4 to 12 digits', pinWrong: 'Wrong PIN', pinLocked: 'Too many wrong PINs: wait {s} s', noPins: 'No staff PINs configured (kiosk.staffPins)',
+    tasks: 'Tasks', noTasks: 'No tasks due', done: 'Done', taskDone: 'Task done', note: 'Note (disinfectant, amount)', overdue: 'Overdue', due: 'Due', overdueBanner: 'Task overdue',
     devices: 'Devices', uplink: 'Uplink', backlog: 'Backlog', online: 'online', offline: 'offline',
-    alarmFever: 'FEVER ALARM', alarmIsolation: 'ISOLATION BREACH', alarmMore: '{n} more alarm(s)',
+    alarmFever: 'FEVER ALARM', alarmIsolation: 'ISOLATION BREACH', alarmMore: '{n} more alarm(s)', alarmCount: '{i}/{n}', alarmNext: 'Next',
     alarmFeverHelp: 'Take the person aside for a secondary (armpit) check', alarmIsolationHelp: 'An isolated household tried to go out: send them back, tell the grid worker',
-    acknowledge: 'Acknowledge', recheck: 'Hold still: re-checking temperature…', remeasure: 'Invalid reading: measure again',
+    alarmStillFever: 'Armpit {t}: still a fever. Observation point, community doctor, 120 if needed',
+    acknowledge: 'Acknowledge (handled)', ackAll: 'All ({n})', ackTitle: 'What was done', ackOutcome: 'Outcome', ackNote: 'Note (optional)', err_outcome: 'Choose what was done', recheck: 'Hold still: re-checking temperature…', remeasure: 'Invalid reading: measure again',
     manualTemp: 'Thermometer offline: measure by hand, type it in', manualTempAt: 'Scanner', waitTemp: 'Waiting for a temperature',
     openTitle: 'Open the gate', openReason: 'Reason', openText: 'Details', direction: 'Direction', dirIn: 'In', dirOut: 'Out',
     visitorTitle: 'Register a visitor', name: 'Name (only the first letter is kept)', phone4: 'Phone, last 4 digits', hostUnit: 'Host unit (e.g. 3-1-502)', temp: 'Temperature °C',
-    vehicleTitle: 'Register a vehicle', plate: 'Plate', occupants: 'Occupants', driverTemp: "Driver's temperature °C",
+    vehicleTitle: 'Register a vehicle', plate: 'Plate', occupants: 'People', driverTemp: 'Driver °C',
     secondaryTitle: 'Secondary (armpit) check', secondaryPick: 'Which fever', armpit: 'Armpit °C', noFevers: 'No fever in the last 12 hours',
     handoverTitle: 'Shift summary', handoverNote: 'Handover note', handoverConfirm: 'Hand over', nextLogin: 'Next staff: log in',
     shiftFrom: 'Shift', shiftEntries: 'Entries', shiftAdmitted: 'Admitted', shiftDenials: 'Denials', shiftFevers: 'Fevers', shiftOverrides: 'Staff actions',
     shiftOpenTasks: 'Open tasks', shiftOpenAlarms: 'Open alarms', shiftStaff: 'Staff',
-    saved: 'Recorded', failed: 'Failed', loginFirst: 'Log in first', soundOff: 'Tap to enable sound', byStaff: 'By',
-    rechecked: 're-checked', degraded: 'degraded mode', typed: 'typed', tempOk: 'Temperature normal', scanIn: 'Scanner in', scanOut: 'Scanner out',
-    openCount: '{n} open', measuring: 'Measuring',
-    err_name: 'The visitor’s name (only the first letter is kept)', err_phoneLast4: 'Only the last four digits of the phone', err_hostUnit: 'The host unit, e.g. 3-1-502',
-    err_tempC: 'A body temperature, e.g. 36.5', err_plate: 'A plate such as 沪A12345', err_occupants: 'Occupants: 1 to 9',
+    takeOverTitle: 'Take over the shift?', takeOverText: '{name} is on duty. Take over the shift?', takeOverYes: 'Take over', takeOverNo: 'Just this action', helperNote: ' (covering)', logout: 'Log out',
+    saved: 'Recorded', failed: 'Failed, try again', loginFirst: 'Log in first', soundOff: 'Tap to enable sound', byStaff: 'By: ', colon: ': ', list: '; ',
+    rechecked: 're-checked', degraded: 'thermometer offline', typed: 'typed', tempOk: 'Temperature normal', scanIn: 'Scan in', scanOut: 'Scan out', secondaryOk: 'Armpit check normal: admitted',
+    openCount: '{n} open', measuring: 'Measuring', demo: '演示模式 DEMO', demoPins: 'Staff PIN {staff} · tech {tech}', techLink: '/tech',
+    province: 'Province', letters: 'ABC', space: 'Space',
+    err_name: "The visitor's name (only the first letter is kept)", err_phoneLast4: 'Only the last four digits of the phone', err_hostUnit: 'The host unit, e.g. 3-1-502',
+    err_tempC: 'A body temperature, e.g. 36.5', err_plate: 'A plate such as 沪A12345', err_occupants: 'People: 1 to 9',
     err_reason: 'Choose a reason', err_text: 'Say why (reason “Other”)', err_note: 'Note too long (200 characters at most)', err_entryId: 'Choose the fever',
+    err_direction: 'Choose in or out', err_scanner: 'Choose the scanner', err_pin: 'A PIN has 4 to 12 digits', err_tempRange: 'Between {lo} and {hi} °C', err_tempIn: 'Going in needs a temperature',
+    code_login_required: 'Log in first', code_wrong_pin: 'Wrong PIN', code_locked: 'Too many wrong PINs: wait a minute', code_no_pins: 'No staff PINs configured (kiosk.staffPins)',
+    code_not_waiting: 'Nobody at that scanner is waiting for a temperature', code_no_alarm: 'This alarm was already handled', code_not_found: 'No such fever entry', code_too_late: 'That fever is more than 12 hours old',
+    code_already_on_duty: 'You are already on duty', code_invalid: 'Please check what you typed', code_network: 'Disconnected: try again shortly', code_server: 'The gate box failed: try again',
   },
 }
 
 /** Reason codes (DESIGN section 3) in words a guard can read out to the person at the gate. */
+/** @type {Words} */
 export const REASON_TEXT = {
   fever: { zh: '体温异常（发热）', en: 'Fever' },
   temp_invalid: { zh: '测温无效，请重测', en: 'Invalid reading: measure again' },
@@ -72,7 +93,7 @@ export const REASON_TEXT = {
   expired: { zh: '通行码已过期', en: 'Pass expired' },
   not_yet_valid: { zh: '通行码尚未生效', en: 'Pass not valid yet' },
   revoked: { zh: '通行码已作废', en: 'Pass revoked' },
-  wrong_gate: { zh: '此码不能走本门', en: 'Not valid at this gate' },
+  wrong_gate: { zh: '此通行码不适用于本门', en: 'Not valid at this gate' },
   isolation: { zh: '居家隔离，不得外出', en: 'Home isolation: may not go out' },
   health_yellow: { zh: '健康码黄码', en: 'Health code yellow' },
   health_red: { zh: '健康码红码', en: 'Health code red' },
@@ -81,6 +102,7 @@ export const REASON_TEXT = {
   manual_override: { zh: '人工放行', en: 'Opened by staff' },
 }
 
+/** @type {Words} */
 export const PASS_KIND = {
   resident: { zh: '住户', en: 'Resident' },
   visitor: { zh: '访客', en: 'Visitor' },
@@ -89,6 +111,7 @@ export const PASS_KIND = {
 }
 
 /** kiosk open reasons (gateway/kiosk/staff.ts OPEN_REASONS) and the other override reasons. */
+/** @type {Words} */
 export const OVERRIDE_TEXT = {
   ambulance: { zh: '救护车', en: 'Ambulance' },
   fire: { zh: '消防', en: 'Fire' },
@@ -101,28 +124,59 @@ export const OVERRIDE_TEXT = {
   secondary_check: { zh: '腋温复测', en: 'Armpit check' },
 }
 
+/** @type {Words} */
 export const DEVICE_KIND = {
   scanner: { zh: '扫码器', en: 'Scanner' },
   thermometer: { zh: '测温仪', en: 'Thermometer' },
-  relay: { zh: '闸机', en: 'Gate relay' },
+  relay: { zh: '闸机', en: 'Relay' },
   buzzer: { zh: '蜂鸣器', en: 'Buzzer' },
-  uplink: { zh: '上行', en: 'Uplink' },
-  backlog: { zh: '待发', en: 'Backlog' },
+  uplink: { zh: '平台连接', en: 'Platform' },
+  backlog: { zh: '待上传', en: 'Queued' },
 }
 
+/** What staff did about an alarm (gateway/kiosk/shift.ts ACK_OUTCOMES). */
+/** @type {Words} */
+export const OUTCOME_TEXT = {
+  observation_point: { zh: '已送临时留观点', en: 'Taken to the observation point' },
+  doctor_contacted: { zh: '已联系社区医生', en: 'Community doctor called' },
+  called_120: { zh: '已拨打120', en: 'Called 120' },
+  sent_back: { zh: '已劝返回家', en: 'Sent back home' },
+  grid_worker_told: { zh: '已上报网格员', en: 'Grid worker told' },
+  false_alarm: { zh: '误报', en: 'False alarm' },
+  secondary_normal: { zh: '腋温复测正常', en: 'Armpit check normal' },
+}
+
+/** The default task areas (gateway/schedules/defaults.ts); a configured area is shown as written. */
+/** @type {Words} */
+export const TASK_AREA = {
+  corridors: { zh: '楼道', en: 'Corridors' },
+  'lift-halls': { zh: '电梯厅', en: 'Lift halls' },
+  'gate-area': { zh: '大门口', en: 'Gate area' },
+  toilets: { zh: '公共卫生间', en: 'Toilets' },
+  bins: { zh: '垃圾收集点', en: 'Bins' },
+  gate: { zh: '门岗', en: 'Gate' },
+}
+
+/** @type {Words} */
 export const TASK_KIND = {
   disinfection: { zh: '消毒', en: 'Disinfection' },
   'duty-check': { zh: '查岗', en: 'Duty check' },
 }
 
-/** One string in `lang`, with {name} placeholders filled. */
+/**
+ * One string in `lang`, with {name} placeholders filled.
+ * @param {string} lang @param {string} key @param {Record<string, unknown>} [vars]
+ */
 export function t(lang, key, vars = {}) {
-  const s = STRINGS[lang]?.[key] ?? STRINGS.zh[key] ?? key
+  const s = STRINGS[/** @type {Lang} */ (lang)]?.[key] ?? STRINGS.zh[key] ?? key
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''))
 }
 
-/** A table entry (reason, pass kind, ...) in `lang`; unknown codes are shown as they are. */
+/**
+ * A table entry (reason, pass kind, ...) in `lang`; unknown codes are shown as they are.
+ * @param {Words} table @param {string | null | undefined} code @param {string} lang
+ */
 export function word(table, code, lang) {
   if (code === null || code === undefined) return ''
-  return table[code]?.[lang] ?? String(code)
+  return table[code]?.[/** @type {Lang} */ (lang)] ?? String(code)
 }

@@ -1,49 +1,42 @@
+// @ts-check
 // The technicians' pages: log in with a tech PIN, then devices, tests, config, logs, outbox and exports.
 // Every call goes to this gateway's /api/tech; a 401 (wrong session or 15 minutes idle) returns to the login.
-const $ = (id) => document.getElementById(id)
-let pollTimer = 0
+import { $, api, localTime, setLoggedOutHandler } from './common.js'
+import { renderTests } from './t-tests.js'
 
-async function api(path, body, method = body === undefined ? 'GET' : 'POST') {
-  let res
-  try {
-    res = await fetch(path, {
-      method,
-      headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
-      body: method === 'POST' ? JSON.stringify(body) : undefined,
-      credentials: 'same-origin',
-    })
-  } catch {
-    return { ok: false, status: 0, data: { message: 'gateway not reachable' } }
-  }
-  let data = {}
-  try {
-    data = await res.json()
-  } catch {
-    /* not JSON */
-  }
-  if (res.status === 401 && data.error === 'login_required') showLogin()
-  return { ok: res.ok, status: res.status, data }
-}
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let pollTimer
+/** @param {string} id */
+const input = (id) => /** @type {HTMLInputElement} */ ($(id))
+/** @param {string} id */
+const table = (id) => /** @type {HTMLTableElement} */ ($(id))
+/** @param {string} id */
+const link = (id) => /** @type {HTMLAnchorElement} */ ($(id))
+setLoggedOutHandler(() => showLogin())
 
 // Times are shown in the site's zone (as on the staff screen), not the browser's: a technician's laptop may be set
 // to anything. Learned from the config once logged in.
+/** @type {string | undefined} */
 let siteTimeZone
 async function loadTimeZone() {
   if (siteTimeZone) return
   const r = await api('/api/tech/config')
   siteTimeZone = r.ok ? r.data?.config?.site?.timezone : undefined
 }
+/** @param {number | string} ts */
 function clockTime(ts) {
-  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', ...(siteTimeZone ? { timeZone: siteTimeZone } : {}) }).format(new Date(ts))
+  return localTime(ts, siteTimeZone)
 }
 
+/** @param {unknown} text @param {string} [cls] */
 function td(text, cls) {
   const c = document.createElement('td')
-  c.textContent = text ?? ''
+  c.textContent = text === null || text === undefined ? '' : String(text)
   if (cls) c.className = cls
   return c
 }
 
+/** @param {Record<string, unknown> | null | undefined} obj */
 function kvs(obj) {
   return Object.entries(obj ?? {})
     .map(([k, v]) => `${k}=${v === null ? '–' : typeof v === 'object' ? JSON.stringify(v) : v}`)
@@ -60,10 +53,11 @@ function showLogin(message = '') {
   $('logout').hidden = true
   $('who').textContent = ''
   $('login-error').textContent = message
-  $('pin').value = ''
+  input('pin').value = ''
   $('pin').focus()
 }
 
+/** @param {{ id: string, name: string }} tech */
 function showApp(tech) {
   document.body.dataset.view = 'app'
   $('login').hidden = true
@@ -74,9 +68,9 @@ function showApp(tech) {
 }
 
 async function login() {
-  const pin = $('pin').value
+  const pin = input('pin').value
   const r = await api('/api/tech/login', { pin })
-  $('pin').value = ''
+  input('pin').value = ''
   if (r.ok) return showApp(r.data.tech)
   $('login-error').textContent =
     r.status === 429 ? `错误次数过多，请 ${r.data.retryAfterSec} 秒后再试 · Too many wrong PINs: wait ${r.data.retryAfterSec} s`
@@ -89,7 +83,7 @@ for (const k of ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'C', '0', '⌫']) 
   const b = document.createElement('button')
   b.textContent = k
   b.addEventListener('click', () => {
-    const p = $('pin')
+    const p = input('pin')
     if (k === 'C') p.value = ''
     else if (k === '⌫') p.value = p.value.slice(0, -1)
     else if (p.value.length < 12) p.value += k
@@ -102,7 +96,7 @@ ok.className = 'wide'
 ok.id = 'login-btn'
 ok.addEventListener('click', login)
 $('pad').append(ok)
-$('pin').addEventListener('keydown', (e) => e.key === 'Enter' && login())
+$('pin').addEventListener('keydown', (e) => void (e.key === 'Enter' && login()))
 $('logout').addEventListener('click', async () => {
   await api('/api/tech/logout', {})
   showLogin()
@@ -110,18 +104,21 @@ $('logout').addEventListener('click', async () => {
 
 // ---- tabs ----------------------------------------------------------------------------------------------------
 
+/** @type {Record<string, () => unknown>} */
 const loaders = { devices: loadDevices, tests: loadTests, config: loadConfig, logs: loadLogs, outbox: loadOutbox, export: loadExport }
 
+/** @param {string} name */
 function showTab(name) {
-  for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('on', b.dataset.tab === name)
-  for (const t of document.querySelectorAll('.tab')) t.hidden = t.id !== `tab-${name}`
+  for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('on', /** @type {HTMLElement} */ (b).dataset.tab === name)
+  for (const t of document.querySelectorAll('.tab')) /** @type {HTMLElement} */ (t).hidden = t.id !== `tab-${name}`
   clearInterval(pollTimer)
-  loaders[name]()
+  void loaders[name]?.()
   // Live health: devices refresh every two seconds while their tab is open.
   if (name === 'devices') pollTimer = setInterval(loadDevices, 2000)
 }
-for (const b of document.querySelectorAll('#tabs button')) b.addEventListener('click', () => showTab(b.dataset.tab))
+for (const b of document.querySelectorAll('#tabs button')) b.addEventListener('click', () => showTab(/** @type {HTMLElement} */ (b).dataset.tab ?? 'devices'))
 
+/** @type {Record<string, Record<string, any>>} */
 let devices = {}
 
 async function loadDevices() {
@@ -144,56 +141,25 @@ async function loadDevices() {
     )
     return tr
   })
-  $('devices-table').tBodies[0].replaceChildren(...rows)
+  table('devices-table').tBodies[0]?.replaceChildren(...rows)
 }
 
+/** @param {unknown} result */
 function show(result) {
-  $('test-result').textContent = JSON.stringify(result, null, 2)
+  $('test-result').replaceChildren(document.createTextNode(typeof result === 'string' ? result : JSON.stringify(result, null, 2)))
 }
 
 async function loadTests() {
+  await loadTimeZone()
   if (Object.keys(devices).length === 0) await loadDevices()
-  const box = $('tests')
-  const rows = []
-  for (const [name, c] of Object.entries(devices)) {
-    if (!c.kind) continue
-    const row = document.createElement('div')
-    row.className = 'test-row'
-    row.dataset.device = name
-    const label = document.createElement('b')
-    label.textContent = `${name} (${c.kind})`
-    row.append(label)
-    const btn = (text, path, body) => {
-      const b = document.createElement('button')
-      b.className = 'btn'
-      b.textContent = text
-      b.addEventListener('click', async () => {
-        b.disabled = true
-        const r = await api(path, body())
-        b.disabled = false
-        show(r.data)
-      })
-      row.append(b)
-    }
-    if (c.kind === 'relay') btn('吸合 Pulse relay', '/api/tech/test/relay', () => ({ name }))
-    if (c.kind === 'buzzer') {
-      const sel = document.createElement('select')
-      for (const p of ['admit', 'deny', 'fever', 'remeasure', 'alarm']) sel.append(new Option(p, p))
-      row.append(sel)
-      btn('鸣响 Beep', '/api/tech/test/buzzer', () => ({ name, pattern: sel.value }))
-    }
-    if (c.kind === 'thermometer') btn('立即测温 Read now', '/api/tech/test/thermometer', () => ({ name }))
-    if (c.kind === 'scanner') btn(c.driver === 'gm65' ? '探测 GM65 Probe' : '探测 Probe (gm65 only)', '/api/tech/test/scanner', () => ({ name }))
-    rows.push(row)
-  }
-  box.replaceChildren(...rows)
+  renderTests(devices, siteTimeZone)
 }
 
 $('ports-btn').addEventListener('click', async () => {
   const r = await api('/api/tech/ports')
-  if (!r.ok) return show(r.data)
-  $('ports-table').tBodies[0].replaceChildren(
-    ...r.data.ports.map((p) => {
+  if (!r.ok) return show(`列出串口失败 · Could not list the serial ports: ${r.data.message ?? r.data.error ?? r.status}`)
+  table('ports-table').tBodies[0]?.replaceChildren(
+    ...r.data.ports.map((/** @type {Record<string, any>} */ p) => {
       const tr = document.createElement('tr')
       tr.append(td(p.path), td(p.byId.join('\n') || '–'), td(p.manufacturer ?? ''), td(p.vendorId ? `${p.vendorId}:${p.productId}` : ''))
       return tr
@@ -210,10 +176,10 @@ $('config-apply').addEventListener('click', async () => {
   const out = $('config-result')
   let patch
   try {
-    patch = JSON.parse($('config-patch').value)
+    patch = JSON.parse(input('config-patch').value)
   } catch (e) {
     out.innerHTML = ''
-    out.append(line(`JSON 格式错误 · Not valid JSON: ${e.message}`, 'bad'))
+    out.append(line(`JSON 格式错误 · Not valid JSON: ${/** @type {Error} */ (e).message}`, 'bad'))
     return
   }
   const r = await api('/api/tech/config', { patch })
@@ -228,6 +194,7 @@ $('config-apply').addEventListener('click', async () => {
   $('config-view').textContent = JSON.stringify(r.data.config, null, 2)
 })
 
+/** @param {string} text @param {string} cls */
 function line(text, cls) {
   const d = document.createElement('div')
   d.className = cls
@@ -235,13 +202,14 @@ function line(text, cls) {
   return d
 }
 
+/** @type {Record<number, string>} */
 const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
 
 async function loadLogs() {
   const r = await api('/api/tech/logs?limit=200')
   if (!r.ok) return
-  $('logs-table').tBodies[0].replaceChildren(
-    ...r.data.lines.reverse().map((l) => {
+  table('logs-table').tBodies[0]?.replaceChildren(
+    ...r.data.lines.reverse().map((/** @type {Record<string, any>} */ l) => {
       const tr = document.createElement('tr')
       const { time, level, module, msg, svc: _svc, pid: _pid, hostname: _h, ...rest } = l
       const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''
@@ -260,7 +228,7 @@ async function loadOutbox() {
     ['待发消息 Messages waiting', d.count],
     ['最早 seq First', d.firstSeq ?? '–'],
     ['最新 seq Last', d.lastSeq],
-    ['最早时间 Oldest', d.oldest ?? '–'],
+    ['最早时间 Oldest', d.oldest ? localTime(d.oldest, siteTimeZone, { date: true }) : '–'],
     ['按主题 By topic', kvs(d.byTopic) || '–'],
     ['上行 Uplink', d.uplink ? `${d.uplink.status}${d.uplink.url ? ` · ${d.uplink.url}` : ''}` : '–'],
   ]
@@ -282,15 +250,15 @@ function today() {
 }
 
 function loadExport() {
-  for (const id of ['from', 'to', 'day']) if (!$(id).value) $(id).value = today()
+  for (const id of ['from', 'to', 'day']) if (!input(id).value) input(id).value = today()
   updateLinks()
 }
 
 /** Dates only in these URLs: no names, ids or PINs ever go in one. */
 function updateLinks() {
-  $('export-link').href = `/api/tech/entries.csv?from=${$('from').value}&to=${$('to').value}`
-  $('day-link').href = `/api/tech/day.csv?day=${$('day').value}`
-  $('tasks-link').href = `/api/tasks/sheet.csv?day=${$('day').value}`
+  link('export-link').href = `/api/tech/entries.csv?from=${input('from').value}&to=${input('to').value}`
+  link('day-link').href = `/api/tech/day.csv?day=${input('day').value}`
+  link('tasks-link').href = `/api/tasks/sheet.csv?day=${input('day').value}`
 }
 for (const id of ['from', 'to', 'day']) $(id).addEventListener('change', updateLinks)
 

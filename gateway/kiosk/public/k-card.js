@@ -1,0 +1,126 @@
+// @ts-check
+// The result card (the last decision, large), the prompt above it (re-check, re-measure, type a temperature)
+// and the connection banner. A result stays 8 s, then "please scan"; a new person being measured clears it.
+import { $ } from './common.js'
+import { OVERRIDE_TEXT, PASS_KIND, REASON_TEXT, t } from './i18n.js'
+import { beep } from './k-sound.js'
+import { celsius, changed, L, state, timeOf, W } from './k-state.js'
+
+const CARD_MS = 8000
+/** @type {Record<string, number>} */
+const PROMPT_MS = { recheck: 15000, remeasure: 6000 }
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let cardTimer
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let promptTimer
+
+/** @param {import('./k-state.js').Card} card @param {boolean} live */
+export function showCard(card, live) {
+  state.card = card
+  clearTimeout(cardTimer)
+  cardTimer = setTimeout(() => {
+    state.card = null
+    changed('card')
+  }, CARD_MS)
+  if (state.prompt && state.prompt.kind === 'recheck' && state.prompt.scanner === card.scanner) clearPrompt()
+  changed('card')
+  if (live) beep(card.decision)
+}
+
+export function clearCard() {
+  state.card = null
+  clearTimeout(cardTimer)
+}
+
+/** @param {import('./k-state.js').Prompt} p */
+export function onPrompt(p) {
+  if (p.kind === 'manual_temperature') return // the pending list drives that banner
+  // A new person is being measured: the previous person's result must not stay under the prompt.
+  clearCard()
+  state.prompt = p
+  clearTimeout(promptTimer)
+  promptTimer = setTimeout(clearPrompt, PROMPT_MS[p.kind] ?? 6000)
+  changed('card')
+}
+
+function clearPrompt() {
+  state.prompt = null
+  clearTimeout(promptTimer)
+  changed('card')
+}
+
+/** @param {import('./k-state.js').Card} c */
+export function reasonText(c) {
+  if (c.source === 'override' && c.decision === 'admit') {
+    if (c.overrideReason === 'secondary_check') return L('secondaryOk')
+    const why = W(OVERRIDE_TEXT, c.overrideReason)
+    return [W(REASON_TEXT, 'manual_override'), why].filter(Boolean).join(L('colon'))
+  }
+  const reasons = c.reasons.filter((r) => r !== 'manual_override' || c.decision === 'deny')
+  if (reasons.length === 0) return c.direction === 'in' && c.tempC !== null ? L('tempOk') : ''
+  return reasons.map((r) => W(REASON_TEXT, r)).join(L('list'))
+}
+
+/** @param {import('./k-state.js').Card} c */
+export const cardWord = (c) => `${c.decision === 'admit' ? '✔' : '✘'} ${L(c.decision)}`
+
+export function renderCard() {
+  const el = $('card')
+  const c = state.card
+  el.className = `card ${c ? c.decision : 'idle'}${state.connected ? '' : ' stale'}`
+  el.dataset.state = c ? c.decision : 'idle'
+  el.dataset.eventId = c ? c.eventId : ''
+  if (!c) {
+    // A person is still in front of the gate (a re-check, or a temperature to type): not "please scan".
+    const waiting = state.pending.length > 0 ? 'waitTemp' : state.prompt?.kind === 'recheck' ? 'measuring' : null
+    el.dataset.state = waiting ? 'measuring' : 'idle'
+    $('card-word').textContent = L(waiting ?? 'idle')
+    $('card-meta').textContent = waiting ? '' : L('idleSub')
+    for (const id of ['card-temp', 'card-who', 'card-reason']) $(id).textContent = ''
+  } else {
+    $('card-word').textContent = cardWord(c)
+    // A dash only where a temperature was wanted and not had; a refused pass or an exit has none to show.
+    const missing = c.reasons.includes('no_temperature') || c.reasons.includes('temp_invalid')
+    $('card-temp').textContent = c.tempC === null ? (missing ? '— °C' : '') : celsius(c.tempC)
+    const kind = c.passKind ? W(PASS_KIND, c.passKind) : ''
+    $('card-who').textContent = [L(c.direction), kind, c.holder].filter(Boolean).join(' · ')
+    $('card-reason').textContent = reasonText(c)
+    const meta = [timeOf(c.ts)]
+    if (c.rechecked) meta.push(L('rechecked'))
+    if (c.degraded) meta.push(L('degraded'))
+    if (c.action === 'typed_temperature') meta.push(L('typed'))
+    if (c.staff) meta.push(`${L('byStaff')}${c.staff}`)
+    $('card-meta').textContent = meta.join(' · ')
+  }
+  renderPrompt()
+}
+
+function renderPrompt() {
+  const box = $('prompt')
+  const action = $('prompt-action')
+  box.dataset.kind = ''
+  action.hidden = true
+  if (state.pending.length > 0) {
+    box.hidden = false
+    box.dataset.kind = 'manual_temperature'
+    $('prompt-text').textContent = L('manualTemp')
+    action.hidden = false
+    action.textContent = L('typeTemp')
+  } else if (state.prompt) {
+    box.hidden = false
+    box.dataset.kind = state.prompt.kind
+    const temp = state.prompt.tempC === null ? '' : `  ${celsius(state.prompt.tempC)}`
+    $('prompt-text').textContent = L(state.prompt.kind) + temp
+  } else box.hidden = true
+}
+
+/** The connection banner: in both languages, whoever is at the screen. */
+export function renderConnection() {
+  const on = state.connected
+  document.body.dataset.connected = on ? 'yes' : 'no'
+  $('conn-text').textContent = on ? L('connected') : L('disconnected')
+  const banner = $('offline-banner')
+  banner.hidden = on
+  banner.textContent = `⚠ ${t('zh', 'disconnected')} / ${t('en', 'disconnected')}`
+  $('card').classList.toggle('stale', !on)
+}

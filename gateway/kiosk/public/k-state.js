@@ -1,0 +1,75 @@
+// @ts-check
+// The staff screen's state: what the server last sent (snapshot and events) and this screen's own (language, the
+// result on show, the staff session). Parts render from it; `changed(part)` asks the wiring to re-render a part.
+import { localTime } from './common.js'
+import { t, word } from './i18n.js'
+
+/**
+ * @typedef {{ eventId: string, ts: number, direction: 'in' | 'out', decision: 'admit' | 'deny', reasons: string[], tempC: number | null,
+ *   passKind: string | null, holder: string | null, rechecked: boolean, source: 'scan' | 'override', scanner: string | null,
+ *   staff: string | null, overrideReason: string | null, action: string | null, degraded: boolean, alarm: boolean }} Card
+ * @typedef {{ entryId: string, kind: 'fever' | 'isolation_breach', ts: number, direction: 'in' | 'out', passKind: string | null,
+ *   holder: string | null, tempC: number | null, manual: boolean, secondaryC: number | null }} Alarm
+ * @typedef {{ name: string, kind: string, status: string, detail?: string | number | null }} Device
+ * @typedef {{ id: number, taskId?: string, kind: string, area: string, status: string, dueAt: string }} Task
+ * @typedef {{ id: string, name: string }} Staff
+ * @typedef {{ kind: string, scanner: string | null, tempC: number | null }} Prompt
+ * @typedef {{ site: { id: string, name: string }, gate: { id: string, name: string }, timeZone: string, feverC: number,
+ *   validRangeC: [number, number], scanners: { name: string, direction: 'in' | 'out' }[], openReasons: string[],
+ *   demo: { staffPin: string | null, techPin: string | null } | null }} Info
+ */
+
+export const state = {
+  /** @type {'zh' | 'en'} */
+  lang: localStorage.getItem('eg.lang') === 'en' ? 'en' : 'zh',
+  connected: false,
+  /** @type {Info | null} */
+  info: null,
+  /** @type {Record<string, number> | null} */
+  figures: null,
+  /** @type {Device[]} */
+  devices: [],
+  /** @type {Alarm[]} */
+  alarms: [],
+  /** Which open alarm is at the front of the stack (its entryId). */
+  alarmFront: '',
+  /** @type {{ scanner: string }[]} */
+  pending: [],
+  /** @type {Task[] | null} */
+  tasks: null,
+  /** @type {{ id: string, name: string, since: number } | null} */
+  duty: null,
+  /** @type {Card | null} */
+  card: null,
+  /** @type {Prompt | null} */
+  prompt: null,
+  /** This screen's own staff session, or null; `onDuty` false: acting without the shift. */
+  /** @type {(Staff & { onDuty: boolean }) | null} */
+  staff: null,
+}
+
+/** @param {string} key @param {Record<string, unknown>} [vars] */
+export const L = (key, vars) => t(state.lang, key, vars)
+/** @param {Record<string, { zh: string, en: string }>} table @param {string | null | undefined} code */
+export const W = (table, code) => word(table, code, state.lang)
+
+/** @param {number} ts @param {boolean} [short] */
+export const timeOf = (ts, short = false) => localTime(ts, state.info?.timeZone, { seconds: !short })
+
+/** @param {number | null} c */
+export const celsius = (c) => (c === null ? '' : `${c.toFixed(1)} °C`)
+
+/** @type {Map<string, Set<() => void>>} */
+const listeners = new Map()
+
+/** @param {string} part @param {() => void} fn */
+export function onChange(part, fn) {
+  let set = listeners.get(part)
+  if (!set) listeners.set(part, (set = new Set()))
+  set.add(fn)
+}
+
+/** @param {...string} parts */
+export function changed(...parts) {
+  for (const p of parts) for (const fn of listeners.get(p) ?? []) fn()
+}

@@ -1,0 +1,293 @@
+// The staff screen on the displays kiosks really have (the Pi 7-inch 800x480, 1024x600, 1280x800, 1920x1080), in
+// both languages, in real headless Chromium against the real gateway process (scanners and thermometer simulated
+// on pseudo-terminals): after an admit, a denial, a fever alarm with two further decisions behind it, a second
+// alarm, the PIN pad, the take-over question, the visitor dialog with its errors, the plate keyboard and the
+// acknowledgement. Each state passes the generic layout check (tests/kiosk/layout.ts); screenshots of each at
+// 800x480 and 1024x600 go to ../kui-shots/ (or $KIOSK_SHOTS) for a human to look at.
+/// <reference lib="dom" />
+import { mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { issuePass } from '../../gateway/passes/issue.ts'
+import { newKeyPair } from '../../gateway/passes/keys.ts'
+import { LineScannerSim } from '../../simulators/devices/lineScanner.ts'
+import { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer.ts'
+import { PtyPair } from '../../simulators/pty.ts'
+import { localDay } from '../../gateway/time.ts'
+import { GatewayProcess, ROOT, tempDir } from '../helpers/gatewayProcess.ts'
+import { layoutProblems, tapCentre } from './layout.ts'
+
+const SHOTS = process.env.KIOSK_SHOTS ?? join(ROOT, '../kui-shots')
+const VIEWPORTS = [
+  { width: 800, height: 480 },
+  { width: 1024, height: 600 },
+  { width: 1280, height: 800 },
+  { width: 1920, height: 1080 },
+]
+const SHOT_SIZES = new Set(['800x480', '1024x600'])
+const issuer = newKeyPair('estate-key-1')
+let passNo = 0
+const pass = (): Promise<string> => issuePass(issuer, { sub: `H-3-1-${500 + ++passNo}`, kind: 'resident', jti: `layout-pass-${passNo}` }, { now: Date.now(), ttlSeconds: 3600 })
+const PINS = { zh: '246810', en: '135790' }
+/** The error line of a field (a text field or a row of choices). */
+const errOf = (name: string): string => `.field[data-field="${name}"] .err, .field[data-for="${name}"] .err`
+
+describe('staff screen layout on real displays', () => {
+  let inPty: PtyPair, outPty: PtyPair, thermoPty: PtyPair
+  let scanIn: LineScannerSim, scanOut: LineScannerSim, thermo: ModbusThermometerSim
+  let gw: GatewayProcess
+  let browser: Browser
+  const contexts: BrowserContext[] = []
+  const pages = {} as Record<'zh' | 'en', Page>
+  const pageErrors: string[] = []
+  const requests: string[] = []
+  let dir = ''
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true })
+    ;[inPty, outPty, thermoPty] = await Promise.all([PtyPair.open({ name: 'in' }), PtyPair.open({ name: 'out' }), PtyPair.open({ name: 'thermo' })])
+    scanIn = new LineScannerSim()
+    scanOut = new LineScannerSim()
+    thermo = new ModbusThermometerSim({ unitId: 1, register: 0, scale: 0.01, temperatureC: 36.6 })
+    await Promise.all([scanIn.open(inPty.devicePath), scanOut.open(outPty.devicePath), thermo.open(thermoPty.devicePath)])
+    dir = tempDir()
+    const config = {
+        site: { id: 'estate-001', name: '路砦社区', timezone: 'Asia/Shanghai' },
+        gate: { id: 'north-1', name: '北门' },
+        devices: {
+          scanners: [
+            { name: 'scanner-in', driver: 'line', path: inPty.gatewayPath, direction: 'in' },
+            { name: 'scanner-out', driver: 'line', path: outPty.gatewayPath, direction: 'out' },
+          ],
+          thermometers: [{ name: 'thermo-in', driver: 'modbus-rtu', path: thermoPty.gatewayPath, unitId: 1, function: 4, register: 0, scale: 0.01, timeoutMs: 300 }],
+          relays: [{ name: 'gate', driver: 'simulated', pulseMs: 500 }],
+          buzzers: [{ name: 'buzzer', driver: 'simulated' }],
+        },
+        rules: { recheckDelayMs: 100, duplicateScanMs: 0 },
+        passes: { issuers: [{ kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }] },
+        localBroker: { enabled: false },
+        kiosk: { staffPins: [{ id: 'zhang', name: '张伟', pin: PINS.zh }, { id: 'li', name: 'Li Na', pin: PINS.en }], techPins: ['97531'] },
+        // Areas named as the default schedules name them (ids), which the screen must put in words.
+        schedules: [
+          { id: 'lift-halls', kind: 'disinfection', area: 'lift-halls', cron: '*/10 * * * *', graceMinutes: 1 },
+          { id: 'gate-area', kind: 'disinfection', area: 'gate-area', cron: '*/10 * * * *', graceMinutes: 1440 },
+        ],
+        log: { level: 'warn' },
+    }
+    // A first start makes the database; moving the task mark back half an hour makes the second raise what fell
+    // due meanwhile: the gate area due (a day of grace), and one lift-hall round overdue.
+    await (await GatewayProcess.start(config, { dir })).stop()
+    const db = new Database(join(dir, 'data', 'estate-gate.db'))
+    db.prepare('UPDATE task_evaluation SET evaluated_until = ?').run(Date.now() - 30 * 60_000)
+    // What fell due while the box was off is "missed"; one raised before the stop whose grace ran out is overdue.
+    const dueAt = Date.now() - 5 * 60_000 - 7_000
+    db.prepare(`INSERT INTO task_occurrences (task_id, due_at, day, kind, area, grace_minutes, status, raised_at) VALUES (?, ?, ?, ?, ?, ?, 'due', ?)`).run(
+      'lift-halls', dueAt, localDay(dueAt, 'Asia/Shanghai'), 'disinfection', 'lift-halls', 1, dueAt)
+    db.close()
+    gw = await GatewayProcess.start(config, { dir })
+    await gw.until(async () => ((await gw.health()).components['thermo-in']?.online ? true : undefined), 5000, 'thermometer online')
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'] })
+    for (const lang of ['zh', 'en'] as const) {
+      const ctx = await browser.newContext({ viewport: VIEWPORTS[0], hasTouch: true })
+      contexts.push(ctx)
+      await ctx.addInitScript((l) => localStorage.setItem('eg.lang', l), lang)
+      const page = await ctx.newPage()
+      page.on('pageerror', (e) => pageErrors.push(`${lang}: ${e.message}`))
+      page.on('request', (r) => requests.push(r.url()))
+      await page.goto(gw.url)
+      await page.waitForSelector('body[data-connected="yes"]')
+      pages[lang] = page
+    }
+  })
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close()
+    await browser?.close()
+    await gw?.stop()
+    await Promise.all([scanIn, scanOut, thermo].map((s) => s?.close()))
+    await Promise.all([inPty, outPty, thermoPty].map((p) => p?.close()))
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  /** Every viewport, each language's page: the layout check, and screenshots at the two smaller sizes. */
+  async function checkState(state: string, langs: ('zh' | 'en')[] = ['zh', 'en']): Promise<void> {
+    await Promise.all(
+      langs.map(async (lang) => {
+        const page = pages[lang]
+        for (const vp of VIEWPORTS) {
+          await page.setViewportSize(vp)
+          // Two frames: layout and container queries settle after a resize.
+          await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+          const size = `${vp.width}x${vp.height}`
+          if (SHOT_SIZES.has(size)) await page.screenshot({ path: join(SHOTS, `${state}-${lang}-${size}.png`) })
+          expect.soft(await layoutProblems(page), `${state}, ${lang}, ${size}`).toEqual([])
+        }
+        await page.setViewportSize(VIEWPORTS[0]!)
+      }),
+    )
+  }
+
+  const both = (fn: (p: Page, lang: 'zh' | 'en') => Promise<unknown>): Promise<unknown[]> => Promise.all((['zh', 'en'] as const).map((l) => fn(pages[l], l)))
+
+  it('idle, with the tasks in words and the device strip readable on the 7-inch', async () => {
+    await both((p) => p.waitForSelector('#devices .dev'))
+    const zh = pages.zh
+    // An overdue task is large, over the result, and sounds.
+    await zh.waitForSelector('#task-banner:not([hidden])')
+    expect(await zh.textContent('#task-banner')).toContain('消毒 · 电梯厅')
+    expect(await zh.evaluate(() => document.body.dataset.sound)).toBe('task')
+    await checkState('idle')
+    // Default task areas are ids in the config; the screen says them in words.
+    expect(await zh.textContent('#tasks')).toContain('大门口')
+    for (const p of [zh, pages.en]) expect(await p.textContent('body')).not.toMatch(/lift-halls|gate-area/)
+    const sizes = await zh.$$eval('#devices .dev, #tasks li', (els) => els.map((e) => parseFloat(getComputedStyle(e).fontSize)))
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(20)
+  })
+
+  it('the PIN pad fits at every size; staff log in by tapping key centres at 800x480', async () => {
+    await both((p) => tapCentre(p, '#actions .btn'))
+    await both((p) => p.waitForSelector('#modal:not([hidden]) .keypad button[data-key="1"]'))
+    await checkState('pin')
+    for (const lang of ['zh', 'en'] as const) {
+      const page = pages[lang]
+      for (const d of PINS[lang]) await tapCentre(page, `#modal .keypad button[data-key="${d}"]`)
+      await tapCentre(page, '#pin-ok')
+    }
+    await pages.zh.waitForSelector('#modal', { state: 'hidden', timeout: 5000 })
+    expect(await pages.zh.textContent('#duty-name')).toBe('张伟')
+    // Li Na typed a PIN while Zhang Wei is on duty: asked whether to take over, with Zhang's shift so far.
+    await pages.en.waitForSelector('#takeover-yes')
+    expect(await pages.en.textContent('#shift-summary')).toContain('张伟')
+    await checkState('takeover', ['en'])
+    await tapCentre(pages.en, '#takeover-no')
+    await pages.en.waitForSelector('#modal', { state: 'hidden' })
+    expect(await pages.en.textContent('#duty-name')).toBe('张伟')
+    await both((p) => p.waitForSelector('#actions .btn-red'))
+    await checkState('logged-in')
+  })
+
+  it('an admit and a denial', async () => {
+    thermo.setTemperature(36.6)
+    await scanIn.scan(await pass())
+    await both((p) => p.waitForSelector('#card[data-state="admit"]'))
+    await checkState('admit')
+    await scanIn.scan('https://example.com/not-a-pass')
+    await both((p) => p.waitForSelector('#card[data-state="deny"]'))
+    expect(await pages.zh.textContent('#card-reason')).toBe('不是有效通行码')
+    await checkState('deny')
+  })
+
+  it('a fever alarm leaves the next results in view; a second alarm joins the stack', async () => {
+    thermo.setTemperature(38.1)
+    await scanIn.scan(await pass())
+    await both((p) => p.waitForSelector('#alarm:not([hidden])'))
+    expect(await pages.zh.textContent('#alarm-title')).toContain('发热报警')
+    thermo.setTemperature(36.6)
+    await scanIn.scan(await pass())
+    await both((p) => p.waitForSelector('#card[data-state="admit"]'))
+    await scanIn.scan('https://example.com/another')
+    await both((p) => p.waitForSelector('#card[data-state="deny"]'))
+    // The alarm still waits, and the result of the person after is on screen beside it.
+    expect(await pages.zh.isVisible('#alarm')).toBe(true)
+    expect(await pages.zh.isVisible('#card-word')).toBe(true)
+    await checkState('alarm-and-two-more')
+    thermo.setTemperature(38.4)
+    await scanIn.scan(await pass())
+    await both((p) => p.waitForSelector('#alarm[data-count="2"]'))
+    thermo.setTemperature(36.6)
+    expect(await pages.zh.textContent('#alarm-count')).toBe('1/2')
+    await checkState('alarm-stack')
+  })
+
+  it('acknowledging asks for the outcome', async () => {
+    await both((p) => tapCentre(p, '#alarm-ack'))
+    await both((p) => p.waitForSelector('#modal[data-kind="ack"]'))
+    await tapCentre(pages.zh, '#ack-ok')
+    await expect.poll(() => pages.zh.textContent(errOf('outcome'))).toBe('请选择处置结果')
+    await checkState('ack')
+    await tapCentre(pages.zh, '.choice[data-value="observation_point"]')
+    await tapCentre(pages.zh, '#ack-ok')
+    await both((p) => p.waitForSelector('#alarm[data-count="1"]'))
+    await tapCentre(pages.en, '#modal-buttons .btn-gray')
+    expect(gw.query("SELECT staff, detail FROM kiosk_events WHERE kind = 'fever_acknowledged'")).toEqual([{ staff: 'zhang', detail: JSON.stringify({ via: 'ack', outcome: 'observation_point' }) }])
+  })
+
+  it('an armpit check still a fever keeps the alarm, with the next step', async () => {
+    const zh = pages.zh
+    await tapCentre(zh, '#alarm-secondary')
+    await zh.waitForSelector('#modal[data-kind="secondary"]')
+    for (const k of '38.5') await tapCentre(zh, `.pad-host button[data-key="${k}"]`)
+    await tapCentre(zh, '#modal-buttons [data-submit]')
+    await both((p) => p.waitForSelector('#alarm.confirmed'))
+    expect(await zh.textContent('#alarm-help')).toContain('腋温复测 38.5 °C 仍发热')
+    expect(await zh.isVisible('#alarm-secondary')).toBe(false)
+    await checkState('alarm-still-fever')
+    await tapCentre(zh, '#alarm-ack')
+    await tapCentre(zh, '.choice[data-value="called_120"]')
+    await tapCentre(zh, '#ack-ok')
+    await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
+    expect(gw.query("SELECT count(*) AS n FROM kiosk_events WHERE kind = 'fever_acknowledged' AND detail LIKE '%called_120%'")).toEqual([{ n: 1 }])
+  })
+
+  it('the visitor dialog with its errors showing, in the staff language, its buttons in reach', async () => {
+    await both((p) => tapCentre(p, '#actions .btn:nth-child(2)'))
+    await both((p) => p.waitForSelector('#modal[data-kind="visitor"]'))
+    await both(async (p) => {
+      await tapCentre(p, '[data-field="phoneLast4"] input')
+      for (const k of '567') await tapCentre(p, `.pad-host button[data-key="${k}"]`)
+      await tapCentre(p, '[data-field="tempC"] input')
+      for (const k of '36.5') await tapCentre(p, `.pad-host button[data-key="${k}"]`)
+      await tapCentre(p, '#modal-buttons [data-submit]')
+    })
+    await expect.poll(() => pages.zh.textContent(errOf('phoneLast4'))).toBe('只填手机号后四位数字')
+    expect(await pages.zh.textContent(errOf('hostUnit'))).toBe('请填写被访住户，如 3-1-502')
+    expect(await pages.en.textContent(errOf('phoneLast4'))).toBe('Only the last four digits of the phone')
+    await checkState('visitor-errors')
+    // The unit keypad has the "-" a unit needs.
+    await tapCentre(pages.zh, '[data-field="hostUnit"] input')
+    for (const k of '3-1-502') await tapCentre(pages.zh, `.pad-host button[data-key="${k}"]`)
+    expect(await pages.zh.inputValue('[data-field="hostUnit"] input')).toBe('3-1-502')
+    await checkState('visitor-unit-keypad', ['zh'])
+    await both((p) => tapCentre(p, '#modal-buttons .btn-gray'))
+  })
+
+  it('the plate keyboard: the province picker, then letters and digits', async () => {
+    await both((p) => tapCentre(p, '#actions .btn:nth-child(3)'))
+    await both((p) => p.waitForSelector('.plate-kb[data-mode="province"]'))
+    await checkState('plate-provinces')
+    for (const k of ['沪', 'A', 'C', '1', '2', '3', '4']) await tapCentre(pages.zh, `.plate-kb button[data-key="${k}"]`)
+    expect(await pages.zh.inputValue('[data-field="plate"] input')).toBe('沪AC1234')
+    await tapCentre(pages.en, '.plate-kb button[data-key="京"]')
+    await both((p) => p.waitForSelector('.plate-kb[data-mode="letters"]'))
+    await checkState('plate-letters')
+    // Registered with the plate as typed.
+    await tapCentre(pages.zh, '[data-field="tempC"] input')
+    for (const k of '36.6') await tapCentre(pages.zh, `.pad-host button[data-key="${k}"]`)
+    await tapCentre(pages.zh, '#modal-buttons [data-submit]')
+    await pages.zh.waitForSelector('#modal', { state: 'hidden', timeout: 5000 }).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}; the dialog says: ${await pages.zh.textContent('#modal')}`)
+    })
+    const row = gw.query("SELECT kind, staff, detail FROM entries WHERE kind = 'vehicle'")[0] as { staff: string; detail: string }
+    expect(row.staff).toBe('zhang')
+    expect(JSON.parse(row.detail)).toMatchObject({ manual: { plate: '沪AC1234', occupants: 1 } })
+    await tapCentre(pages.en, '#modal-buttons .btn-gray')
+  })
+
+  it('opening the gate without a reason says so in words, not in the validator\'s English', async () => {
+    await both((p) => tapCentre(p, '#actions .btn-red'))
+    await both((p) => p.waitForSelector('#modal[data-kind="open"]'))
+    await both((p) => tapCentre(p, '#modal-buttons [data-submit]'))
+    await expect.poll(() => pages.zh.textContent(errOf('reason'))).toBe('请选择开闸原因')
+    await expect.poll(() => pages.en.textContent(errOf('reason'))).toBe('Choose a reason')
+    for (const p of [pages.zh, pages.en]) expect(await p.textContent('#modal')).not.toMatch(/Invalid|expected/)
+    await checkState('open-errors')
+    await both((p) => tapCentre(p, '#modal-buttons .btn-gray'))
+  })
+
+  it('loaded nothing from anywhere but the gateway, and threw no script error', () => {
+    for (const url of requests) expect(new URL(url).origin).toBe(gw.url)
+    expect(pageErrors).toEqual([])
+  })
+})
