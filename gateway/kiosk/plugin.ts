@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { KioskContext, KioskGateway } from './context.ts'
+import { LoginGuard } from './guard.ts'
 import { KioskLive, type Duty } from './live.ts'
 import { PinBook } from './pins.ts'
 import { OPEN_REASONS, registerStaffRoutes } from './staff.ts'
@@ -58,7 +59,8 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
     gw.bus.on('task', () => live.tasksChanged()),
     gw.manualTemperatures.onChange(() => live.pendingChanged()),
   ]
-  const ctx: KioskContext = { gw, log, sessions, pins, records, live }
+  const guard = new LoginGuard(gw.clock, config.kiosk.screenAddresses, log)
+  const ctx: KioskContext = { gw, log, sessions, guard, pins, records, live }
 
   registerStatic(app)
 
