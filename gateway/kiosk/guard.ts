@@ -136,7 +136,9 @@ export class LoginGuard {
         return b.check(role, pin)
       })
     } catch (err) {
-      undo()
+      // Refused as busy, a guess from the network still counts: otherwise a burst would keep the counters low
+      // while the few checks that do run are the attacker's. At the screen it does not (the guard just retries).
+      if (screen || !(err instanceof BusyError)) undo()
       if (err instanceof BusyError) {
         this.log.warn({ role, source, ...this.limiters[screen ? 'screen' : 'network'].stats() }, 'PIN check refused: too many at once')
         return { ok: false, status: 503, retryAfterSec: 1, body: { error: 'busy', message: 'too many logins at once; try again in a moment', retryAfterSec: 1 } }
