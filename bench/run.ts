@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only latency|drain|store|process] [--runs N]`: the figures of DESIGN section 10.
+// `npm run bench [-- --quick] [--only latency|drain|store|process|storm] [--runs N] [--storm-connects N]`: the figures of DESIGN section 10.
 // (a) scan-to-relay latency over real pseudo-terminals, one at a time, at 1 per second and 200 per second sustained,
 //     with the uplink, embedded broker, kiosk stream and schedules running: the last byte of a code written to the
 //     scanner's pty → the relay commanded on, including the pass check, the Modbus round trip (simulator answering
@@ -30,7 +30,7 @@ import { benchStore, type StoreBenchResult } from './store.ts'
 import { tempDirFor } from './util.ts'
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string', default: '1' } },
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string', default: '1' }, 'storm-connects': { type: 'string', default: '200' } },
 })
 if (args.only !== undefined && !['latency', 'drain', 'store', 'process', 'storm'].includes(args.only)) throw new Error('--only takes latency, drain, store, process or storm')
 const drainRuns = Number(args.runs)
@@ -249,7 +249,7 @@ async function main(): Promise<void> {
   }
   let storm: StormBenchResult | undefined
   if (args.only === undefined || args.only === 'storm') {
-    storm = await benchAuthStorm({ logins: 300, sources: 60, connects: 200, gapMs: 50 })
+    storm = await benchAuthStorm({ logins: 300, sources: 60, connects: Number(args['storm-connects']), gapMs: 50 })
     const s = storm
     console.log(
       `scan latency at the real process (UV_THREADPOOL_SIZE ${s.uvThreadpoolSize ?? 'unset'}) during ${s.logins} kiosk login guesses from ${s.sources} LAN addresses ` +
