@@ -2,12 +2,11 @@
 // decision by more than 2 s, target p99 ≤ 50 ms"; issue 11, point 2). The real gateway process, started as
 // `npm start` starts it (its UV_THREADPOOL_SIZE included), with a line scanner and a Modbus thermometer on ptys
 // (bench/devices.ts, its own process), the uplink to mosquitto, the embedded broker and the kiosk. People scan at a
-// steady pace while, at once, `logins` kiosk login guesses arrive from LAN addresses (127.0.1.x, spread over
+// steady pace while, at once (from a process of their own, bench/stormClient.ts), `logins` kiosk login guesses arrive from LAN addresses (127.0.1.x, spread over
 // `sources` of them: an attacker with many addresses) and `connects` bad broker CONNECTs. Latency is the outside
 // view, as in bench/soak.ts: a code's last byte written to the pty → its entry event at a subscriber of mosquitto.
 import { fork, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
 import { stringify } from 'yaml'
@@ -16,7 +15,7 @@ import { issuePass } from '../gateway/passes/issue.ts'
 import { newKeyPair } from '../gateway/passes/keys.ts'
 import { PtyPair } from '../simulators/pty.ts'
 import { gatewayCommand, ROOT } from '../tests/helpers/gatewayProcess.ts'
-import { brokerConnectStorm, type ConnectStormResult } from './connectStorm.ts'
+import type { ConnectStormResult } from './connectStorm.ts'
 import { tempDirFor } from './util.ts'
 
 export interface StormBenchResult {
@@ -59,23 +58,6 @@ function quantiles(xs: number[]): { p50: number; p99: number; max: number } {
   if (s.length === 0) return { p50: NaN, p99: NaN, max: NaN }
   const q = (p: number): number => Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))]! * 100) / 100
   return { p50: q(0.5), p99: q(0.99), max: q(1) }
-}
-
-/** One login guess, from `localAddress`, on its own connection (as many attackers' browsers would). */
-function guess(port: number, localAddress: string, path: string, pin: string): Promise<number> {
-  return new Promise((res) => {
-    const body = JSON.stringify({ pin })
-    const req = request(
-      { host: '127.0.0.1', port, localAddress, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (r) => {
-        r.resume()
-        r.on('end', () => res(r.statusCode ?? 0))
-      },
-    )
-    req.setTimeout(120_000, () => req.destroy())
-    req.on('error', () => res(0))
-    req.end(body)
-  })
 }
 
 export async function benchAuthStorm(o: { logins: number; sources: number; connects: number; gapMs: number }): Promise<StormBenchResult> {
@@ -141,6 +123,9 @@ export async function benchAuthStorm(o: { logins: number; sources: number; conne
   await new Promise<void>((r) => sub.once('connect', () => r()))
   await sub.subscribeAsync('estate-gate/#', { qos: 1 })
 
+  // The attackers' process, forked before anyone scans: its start-up (tsx compiling) is in neither figure.
+  const attackers = fork(join(import.meta.dirname, 'stormClient.ts'), [], { execArgv: ['--import', 'tsx'] })
+  await sleep(2000)
   let n = 0
   const scanOne = async (): Promise<number> => {
     const i = n++
@@ -159,18 +144,9 @@ export async function benchAuthStorm(o: { logins: number; sources: number; conne
   })()
   await sleep(3000)
   const firstStormScan = n
-
-  const t0 = performance.now()
-  const loginStatuses: Record<string, number> = {}
-  const logins = Promise.all(
-    Array.from({ length: o.logins }, (_, k) => {
-      const source = `127.0.1.${(k % o.sources) + 1}`
-      const path = k % 2 ? '/api/tech/login' : '/api/kiosk/login'
-      return guess(kioskPort, source, path, String(k).padStart(4, '0')).then((s) => void (loginStatuses[s] = (loginStatuses[s] ?? 0) + 1))
-    }),
-  ).then(() => Math.round(performance.now() - t0))
-  const connects = brokerConnectStorm({ host: '127.0.0.1', port: brokerPort, count: o.connects, username: 'display' })
-  const [loginStormMs, connectStorm] = await Promise.all([logins, connects])
+  const stormDone = new Promise<{ loginStatuses: Record<string, number>; loginStormMs: number; connectStorm: ConnectStormResult }>((r) => attackers.once('message', r as never))
+  attackers.send({ cmd: 'storm', kioskPort, brokerPort, logins: o.logins, sources: o.sources, connects: o.connects })
+  const { loginStatuses, loginStormMs, connectStorm } = await stormDone
   const lastStormScan = n
   await sleep(1000)
   stopScans = true
