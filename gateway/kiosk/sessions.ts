@@ -64,8 +64,9 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined
 }
 
-export function sessionCookie(role: Role, token: string): string {
-  return `${COOKIE[role]}=${token}; Path=/; HttpOnly; SameSite=Strict`
+/** `secure`: the kiosk speaks HTTPS (kiosk.tls), so the browser must never send the cookie over plain HTTP. */
+export function sessionCookie(role: Role, token: string, secure = false): string {
+  return `${COOKIE[role]}=${token}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`
 }
 
 export function clearCookie(role: Role): string {

@@ -111,7 +111,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
       audit.info({ staff: person.id }, 'staff logged in')
     }
     live.dutyChanged()
-    return reply.header('set-cookie', sessionCookie('staff', s.token)).send({ staff: publicPerson(person), since: s.since })
+    return reply.header('set-cookie', sessionCookie('staff', s.token, ctx.gw.config.kiosk.tls !== undefined)).send({ staff: publicPerson(person), since: s.since })
   })
 
   app.get('/api/kiosk/session', async (req) => {

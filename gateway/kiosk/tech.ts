@@ -55,7 +55,7 @@ export function registerTechRoutes(app: FastifyInstance, ctx: KioskContext, opts
     const person = checked.person
     const s = sessions.create(person)
     audit.info({ tech: person.id }, 'technician logged in')
-    return reply.header('set-cookie', sessionCookie('tech', s.token)).send({ tech: publicPerson(person) })
+    return reply.header('set-cookie', sessionCookie('tech', s.token, ctx.gw.config.kiosk.tls !== undefined)).send({ tech: publicPerson(person) })
   })
 
   app.post('/api/tech/logout', async (req, reply) => {

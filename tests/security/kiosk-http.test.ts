@@ -80,6 +80,7 @@ describe('the kiosk over HTTP (real gateway process)', () => {
     expect(health.json.status).toBeDefined()
     const login = await send(url, '/api/kiosk/login', { from: LAN, ca, body: { pin: STAFF_PIN } })
     expect(login.status).toBe(200)
+    expect(String(login.headers['set-cookie'])).toMatch(/; Secure$/)
     // Plain HTTP to the same port is not answered as the kiosk.
     expect(await send(`http://127.0.0.1:${port}`, '/healthz', { from: LAN }).then((r) => r.status, () => 0)).not.toBe(200)
   }, 60_000)
