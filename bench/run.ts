@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only latency|drain|store|process] [--runs N]`: the figures of DESIGN section 10.
+// `npm run bench [-- --quick] [--only latency|drain|store|process|storm] [--runs N] [--storm-connects N]`: the figures of DESIGN section 10.
 // (a) scan-to-relay latency over real pseudo-terminals, one at a time, at 1 per second and 200 per second sustained,
 //     with the uplink, embedded broker, kiosk stream and schedules running: the last byte of a code written to the
 //     scanner's pty → the relay commanded on, including the pass check, the Modbus round trip (simulator answering
@@ -6,7 +6,8 @@
 // (b) the outbox drain of 100,000 messages to mosquitto against a bare mqtt.js publisher (`--runs` repeats it; the
 //     machine may be shared, so compare ratios within a run);
 // (c) the queries of the gate, the kiosk and the sheets over a log of 1,000,000 entries;
-// (d) the real process: start to ready and resident memory.
+// (d) the real process: start to ready and resident memory;
+// (e) scan latency at the real process under a storm of kiosk login guesses and bad broker CONNECTs (bench/authStorm.ts).
 // Prints the figures, writes bench/out/latest.json and, for a full run, bench/RESULTS.md.
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -22,15 +23,16 @@ import { issuePass } from '../gateway/passes/issue.ts'
 import { newKeyPair } from '../gateway/passes/keys.ts'
 import { PtyPair } from '../simulators/pty.ts'
 import { Mosquitto } from '../cloud-bridge/mosquitto.ts'
+import { benchAuthStorm, type StormBenchResult } from './authStorm.ts'
 import { benchProcess, type ProcessBenchResult } from './process.ts'
 import { resultsMarkdown } from './results.ts'
 import { benchStore, type StoreBenchResult } from './store.ts'
 import { tempDirFor } from './util.ts'
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string', default: '1' } },
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string', default: '1' }, 'storm-connects': { type: 'string', default: '200' } },
 })
-if (args.only !== undefined && !['latency', 'drain', 'store', 'process'].includes(args.only)) throw new Error('--only takes latency, drain, store or process')
+if (args.only !== undefined && !['latency', 'drain', 'store', 'process', 'storm'].includes(args.only)) throw new Error('--only takes latency, drain, store, process or storm')
 const drainRuns = Number(args.runs)
 if (!Number.isInteger(drainRuns) || drainRuns < 1) throw new Error('--runs takes a whole number ≥ 1')
 
@@ -245,6 +247,19 @@ async function main(): Promise<void> {
         `resident memory idle ${process_.rssIdleMB} MB, after ${process_.loadSeconds} s at 5 people/s ${process_.rssLoadMB} MB (target ≤ 100)`,
     )
   }
+  let storm: StormBenchResult | undefined
+  if (args.only === undefined || args.only === 'storm') {
+    storm = await benchAuthStorm({ logins: 300, sources: 60, connects: Number(args['storm-connects']), gapMs: 50 })
+    const s = storm
+    console.log(
+      `scan latency at the real process (UV_THREADPOOL_SIZE ${s.uvThreadpoolSize ?? 'unset'}) during ${s.logins} kiosk login guesses from ${s.sources} LAN addresses ` +
+        `and ${s.connects} bad broker CONNECTs, one person every 50 ms, pty → entry event at a mosquitto subscriber:\n` +
+        `    p50 ${s.p50} ms   p99 ${s.p99} ms   max ${s.max} ms   over 2 s ${s.over2s} of ${s.scans}   lost ${s.lost}   (target p99 ≤ 50, none over 2 s)\n` +
+        `    quiet baseline p50 ${s.quietP50} ms   p99 ${s.quietP99} ms\n` +
+        `    logins answered in ${s.loginStormMs} ms: ${Object.entries(s.loginStatuses).map(([k, v]) => `${v}× ${k}`).join(', ')}   (admitted: ${s.loginsAdmitted})\n` +
+        `    CONNECTs answered in ${s.connectStorm.ms} ms: refused ${s.connectStorm.refused}, accepted ${s.connectStorm.accepted}, dropped ${s.connectStorm.dropped}`,
+    )
+  }
   const drainRunsOut: DrainBenchResult[] = []
   for (let r = 0; r < (args.only === undefined || args.only === 'drain' ? drainRuns : 0); r++) {
     const d = await benchDrain({ messages: args.quick ? 20_000 : 100_000 })
@@ -272,7 +287,7 @@ async function main(): Promise<void> {
   const drain = drainRunsOut.length === 1 ? drainRunsOut[0] : drainRunsOut.length > 1 ? drainRunsOut : undefined
   const out = args.out ?? join('bench', 'out', 'latest.json')
   mkdirSync(join(out, '..'), { recursive: true })
-  const result = { at: new Date().toISOString(), quick: args.quick, only: args.only ?? null, machine, latency, drain, store, process: process_ }
+  const result = { at: new Date().toISOString(), quick: args.quick, only: args.only ?? null, machine, latency, drain, store, process: process_, storm }
   writeFileSync(out, JSON.stringify(result, null, 2))
   console.log(`written ${out}`)
   if (args.only === undefined && args.out === undefined) {

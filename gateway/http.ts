@@ -1,9 +1,11 @@
 // The HTTP server on kiosk.port: /healthz, the task routes, and the kiosk (staff screen, tech pages).
+import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { GatewayConfig } from './config/schema.ts'
 import type { HealthReport } from './health.ts'
 import { registerTaskRoutes, type TaskRoutesDeps } from './schedules/routes.ts'
+import { isLoopback } from './kiosk/network.ts'
 import { registerKiosk, type KioskGateway } from './kiosk/plugin.ts'
 
 export interface HttpServer {
@@ -15,12 +17,49 @@ export interface HttpServer {
 
 type HttpGateway = TaskRoutesDeps & KioskGateway & { health(): HealthReport; config: GatewayConfig }
 
+/**
+ * A request (headers and body) must arrive within this, checked every second: a body trickled a byte at a time
+ * would otherwise hold a socket and its parser for as long as the sender likes. Bodies are at most 64 KiB.
+ */
+export const REQUEST_TIMEOUT_MS = 5000
+/** An idle keep-alive socket between two requests. */
+const KEEP_ALIVE_MS = 5000
+
+function tlsFiles(tls: NonNullable<GatewayConfig['kiosk']['tls']>): { cert: Buffer; key: Buffer } {
+  const read = (key: 'cert' | 'key'): Buffer => {
+    try {
+      return readFileSync(tls[key])
+    } catch (err) {
+      throw new Error(`kiosk.tls.${key}: cannot read ${tls[key]}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  return { cert: read('cert'), key: read('key') }
+}
+
 export async function startHttp(gw: HttpGateway, kiosk: GatewayConfig['kiosk'], log: Logger): Promise<HttpServer> {
+  const server = { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_MS, connectionsCheckingInterval: 1000 }
   // forceCloseConnections: a stop must not wait for the kiosk browser's keep-alive and live-feed sockets.
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true })
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    forceCloseConnections: true,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    ...(kiosk.tls ? { https: { ...server, ...tlsFiles(kiosk.tls) } } : { http: server }),
+  })
+  // JSON only: fastify also parses text/plain, which a page of any site may POST without a CORS preflight (and a
+  // string body then read as {}). Anything but application/json is answered 415.
+  app.removeContentTypeParser('text/plain')
+  if (!isLoopback(kiosk.host)) {
+    if (kiosk.tls) log.info({ host: kiosk.host }, 'the kiosk listens on the network, over HTTPS')
+    else log.warn({ host: kiosk.host }, 'the kiosk listens on the network over plain HTTP: PINs and session cookies cross the LAN in clear; set kiosk.tls (see README, the kiosk on the LAN)')
+  }
   app.setErrorHandler((err, req, reply) => {
-    log.warn({ err, url: req.url }, 'http request failed')
     const status = (err as { statusCode?: number }).statusCode
+    if ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.status(415).send({ error: 'unsupported_media_type', message: 'bodies must be application/json' })
+    }
+    log.warn({ err, url: req.url }, 'http request failed')
     void reply.status(status && status >= 400 && status < 500 ? status : 500).send({ error: err instanceof Error ? err.message : String(err) })
   })
 
@@ -42,6 +81,6 @@ export async function startHttp(gw: HttpGateway, kiosk: GatewayConfig['kiosk'], 
   }
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : kiosk.port
-  const host = kiosk.host === '0.0.0.0' || kiosk.host === '::' ? 'localhost' : kiosk.host
-  return { url: `http://${host}:${port}`, close: () => app.close(), inject: app.inject.bind(app) as FastifyInstance['inject'] }
+  const host = kiosk.host === '0.0.0.0' || kiosk.host === '::' ? 'localhost' : kiosk.host.includes(':') ? `[${kiosk.host}]` : kiosk.host
+  return { url: `${kiosk.tls ? 'https' : 'http'}://${host}:${port}`, close: () => app.close(), inject: app.inject.bind(app) as FastifyInstance['inject'] }
 }

@@ -1,5 +1,6 @@
 // The one configuration schema (DESIGN section 4): every key, type, range and default lives here.
 // The demo (no config file) is these defaults plus the simulated crowd.
+import { isIP } from 'node:net'
 import cron from 'node-cron'
 import { z } from 'zod'
 import { buzzerSchema, relaySchema, scannerSchema, thermometerSchema } from '../../devices/config.ts'
@@ -219,8 +220,15 @@ export const configSchema = z.strictObject({
     .prefault({}),
   kiosk: z
     .strictObject({
-      host: z.string().min(1).default('0.0.0.0'),
+      /** The Pi's own screen by default; the LAN (0.0.0.0 or an address of it) is an explicit choice. */
+      host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8080),
+      /** Requests from these addresses are the kiosk's own screen; every other address is the network. */
+      screenAddresses: z.array(z.string().refine((a) => isIP(a) !== 0, 'an IP address, e.g. 127.0.0.1')).default(['127.0.0.1', '::1']),
+      /** Names the kiosk is reached by besides its addresses (checked against the Host header), e.g. gate-1.local. */
+      hostnames: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'a host name, e.g. gate-1.local')).default([]),
+      /** HTTPS: PEM files of the certificate (chain) and its private key. */
+      tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
       staffPins: z.array(pinEntry).default([]),
       techPins: z.array(pinEntry).default([]),
     })

@@ -10,6 +10,7 @@ import type { HealthReport } from '../health.ts'
 import type { LogRing } from '../logger.ts'
 import type { DecisionEvent, EntryPipeline, PromptEvent } from '../pipeline/pipeline.ts'
 import type { Store } from '../store/store.ts'
+import type { LoginGuard } from './guard.ts'
 import type { KioskLive } from './live.ts'
 import type { ManualTemperatureDesk } from './manualTemperature.ts'
 import type { PinBook, Role } from './pins.ts'
@@ -47,6 +48,8 @@ export interface KioskContext {
   gw: KioskGateway
   log: Logger
   sessions: Sessions
+  /** PIN attempts: counted per role and source, checked a few at a time. */
+  guard: LoginGuard
   /** Plain PINs are hashed in the background at start; a login waits for it (tens of ms per PIN). */
   pins: Promise<PinBook>
   records: KioskRecords

@@ -3,7 +3,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { KioskContext, KioskGateway } from './context.ts'
+import { LoginGuard, sourceOf } from './guard.ts'
 import { KioskLive, type Duty } from './live.ts'
+import { LiveAdmission, ownHostnames, registerNetworkPolicy } from './network.ts'
 import { PinBook } from './pins.ts'
 import { OPEN_REASONS, registerStaffRoutes } from './staff.ts'
 import { KioskRecords } from './records.ts'
@@ -61,11 +63,20 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
     gw.bus.on('task', () => live.tasksChanged()),
     gw.manualTemperatures.onChange(() => live.pendingChanged()),
   ]
-  const ctx: KioskContext = { gw, log, sessions, pins, records, live }
+  const guard = new LoginGuard(gw.clock, config.kiosk.screenAddresses, log)
+  const ctx: KioskContext = { gw, log, sessions, guard, pins, records, live }
 
+  registerNetworkPolicy(app, { sessions, guard, hostnames: ownHostnames(config.kiosk), tls: config.kiosk.tls !== undefined, log })
   registerStatic(app)
 
+  const admission = new LiveAdmission(guard)
   app.get('/api/kiosk/events', (req, reply) => {
+    const source = sourceOf(req)
+    const refused = admission.admit(source, reply.raw)
+    if (refused) {
+      log.warn({ source, screens: live.clientCount }, 'live feed refused: too many')
+      return reply.code(429).header('retry-after', '30').send({ error: 'too_many_streams', message: refused })
+    }
     reply.hijack()
     live.attach(reply.raw)
     log.debug({ screens: live.clientCount }, 'kiosk screen connected')

@@ -15,39 +15,15 @@ export interface Session {
 /** A shift lasts at most this long without a handover; a tech page idles out much sooner (the brief: 15 min). */
 export const IDLE_MS: Record<Role, number> = { staff: 16 * 3_600_000, tech: 15 * 60_000 }
 
-/**
- * Five wrong PINs in a row lock every login for a minute. Counted per server, not per browser: a kiosk has one
- * screen, an attacker can open many browsers, and a 4-digit PIN has only 10,000 values (five tries a minute
- * make guessing one a matter of days, in plain sight of the guard, instead of seconds).
- */
-export const LOCKOUT = { failures: 5, ms: 60_000 }
-
 export const COOKIE: Record<Role, string> = { staff: 'eg_staff', tech: 'eg_tech' }
 
 export class Sessions {
   private readonly sessions = new Map<string, Session>()
-  private failures = 0
-  private lockedUntil = -Infinity
 
   constructor(private readonly clock: Clock) {}
 
-  /** Milliseconds until logins are accepted again (0: not locked). */
-  lockedFor(): number {
-    return Math.max(0, Math.ceil(this.lockedUntil - this.clock.mono()))
-  }
-
-  /** A wrong PIN; returns how long logins are now locked (0 if not yet). */
-  failed(): number {
-    this.failures++
-    if (this.failures >= LOCKOUT.failures) {
-      this.failures = 0
-      this.lockedUntil = this.clock.mono() + LOCKOUT.ms
-    }
-    return this.lockedFor()
-  }
-
+  // Wrong PINs and locks are counted per role and source address in guard.ts, not here.
   create(person: Person): Session {
-    this.failures = 0
     const s: Session = { token: randomBytes(24).toString('base64url'), person, since: this.clock.now(), lastMono: this.clock.mono() }
     this.sessions.set(s.token, s)
     return s
@@ -88,8 +64,9 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined
 }
 
-export function sessionCookie(role: Role, token: string): string {
-  return `${COOKIE[role]}=${token}; Path=/; HttpOnly; SameSite=Strict`
+/** `secure`: the kiosk speaks HTTPS (kiosk.tls), so the browser must never send the cookie over plain HTTP. */
+export function sessionCookie(role: Role, token: string, secure = false): string {
+  return `${COOKIE[role]}=${token}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`
 }
 
 export function clearCookie(role: Role): string {

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { SystemAlert } from '../alerts.ts'
 import type { DecisionEvent } from '../pipeline/pipeline.ts'
 import { parseBody, requireSession, type KioskContext } from './context.ts'
+import { sendRefusal, sourceOf } from './guard.ts'
 import { maskHolder, maskName } from './mask.ts'
 import type { Person } from './pins.ts'
 import { clearCookie, COOKIE, readCookie, sessionCookie, type Session } from './sessions.ts'
@@ -99,18 +100,11 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   }
 
   app.post('/api/kiosk/login', async (req, reply) => {
-    const locked = sessions.lockedFor()
-    if (locked > 0) return lockedReply(reply, locked)
     const body = parseBody(pinBody, req, reply)
     if (!body) return
-    const book = await ctx.pins
-    if (book.count('staff') === 0) return reply.code(403).send({ error: 'no_pins', message: 'no staff PINs are configured (kiosk.staffPins)' })
-    const person = await book.check('staff', body.pin)
-    if (!person) {
-      const lock = sessions.failed()
-      audit.warn({ role: 'staff', lockedForMs: lock }, 'wrong staff PIN')
-      return lock > 0 ? lockedReply(reply, lock) : reply.code(401).send({ error: 'wrong_pin', message: 'wrong PIN' })
-    }
+    const checked = await ctx.guard.check(ctx.pins, 'staff', sourceOf(req), body.pin)
+    if (!checked.ok) return sendRefusal(reply, checked)
+    const person = checked.person
     // One staff member on duty. Someone else acts under their own name without taking the shift, unless they
     // say so (takeOver): the screen asks "take over the shift?" with the summary of the shift it would end.
     let since: number | null = null
@@ -132,12 +126,13 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     else startShift(s)
     live.dutyChanged()
     const onDuty = helper && duty ? { onDuty: { ...publicPerson(duty.person), since: duty.since }, summary: shiftSummary(duty) } : {}
-    return reply.header('set-cookie', sessionCookie('staff', s.token)).send({ staff: publicPerson(person), since: s.since, ...onDuty })
+    return reply.header('set-cookie', sessionCookie('staff', s.token, ctx.gw.config.kiosk.tls !== undefined)).send({ staff: publicPerson(person), since: s.since, ...onDuty })
   })
 
   app.get('/api/kiosk/session', async (req) => {
     const s = sessions.get(readCookie(req.headers.cookie, COOKIE.staff), 'staff')
-    return { staff: s ? publicPerson(s.person) : null, since: s?.since ?? null, onDuty: s ? isOnDuty(s) : null, lockedForMs: sessions.lockedFor() }
+    // The lock of the asking address only: the screen never learns the network's, nor the network the screen's.
+    return { staff: s ? publicPerson(s.person) : null, since: s?.since ?? null, onDuty: s ? isOnDuty(s) : null, lockedForMs: ctx.guard.lockedFor('staff', sourceOf(req)) }
   })
 
   // A helper (logged in while someone else is on duty) takes the shift: the other shift ends as handed over.
@@ -343,12 +338,6 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     if (d.seqs.length === 0) throw new Error('the entry could not be recorded; the gate stayed closed')
     return { eventId: d.eventId, decision: d.decision, reasons: d.reasons, seq: d.seqs[0] }
   }
-}
-
-/** 429 with Retry-After while logins are locked (shared by the staff and the tech login). */
-export function lockedReply(reply: FastifyReply, ms: number): unknown {
-  const sec = Math.ceil(ms / 1000)
-  return reply.code(429).header('retry-after', String(sec)).send({ error: 'locked', message: `too many wrong PINs; try again in ${sec} s`, retryAfterSec: sec })
 }
 
 export function publicPerson(p: Person): { id: string; name: string } {

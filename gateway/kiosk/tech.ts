@@ -14,7 +14,8 @@ import { langParam, staffNamer } from '../sheets/words.ts'
 import { dayStartOf, nextPeriod, summarize } from '../summaries.ts'
 import { localDay } from '../time.ts'
 import { parseBody, requireSession, type KioskContext } from './context.ts'
-import { lockedReply, publicPerson } from './staff.ts'
+import { sendRefusal, sourceOf } from './guard.ts'
+import { publicPerson } from './staff.ts'
 import { clearCookie, COOKIE, readCookie, sessionCookie } from './sessions.ts'
 
 export interface TechOptions {
@@ -50,21 +51,14 @@ export function registerTechRoutes(app: FastifyInstance, ctx: KioskContext, opts
   })
 
   app.post('/api/tech/login', async (req, reply) => {
-    const locked = sessions.lockedFor()
-    if (locked > 0) return lockedReply(reply, locked)
     const body = parseBody(schemas.login, req, reply)
     if (!body) return
-    const book = await ctx.pins
-    if (book.count('tech') === 0) return reply.code(403).send({ error: 'no_pins', message: 'no tech PINs are configured (kiosk.techPins)' })
-    const person = await book.check('tech', body.pin)
-    if (!person) {
-      const lock = sessions.failed()
-      audit.warn({ role: 'tech', lockedForMs: lock }, 'wrong tech PIN')
-      return lock > 0 ? lockedReply(reply, lock) : reply.code(401).send({ error: 'wrong_pin', message: 'wrong PIN' })
-    }
+    const checked = await ctx.guard.check(ctx.pins, 'tech', sourceOf(req), body.pin)
+    if (!checked.ok) return sendRefusal(reply, checked)
+    const person = checked.person
     const s = sessions.create(person)
     audit.info({ tech: person.id }, 'technician logged in')
-    return reply.header('set-cookie', sessionCookie('tech', s.token)).send({ tech: publicPerson(person) })
+    return reply.header('set-cookie', sessionCookie('tech', s.token, ctx.gw.config.kiosk.tls !== undefined)).send({ tech: publicPerson(person) })
   })
 
   app.post('/api/tech/logout', async (req, reply) => {

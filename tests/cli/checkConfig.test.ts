@@ -54,7 +54,7 @@ describe('check-config, a valid file', () => {
     expect(out).toMatch(/passes +1 issuer key\(s\): estate-key-1/)
     expect(out).toMatch(/broker +embedded, on 127.0.0.1:1883, 1 user\(s\): display \(display\)/)
     expect(out).toMatch(/uplink +mqtts:\/\/central.example.com:8883 as gate-north-1, base topic estate-gate/)
-    expect(out).toMatch(/kiosk +http on 0.0.0.0:8081, 1 staff PIN\(s\), 1 tech PIN\(s\)/)
+    expect(out).toMatch(/kiosk +http on 127.0.0.1:8081, 1 staff PIN\(s\), 1 tech PIN\(s\)/)
     expect(out).toMatch(/schedules +2 task\(s\) \(1 disinfection, 1 duty-check\)/)
   })
 

@@ -55,6 +55,15 @@ describe('deploy/estate-gate.service', () => {
     expect(execStart.slice(script + 1)).toEqual(['--config', '/etc/estate-gate/gateway.yaml'])
   })
 
+  it('sizes libuv\'s thread pool as npm start does (password checks must not starve the serial reads)', () => {
+    const fromUnit = words(unit, 'Service', 'Environment').find((l) => l.startsWith('UV_THREADPOOL_SIZE='))?.split('=')[1]
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+    const fromNpm = /(?:^|\s)UV_THREADPOOL_SIZE=(\d+)\s/.exec(start)?.[1]
+    expect(fromUnit).toBeDefined()
+    expect(Number(fromUnit)).toBeGreaterThanOrEqual(8)
+    expect(fromUnit).toBe(fromNpm)
+  })
+
   it('restarts on failure, but not after a bad configuration (exit 2)', () => {
     expect(value(unit, 'Service', 'Restart')).toBe('on-failure')
     expect(words(unit, 'Service', 'RestartPreventExitStatus')).toEqual(['2'])

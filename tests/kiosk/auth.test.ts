@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { validateConfig } from '../../gateway/config/load.ts'
 import { hashPin, PinBook } from '../../gateway/kiosk/pins.ts'
-import { LOCKOUT } from '../../gateway/kiosk/sessions.ts'
+import { LOCKOUT } from '../../gateway/kiosk/guard.ts'
 import { ROOT } from '../helpers/gatewayProcess.ts'
 import { startKiosk, STAFF } from './helpers.ts'
 
@@ -87,23 +87,29 @@ describe('kiosk sessions', () => {
     expect((await k.req('GET', '/api/tech/devices', undefined, cookie.split(';')[0])).status).toBe(401)
   })
 
-  it('locks every login for a minute after five wrong PINs, and says so', async () => {
+  it('locks the role’s logins from that address for a minute after five wrong PINs, longer each time, and says so', async () => {
     const k = await startKiosk()
     for (let i = 1; i < LOCKOUT.failures; i++) expect((await k.req('POST', '/api/kiosk/login', { pin: '000000' })).status).toBe(401)
-    const fifth = await k.req('POST', '/api/tech/login', { pin: '000000' })
+    const fifth = await k.req('POST', '/api/kiosk/login', { pin: '000000' })
     expect(fifth.status).toBe(429)
     expect(fifth.json).toMatchObject({ error: 'locked', retryAfterSec: 60 })
     expect(fifth.headers['retry-after']).toBe('60')
-    // Even the right PIN waits: the lock is per server, not per PIN or browser.
+    // Even the right PIN waits; the screen sees its own lock; the tech login has its own counter.
     expect((await k.req('POST', '/api/kiosk/login', { pin: '246810' })).status).toBe(429)
+    expect((await k.req('GET', '/api/kiosk/session')).json.lockedForMs).toBeGreaterThan(59_000)
+    expect((await k.req('POST', '/api/tech/login', { pin: '97531' })).status).toBe(200)
     k.clock.advance(LOCKOUT.ms - 1000)
     expect((await k.req('POST', '/api/kiosk/login', { pin: '246810' })).json.retryAfterSec).toBe(1)
     k.clock.advance(1000)
+    // Five more wrong ones: the next lock is twice as long.
+    for (let i = 1; i < LOCKOUT.failures; i++) expect((await k.req('POST', '/api/kiosk/login', { pin: '000000' })).status).toBe(401)
+    expect((await k.req('POST', '/api/kiosk/login', { pin: '000000' })).json).toMatchObject({ error: 'locked', retryAfterSec: 120 })
+    k.clock.advance(2 * LOCKOUT.ms)
     expect((await k.req('POST', '/api/kiosk/login', { pin: '246810' })).status).toBe(200)
     // A success resets the count: four more wrong ones do not lock.
     for (let i = 1; i < LOCKOUT.failures; i++) expect((await k.req('POST', '/api/kiosk/login', { pin: '000000' })).status).toBe(401)
     expect((await k.req('POST', '/api/kiosk/login', { pin: '246810' })).status).toBe(200)
-    expect(k.logs.filter((l) => l.includes('wrong staff PIN')).length).toBeGreaterThanOrEqual(8)
+    expect(k.logs.filter((l) => l.includes('wrong staff PIN')).length).toBeGreaterThanOrEqual(13)
   })
 
   it('refuses a wrong tech PIN, accepts the right one, and ends an idle tech session after 15 minutes', async () => {

@@ -1,0 +1,122 @@
+// What a request from the network may do (issue 11, point 7). The kiosk's own screen (kiosk.screenAddresses) gets
+// what the staff screen shows to anyone standing at the gate; every other address gets that too, and the rest only
+// behind a staff or tech session. State-changing requests must come from a page of this server (Origin) and name
+// this server (Host), so that neither another site in the browser nor a DNS name rebound to the gate can act.
+import type { ServerResponse } from 'node:http'
+import { hostname, networkInterfaces } from 'node:os'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
+import { sourceOf, type LoginGuard } from './guard.ts'
+import { COOKIE, readCookie, type Sessions } from './sessions.ts'
+
+/** What the staff screen shows to passers-by (and what logging in needs): open to the network without a session. */
+export const OPEN_TO_NETWORK: ReadonlySet<string> = new Set([
+  '/api/kiosk/events',
+  '/api/kiosk/session',
+  '/api/kiosk/login',
+  '/api/tech/login',
+  '/api/tech/session',
+  '/api/tech/logout',
+])
+
+/** Live-feed streams: per address, and all the network's together (the screen's own never count against those). */
+export const LIVE_LIMITS = { perSource: 4, screenPerSource: 8, network: 32 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/** Host names and addresses this kiosk answers to (the Host header of a state-changing request must be one). */
+export function ownHostnames(kiosk: { host: string; hostnames: readonly string[] }): Set<string> {
+  const names = new Set(['localhost', '127.0.0.1', '::1', kiosk.host.toLowerCase(), ...kiosk.hostnames.map((h) => h.toLowerCase())])
+  if (kiosk.host === '0.0.0.0' || kiosk.host === '::') {
+    // On every interface: its addresses and the box's own name (what a LAN browser may type).
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(a.address.toLowerCase())
+    names.add(hostname().toLowerCase())
+    names.add(`${hostname().toLowerCase()}.local`)
+  }
+  return names
+}
+
+/** `gate-1.local:8080` → `gate-1.local`; `[::1]:8080` → `::1`; null when it is not a host. */
+export function hostOfHeader(header: string | undefined): string | null {
+  if (!header) return null
+  try {
+    return new URL(`http://${header}`).hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  } catch {
+    return null
+  }
+}
+
+export interface NetworkPolicyOptions {
+  sessions: Sessions
+  guard: LoginGuard
+  hostnames: ReadonlySet<string>
+  tls: boolean
+  log: Logger
+}
+
+export function registerNetworkPolicy(app: FastifyInstance, o: NetworkPolicyOptions): void {
+  const refuse = (reply: FastifyReply, status: 401 | 403, error: string, message: string): FastifyReply => reply.code(status).send({ error, message })
+
+  app.addHook('onRequest', async (req, reply) => {
+    const source = sourceOf(req)
+    if (!SAFE_METHODS.has(req.method)) {
+      const why = crossSite(req, o.hostnames, o.tls)
+      if (why) {
+        o.log.warn({ source, method: req.method, url: req.url.split('?')[0], why }, 'state-changing request refused: not from this kiosk')
+        return refuse(reply, 403, 'forbidden', why)
+      }
+    }
+    const path = req.url.split('?')[0] ?? ''
+    if (!path.startsWith('/api/') || o.guard.isScreen(source) || OPEN_TO_NETWORK.has(req.routeOptions.url ?? path)) return
+    const signedIn = ['staff', 'tech'].some((role) => o.sessions.get(readCookie(req.headers.cookie, COOKIE[role as 'staff' | 'tech']), role as 'staff' | 'tech'))
+    if (!signedIn) return refuse(reply, 401, 'login_required', 'from the network, this needs a staff or tech login')
+  })
+}
+
+/** Why a state-changing request is not this kiosk's own page speaking to it (null: it is). */
+function crossSite(req: FastifyRequest, hostnames: ReadonlySet<string>, tls: boolean): string | null {
+  const host = hostOfHeader(req.headers.host)
+  if (!host || !hostnames.has(host)) return `Host ${JSON.stringify(req.headers.host ?? '')} is not this kiosk`
+  const site = req.headers['sec-fetch-site']
+  if (site === 'cross-site' || site === 'same-site') return `a request from another site (Sec-Fetch-Site: ${site})`
+  const origin = req.headers.origin
+  // No Origin: not a browser's cross-origin request (browsers send Origin on every cross-origin POST).
+  if (origin === undefined) return null
+  let o: URL
+  try {
+    o = new URL(origin)
+  } catch {
+    return `Origin ${JSON.stringify(origin)} is not this kiosk`
+  }
+  const own = new URL(`${tls ? 'https' : 'http'}://${req.headers.host}`)
+  return o.protocol === own.protocol && o.host === own.host ? null : `Origin ${JSON.stringify(origin)} is not this kiosk`
+}
+
+/** Counts live-feed streams per address; refuses past LIVE_LIMITS (each stream holds a socket and its buffers). */
+export class LiveAdmission {
+  private readonly perSource = new Map<string, number>()
+  private network = 0
+
+  constructor(private readonly guard: LoginGuard) {}
+
+  /** Admits a stream (and counts it until its response closes), or returns why not. */
+  admit(source: string, res: ServerResponse): string | null {
+    const screen = this.guard.isScreen(source)
+    const mine = this.perSource.get(source) ?? 0
+    if (mine >= (screen ? LIVE_LIMITS.screenPerSource : LIVE_LIMITS.perSource)) return `at most ${screen ? LIVE_LIMITS.screenPerSource : LIVE_LIMITS.perSource} live feeds from one address`
+    if (!screen && this.network >= LIVE_LIMITS.network) return `at most ${LIVE_LIMITS.network} live feeds from the network`
+    this.perSource.set(source, mine + 1)
+    if (!screen) this.network++
+    res.once('close', () => {
+      const n = (this.perSource.get(source) ?? 1) - 1
+      if (n > 0) this.perSource.set(source, n)
+      else this.perSource.delete(source)
+      if (!screen) this.network--
+    })
+    return null
+  }
+}
