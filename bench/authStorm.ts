@@ -15,7 +15,7 @@ import { issuePass } from '../gateway/passes/issue.ts'
 import { newKeyPair } from '../gateway/passes/keys.ts'
 import { PtyPair } from '../simulators/pty.ts'
 import { gatewayCommand, ROOT } from '../tests/helpers/gatewayProcess.ts'
-import type { ConnectStormResult } from './connectStorm.ts'
+import type { ConnectStormResult } from './storm.ts'
 import { tempDirFor } from './util.ts'
 
 export interface StormBenchResult {

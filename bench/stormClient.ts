@@ -1,7 +1,7 @@
 // The storm's attackers, in a process of their own (as they are on a LAN): 300 sockets opened and answered here
 // must not delay the bench's own clock readings (the subscriber timestamping entry events). Driven over IPC.
 import { request } from 'node:http'
-import { brokerConnectStorm } from './connectStorm.ts'
+import { brokerConnectStorm } from './storm.ts'
 
 interface Storm {
   cmd: 'storm'
