@@ -5,7 +5,8 @@ import type { Logger } from 'pino'
 import type { GatewayConfig } from './config/schema.ts'
 import type { HealthReport } from './health.ts'
 import { registerTaskRoutes, type TaskRoutesDeps } from './schedules/routes.ts'
-import { isLoopback } from './kiosk/network.ts'
+import { normalizeAddress } from './kiosk/guard.ts'
+import { capConnections, isLoopback } from './kiosk/network.ts'
 import { registerKiosk, type KioskGateway } from './kiosk/plugin.ts'
 
 export interface HttpServer {
@@ -62,6 +63,9 @@ export async function startHttp(gw: HttpGateway, kiosk: GatewayConfig['kiosk'], 
     log.warn({ err, url: req.url }, 'http request failed')
     void reply.status(status && status >= 400 && status < 500 ? status : 500).send({ error: err instanceof Error ? err.message : String(err) })
   })
+
+  const screen = new Set(kiosk.screenAddresses.map(normalizeAddress))
+  capConnections(app.server, (source) => screen.has(source), log)
 
   app.get('/healthz', async () => gw.health())
   registerTaskRoutes(app, gw)

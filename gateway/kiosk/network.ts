@@ -3,10 +3,11 @@
 // behind a staff or tech session. State-changing requests must come from a page of this server (Origin) and name
 // this server (Host), so that neither another site in the browser nor a DNS name rebound to the gate can act.
 import type { ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { hostname, networkInterfaces } from 'node:os'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import { sourceOf, type LoginGuard } from './guard.ts'
+import { normalizeAddress, sourceOf, type LoginGuard } from './guard.ts'
 import { COOKIE, readCookie, type Sessions } from './sessions.ts'
 
 /** What the staff screen shows to passers-by (and what logging in needs): open to the network without a session. */
@@ -119,4 +120,53 @@ export class LiveAdmission {
     })
     return null
   }
+}
+
+/**
+ * Open TCP connections from the network, per address and in all (the screen's own are never counted). Every
+ * request costs the event loop that also decides at the gate: a storm of 300 login guesses at once held scans back
+ * by hundreds of milliseconds even when each was refused without a PIN check. Past the cap a connection is closed
+ * as it is accepted, before TLS or HTTP parsing, which costs almost nothing. A browser opens about six at a time.
+ */
+export const CONNECTION_LIMITS = { perSource: 16, network: 64 }
+
+export interface ConnectionCap {
+  /** Connections closed at accept since start. */
+  refused(): number
+}
+
+export function capConnections(
+  server: { on(event: 'connection', fn: (socket: Socket) => void): unknown },
+  isScreen: (source: string) => boolean,
+  log: Logger,
+  limits: { perSource: number; network: number } = CONNECTION_LIMITS,
+): ConnectionCap {
+  const perSource = new Map<string, number>()
+  let network = 0
+  let refused = 0
+  let lastWarn = -Infinity
+  server.on('connection', (socket) => {
+    const source = normalizeAddress(socket.remoteAddress)
+    if (isScreen(source)) return
+    const mine = perSource.get(source) ?? 0
+    if (mine >= limits.perSource || network >= limits.network) {
+      refused++
+      socket.destroy()
+      const now = performance.now()
+      if (now - lastWarn >= 10_000) {
+        lastWarn = now
+        log.warn({ remote: source, open: network, refusedSoFar: refused }, 'kiosk connection refused: too many from the network at once')
+      }
+      return
+    }
+    perSource.set(source, mine + 1)
+    network++
+    socket.once('close', () => {
+      const n = (perSource.get(source) ?? 1) - 1
+      if (n > 0) perSource.set(source, n)
+      else perSource.delete(source)
+      network--
+    })
+  })
+  return { refused: () => refused }
 }

@@ -178,4 +178,35 @@ describe('the kiosk over HTTP (real gateway process)', () => {
     expect(ms).toBeLessThan(10_000)
     expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true)
   }, 60_000)
+  it('closes connections from the network past 16 an address and 64 in all, as they are accepted; the screen is never capped', async () => {
+    const g = await start()
+    const port = Number(new URL(g.url).port)
+    const held: ReturnType<typeof connect>[] = []
+    cleanups.push(() => held.forEach((s) => s.destroy()))
+    /** Opens a connection from `from` and says whether the server closed it within 1.5 s without a request. */
+    const openFrom = (from: string): Promise<boolean> =>
+      new Promise((res) => {
+        const sock = connect({ host: '127.0.0.1', port, localAddress: from })
+        held.push(sock)
+        sock.on('error', () => {})
+        const timer = setTimeout(() => res(false), 1500)
+        sock.once('close', () => {
+          clearTimeout(timer)
+          res(true)
+        })
+      })
+    // 20 from one address: 16 kept, 4 closed.
+    const one = await Promise.all(Array.from({ length: 20 }, () => openFrom('127.0.0.40')))
+    expect(one.filter(Boolean)).toHaveLength(4)
+    // 60 more from 10 other addresses: the network's 64 are full after 48 of them.
+    const many = await Promise.all(Array.from({ length: 60 }, (_, i) => openFrom(`127.0.0.${50 + (i % 10)}`)))
+    expect(many.filter(Boolean)).toHaveLength(12)
+    // While they are held, a new LAN request is refused, and the screen is still served.
+    await expect(send(g.url, '/healthz', { from: LAN })).rejects.toThrow()
+    expect((await send(g.url, '/healthz', { from: SCREEN })).status).toBe(200)
+    expect(g.logs.some((l) => /too many from the network/.test(String(l.msg)))).toBe(true)
+    // Freed, the LAN is served again.
+    held.splice(0).forEach((s) => s.destroy())
+    await g.until(async () => ((await send(g.url, '/healthz', { from: LAN }).catch(() => null))?.status === 200 ? true : undefined), 5000, 'the LAN served again')
+  }, 60_000)
 })

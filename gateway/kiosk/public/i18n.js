@@ -43,6 +43,7 @@ export const STRINGS = {
     err_direction: '请选择进入或外出', err_scanner: '请选择扫码器', err_pin: '密码为 4 到 12 位数字', err_tempRange: '体温应在 {lo} 到 {hi} °C 之间', err_tempIn: '进入须填写体温',
     code_login_required: '请先登录', code_wrong_pin: '密码错误', code_locked: '错误次数过多，请稍后再试', code_no_pins: '未配置值班密码（kiosk.staffPins）',
     code_not_waiting: '这个扫码器没有等待输入体温的人', code_no_alarm: '此报警已被处理', code_not_found: '没有这条发热记录', code_too_late: '该发热记录已超过 12 小时',
+    code_busy: '登录的人太多，请稍后再试', code_forbidden: '此操作不是从本机屏幕发出，已拒绝', code_unsupported_media_type: '请求格式不对，请刷新页面', code_too_many_streams: '连接太多，请关闭其他页面后刷新',
     code_already_on_duty: '你已经在值班', code_invalid: '填写有误，请检查', code_network: '连接中断，请稍后再试', code_server: '门岗主机出错，请重试',
   },
   en: {
@@ -78,6 +79,7 @@ export const STRINGS = {
     err_direction: 'Choose in or out', err_scanner: 'Choose the scanner', err_pin: 'A PIN has 4 to 12 digits', err_tempRange: 'Between {lo} and {hi} °C', err_tempIn: 'Going in needs a temperature',
     code_login_required: 'Log in first', code_wrong_pin: 'Wrong PIN', code_locked: 'Too many wrong PINs: wait a minute', code_no_pins: 'No staff PINs configured (kiosk.staffPins)',
     code_not_waiting: 'Nobody at that scanner is waiting for a temperature', code_no_alarm: 'This alarm was already handled', code_not_found: 'No such fever entry', code_too_late: 'That fever is more than 12 hours old',
+    code_busy: 'Too many logins at once: try again in a moment', code_forbidden: 'Refused: this request did not come from this kiosk', code_unsupported_media_type: 'Bad request format: reload the page', code_too_many_streams: 'Too many connections: close other pages and reload',
     code_already_on_duty: 'You are already on duty', code_invalid: 'Please check what you typed', code_network: 'Disconnected: try again shortly', code_server: 'The gate box failed: try again',
   },
 }
