@@ -1,11 +1,13 @@
 // The words of the sheets for the community office, Chinese (the default) and English (`?lang=en`, `--lang en`):
 // every code a sheet shows (reasons, pass kinds, directions, decisions, sources, staff actions, task kinds and
 // outcomes, the default tasks and their areas) becomes a word: no English id such as `lift-halls` on a Chinese sheet.
-// The staff screen has its own words (gateway/kiosk/public/i18n.js): a sheet records what happened, the screen
-// tells the guard what to do now ("测温无效，请重测"), so the two differ on purpose.
+// The names of things (pass kinds, staff actions, task kinds and areas) come from the staff screen's words
+// (gateway/kiosk/public/i18n.js), one table for both. Reasons differ on purpose: a sheet records what happened, the
+// screen tells the guard what to do now ("测温无效，请重测").
 import { z } from 'zod'
 import type { GatewayConfig } from '../config/schema.ts'
 import type { OPEN_REASONS } from '../kiosk/staff.ts'
+import { OVERRIDE_TEXT, PASS_KIND, TASK_AREA, TASK_KIND } from '../kiosk/public/i18n.js'
 import { personOf } from '../kiosk/pins.ts'
 import type { ManualEntry } from '../pipeline/pipeline.ts'
 import type { Reason } from '../pipeline/rules.ts'
@@ -45,23 +47,12 @@ export const REASON_WORDS: Readonly<Record<Reason, Words>> = {
  * the platform with gate/open (any [a-z_] code) is shown as it came.
  */
 export const STAFF_ACTION_WORDS: Readonly<Record<(typeof OPEN_REASONS)[number] | ManualEntry['action'] | 'typed_temperature', Words>> = {
-  ambulance: { zh: '救护车', en: 'Ambulance' },
-  fire: { zh: '消防', en: 'Fire' },
-  delivery: { zh: '物资配送', en: 'Delivery' },
-  disabled: { zh: '行动不便', en: 'Disabled person' },
-  broken_scanner: { zh: '扫码器故障', en: 'Scanner broken' },
-  other: { zh: '其他', en: 'Other' },
-  visitor: { zh: '访客登记', en: 'Visitor registered' },
-  vehicle: { zh: '车辆登记', en: 'Vehicle registered' },
-  secondary_check: { zh: '腋温复测', en: 'Armpit re-check' },
+  ...(OVERRIDE_TEXT as Record<(typeof OPEN_REASONS)[number] | ManualEntry['action'], Words>),
   typed_temperature: { zh: '人工输入体温', en: 'Temperature typed by staff' },
 }
 
 export const PASS_KIND_WORDS: Readonly<Record<string, Words>> = {
-  resident: { zh: '住户', en: 'Resident' },
-  visitor: { zh: '访客', en: 'Visitor' },
-  staff: { zh: '工作人员', en: 'Staff' },
-  vehicle: { zh: '车辆', en: 'Vehicle' },
+  ...PASS_KIND,
   /** summaries' byKind for admissions without a pass (the gate opened by staff). */
   unknown: { zh: '无通行码', en: 'No pass' },
 }
@@ -71,10 +62,7 @@ export const DECISION_WORDS: Readonly<Record<'admit' | 'deny', Words>> = { admit
 export const SOURCE_WORDS: Readonly<Record<'scan' | 'override', Words>> = { scan: { zh: '扫码', en: 'Scan' }, override: { zh: '人工', en: 'Staff' } }
 export const YES_NO: Readonly<Record<'yes' | 'no', Words>> = { yes: { zh: '是', en: 'Yes' }, no: { zh: '否', en: 'No' } }
 
-export const TASK_KIND_WORDS: Readonly<Record<TaskOccurrence['kind'], Words>> = {
-  disinfection: { zh: '消毒', en: 'Disinfection' },
-  'duty-check': { zh: '查岗', en: 'Duty check' },
-}
+export const TASK_KIND_WORDS: Readonly<Record<TaskOccurrence['kind'], Words>> = TASK_KIND as Record<TaskOccurrence['kind'], Words>
 
 /** The state of a task occurrence as a sheet shows it (schedules/figures.ts outcomeOf, from its status and grace). */
 export const OUTCOME_WORDS: Readonly<Record<Outcome, Words>> = {
@@ -85,14 +73,7 @@ export const OUTCOME_WORDS: Readonly<Record<Outcome, Words>> = {
 }
 
 /** The areas of the default tasks (gateway/schedules/defaults.ts); a site's own areas are shown as configured. */
-export const AREA_WORDS: Readonly<Record<string, Words>> = {
-  corridors: { zh: '楼道', en: 'Corridors' },
-  'lift-halls': { zh: '电梯厅', en: 'Lift halls' },
-  'gate-area': { zh: '门岗区域', en: 'Gate area' },
-  toilets: { zh: '公共卫生间', en: 'Toilets' },
-  bins: { zh: '垃圾投放点', en: 'Bins' },
-  gate: { zh: '大门', en: 'Gate' },
-}
+export const AREA_WORDS: Readonly<Record<string, Words>> = TASK_AREA
 
 /** The default tasks by id; a site's own tasks are shown by their configured id. */
 export const TASK_WORDS: Readonly<Record<string, Words>> = {

@@ -140,7 +140,7 @@ describe('staff screen layout on real displays', () => {
     expect(await zh.evaluate(() => document.body.dataset.sound)).toBe('task')
     await checkState('idle')
     // Default task areas are ids in the config; the screen says them in words.
-    expect(await zh.textContent('#tasks')).toContain('大门口')
+    expect(await zh.textContent('#tasks')).toContain('门岗区域')
     for (const p of [zh, pages.en]) expect(await p.textContent('body')).not.toMatch(/lift-halls|gate-area/)
     const sizes = await zh.$$eval('#devices .dev, #tasks li', (els) => els.map((e) => parseFloat(getComputedStyle(e).fontSize)))
     expect(Math.min(...sizes)).toBeGreaterThanOrEqual(20)

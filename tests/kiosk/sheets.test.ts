@@ -117,10 +117,10 @@ describe('the sheets for the community office', () => {
     expect(table(rows, ['进入人次（含拒绝）', '外出人次（含拒绝）', '放行人次', '拒绝人次', '人工操作', '发热', '居家隔离户', '最高体温 °C'])).toEqual([['4', '1', '3', '2', '4', '1', '1', '38.2']])
     expect(table(rows, ['类别', '进入', '外出']).sort()).toEqual([['无通行码', '2', '0'], ['车辆', '1', '0']].sort())
     expect(table(rows, ['原因', '次数']).sort()).toEqual([['人工放行', '3'], ['发热', '1'], ['居家隔离人员外出', '1']].sort())
-    // The default tasks' areas in words, in pinyin order: 大门 (da), 电梯厅 (dian), 门岗区域 (men).
+    // The default tasks' areas in words (the staff screen's), in pinyin order: 电梯厅 (dian), 门岗 (men), 门岗区域.
     expect(table(rows, ['区域', '按时完成', '超时完成', '漏做', '待完成'])).toEqual([
-      ['大门', '0', '0', '0', '1'],
       ['电梯厅', '1', '0', '0', '0'],
+      ['门岗', '0', '0', '0', '1'],
       ['门岗区域', '0', '0', '1', '0'],
     ])
 
@@ -142,15 +142,15 @@ describe('the sheets for the community office', () => {
     const { rows, instants } = await sheet(k, '/api/tasks/sheet.csv?day=2026-11-20', tech)
     expect(rows.slice(0, 5).map((r) => r[0])).toEqual(['日期', '社区', '大门', '时区', '制表时间'])
     expect(table(rows, ['区域', '按时完成', '超时完成', '漏做', '待完成'])).toEqual([
-      ['大门', '0', '0', '0', '1'],
       ['电梯厅', '1', '0', '0', '0'],
+      ['门岗', '0', '0', '0', '1'],
       ['门岗区域', '0', '0', '1', '0'],
     ])
     const tasks = table(rows, ['应做时间', '任务', '类别', '区域', '结果', '执行人', '执行人编号', '完成时间', '备注'])
     expect(tasks).toEqual([
       ['2026-11-20 07:00:00+08:00', '门岗区域消毒', '消毒', '门岗区域', '漏做', '', '', '', ''],
       ['2026-11-20 08:00:00+08:00', '电梯厅消毒', '消毒', '电梯厅', '按时完成', '张伟', 'zhang', '2026-11-20 08:30:00+08:00', '84 消毒液 1:100, 5 L'],
-      ['2026-11-20 09:00:00+08:00', '门岗查岗', '查岗', '大门', '待完成', '', '', '', ''],
+      ['2026-11-20 09:00:00+08:00', '门岗查岗', '查岗', '门岗', '待完成', '', '', '', ''],
     ])
     expect(instants['2026-11-20 08:30:00+08:00']).toBe(at('2026-11-20T08:30:00'))
     // The English sheet: headers and words in English, the name as it is.

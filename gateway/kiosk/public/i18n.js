@@ -1,6 +1,8 @@
 // @ts-check
 // Every word on the staff screen in Chinese (default) and English. Reasons cover every code of DESIGN section 3
-// (tests/kiosk/units.test.ts checks them against gateway/pipeline/rules.ts). No DOM here: tests import it.
+// (tests/kiosk/units.test.ts checks them against gateway/pipeline/rules.ts). No DOM here: tests import it, and the
+// sheets (gateway/sheets/words.ts) take the names of things from it (kinds, areas, staff actions), so the screen and
+// the office's sheets never call one area by two names.
 
 /** @typedef {'zh' | 'en'} Lang */
 /** @typedef {Record<string, { zh: string, en: string }>} Words */
@@ -112,7 +114,7 @@ export const PASS_KIND = {
   vehicle: { zh: '车辆', en: 'Vehicle' },
 }
 
-/** kiosk open reasons (gateway/kiosk/staff.ts OPEN_REASONS) and the other override reasons. */
+/** kiosk open reasons (gateway/kiosk/staff.ts OPEN_REASONS) and the other override reasons (the sheets use these too). */
 /** @type {Words} */
 export const OVERRIDE_TEXT = {
   ambulance: { zh: '救护车', en: 'Ambulance' },
@@ -153,9 +155,9 @@ export const OUTCOME_TEXT = {
 export const TASK_AREA = {
   corridors: { zh: '楼道', en: 'Corridors' },
   'lift-halls': { zh: '电梯厅', en: 'Lift halls' },
-  'gate-area': { zh: '大门口', en: 'Gate area' },
+  'gate-area': { zh: '门岗区域', en: 'Gate area' },
   toilets: { zh: '公共卫生间', en: 'Toilets' },
-  bins: { zh: '垃圾收集点', en: 'Bins' },
+  bins: { zh: '垃圾投放点', en: 'Bins' },
   gate: { zh: '门岗', en: 'Gate' },
 }
 
