@@ -14,7 +14,7 @@ import { freePort, Mosquitto } from '../cloud-bridge/mosquitto.ts'
 import { issuePass } from '../gateway/passes/issue.ts'
 import { newKeyPair } from '../gateway/passes/keys.ts'
 import { PtyPair } from '../simulators/pty.ts'
-import { gatewayCommand, ROOT } from '../tests/helpers/gatewayProcess.ts'
+import { gatewayCommand, ptyGateDevices, ROOT } from '../tests/helpers/gatewayProcess.ts'
 import type { ConnectStormResult } from './storm.ts'
 import { tempDirFor } from './util.ts'
 
@@ -85,12 +85,7 @@ export async function benchAuthStorm(o: { logins: number; sources: number; conne
     file,
     stringify({
       dataDir: join(dir, 'data'),
-      devices: {
-        scanners: [{ name: 'scanner-in', driver: 'line', path: scanPty.gatewayPath, direction: 'in' }],
-        thermometers: [{ name: 'thermo-in', driver: 'modbus-rtu', path: thermoPty.gatewayPath, function: 4, scale: 0.01, timeoutMs: 300 }],
-        relays: [{ name: 'gate', driver: 'simulated', pulseMs: 100 }],
-        buzzers: [{ name: 'buzzer', driver: 'simulated' }],
-      },
+      devices: ptyGateDevices({ inPath: scanPty.gatewayPath, thermoPath: thermoPty.gatewayPath, pulseMs: 100 }),
       rules: { duplicateScanMs: 0, antiPassback: 'off' },
       passes: { issuers: [{ kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }] },
       central: { url: central.url },

@@ -24,6 +24,22 @@ export function gatewayCommand(args: string[]): [string, string[]] {
 }
 
 
+/**
+ * The devices block of a gate on ptys: line scanners (in, and out when given) and a Modbus thermometer answering as
+ * the simulator's defaults (unit 1, function 4, register 0, scale 0.01), with simulated relay and buzzer.
+ */
+export function ptyGateDevices(o: { inPath: string; outPath?: string; thermoPath: string; pulseMs?: number }): Record<string, unknown> {
+  return {
+    scanners: [
+      { name: 'scanner-in', driver: 'line', path: o.inPath, direction: 'in' },
+      ...(o.outPath ? [{ name: 'scanner-out', driver: 'line', path: o.outPath, direction: 'out' }] : []),
+    ],
+    thermometers: [{ name: 'thermo-in', driver: 'modbus-rtu', path: o.thermoPath, unitId: 1, function: 4, register: 0, scale: 0.01, timeoutMs: 300 }],
+    relays: [{ name: 'gate', driver: 'simulated', pulseMs: o.pulseMs ?? 500 }],
+    buzzers: [{ name: 'buzzer', driver: 'simulated' }],
+  }
+}
+
 export function tempDir(prefix = 'estate-gate-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }

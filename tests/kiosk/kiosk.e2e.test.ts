@@ -15,7 +15,7 @@ import { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer
 import { PtyPair } from '../../simulators/pty.ts'
 import { Recorder } from '../bridge/helpers.ts'
 import { assertMessage } from '../contracts/asyncapi.ts'
-import { GatewayProcess, ROOT, tempDir } from '../helpers/gatewayProcess.ts'
+import { GatewayProcess, ptyGateDevices, ROOT, tempDir } from '../helpers/gatewayProcess.ts'
 
 const SHOTS = join(ROOT, 'tests/screenshots')
 const issuer = newKeyPair('estate-key-1')
@@ -49,15 +49,7 @@ describe('kiosk in Chromium', () => {
     const config = {
       site: { id: 'estate-001', name: '路砦社区', timezone: 'Asia/Shanghai' },
       gate: { id: 'north-1', name: '北门' },
-      devices: {
-        scanners: [
-          { name: 'scanner-in', driver: 'line', path: inPty.gatewayPath, direction: 'in' },
-          { name: 'scanner-out', driver: 'line', path: outPty.gatewayPath, direction: 'out' },
-        ],
-        thermometers: [{ name: 'thermo-in', driver: 'modbus-rtu', path: thermoPty.gatewayPath, unitId: 1, function: 4, register: 0, scale: 0.01, timeoutMs: 300 }],
-        relays: [{ name: 'gate', driver: 'simulated', pulseMs: 500 }],
-        buzzers: [{ name: 'buzzer', driver: 'simulated' }],
-      },
+      devices: ptyGateDevices({ inPath: inPty.gatewayPath, outPath: outPty.gatewayPath, thermoPath: thermoPty.gatewayPath }),
       // Long enough to photograph the re-check prompt.
       rules: { recheckDelayMs: 1500, duplicateScanMs: 0 },
       passes: { issuers: [{ kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }] },

@@ -16,7 +16,7 @@ import { LineScannerSim } from '../../simulators/devices/lineScanner.ts'
 import { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer.ts'
 import { PtyPair } from '../../simulators/pty.ts'
 import { localDay } from '../../gateway/time.ts'
-import { GatewayProcess, ROOT, tempDir } from '../helpers/gatewayProcess.ts'
+import { GatewayProcess, ptyGateDevices, ROOT, tempDir } from '../helpers/gatewayProcess.ts'
 import { layoutProblems, tapCentre } from './layout.ts'
 
 const SHOTS = process.env.KIOSK_SHOTS ?? join(ROOT, '../kui-shots')
@@ -56,15 +56,7 @@ describe('staff screen layout on real displays', () => {
     const config = {
         site: { id: 'estate-001', name: '路砦社区', timezone: 'Asia/Shanghai' },
         gate: { id: 'north-1', name: '北门' },
-        devices: {
-          scanners: [
-            { name: 'scanner-in', driver: 'line', path: inPty.gatewayPath, direction: 'in' },
-            { name: 'scanner-out', driver: 'line', path: outPty.gatewayPath, direction: 'out' },
-          ],
-          thermometers: [{ name: 'thermo-in', driver: 'modbus-rtu', path: thermoPty.gatewayPath, unitId: 1, function: 4, register: 0, scale: 0.01, timeoutMs: 300 }],
-          relays: [{ name: 'gate', driver: 'simulated', pulseMs: 500 }],
-          buzzers: [{ name: 'buzzer', driver: 'simulated' }],
-        },
+        devices: ptyGateDevices({ inPath: inPty.gatewayPath, outPath: outPty.gatewayPath, thermoPath: thermoPty.gatewayPath }),
         rules: { recheckDelayMs: 100, duplicateScanMs: 0 },
         passes: { issuers: [{ kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }] },
         localBroker: { enabled: false },
