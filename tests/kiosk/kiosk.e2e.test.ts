@@ -203,7 +203,7 @@ describe('kiosk in Chromium', () => {
     await page.click('#alarm-ack')
     await shot('pin-pad')
     await typePin('0000')
-    await expect.poll(() => page.textContent('#modal-error'), { timeout: 10_000 }).toBe('密码错误')
+    await expect.poll(() => page.textContent('#modal-error'), { timeout: 10_000 }).toBe('密码错误，请重新输入')
     await page.click('#modal .btn-gray')
     await page.click('#alarm-ack')
     await typePin(STAFF_PIN)

@@ -3,8 +3,9 @@
 // on pseudo-terminals): after an admit, a denial, a fever alarm with two further decisions behind it, a second
 // alarm, the PIN pad, the take-over question, the visitor dialog with its errors, the plate keyboard and the
 // acknowledgement. Each state passes the generic layout check (tests/kiosk/layout.ts); screenshots of each at
-// 800x480 and 1024x600 go to ../kui-shots/ (or $KIOSK_SHOTS) for a human to look at.
+// 800x480 and 1024x600 go to $TMPDIR/estate-gate-kiosk-shots/ (or $KIOSK_SHOTS) for a human to look at.
 /// <reference lib="dom" />
+import { tmpdir } from 'node:os'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -19,7 +20,7 @@ import { localDay } from '../../gateway/time.ts'
 import { GatewayProcess, ptyGateDevices, ROOT, tempDir } from '../helpers/gatewayProcess.ts'
 import { layoutProblems, tapCentre } from './layout.ts'
 
-const SHOTS = process.env.KIOSK_SHOTS ?? join(ROOT, '../kui-shots')
+const SHOTS = process.env.KIOSK_SHOTS ?? join(tmpdir(), 'estate-gate-kiosk-shots')
 const VIEWPORTS = [
   { width: 800, height: 480 },
   { width: 1024, height: 600 },

@@ -13,13 +13,13 @@ export const LANGS = ['zh', 'en']
 /** @type {Record<Lang, Record<string, string>>} */
 export const STRINGS = {
   zh: {
-    title: '门岗', connected: '已连接', disconnected: '连接中断，正在重连…', connecting: '连接中…',
+    title: '门岗', connected: '已连接', disconnected: '连接中断，正在重连…', devicesUnknown: '（设备状态未知）', connecting: '连接中…',
     idle: '请扫码', idleSub: '出示通行码 · 额头对准测温仪',
     admit: '通行', deny: '禁止通行', in: '进', out: '出',
-    today: '今日', figIn: '进入', figOut: '外出', figDenied: '拒绝', figFevers: '发热', figIsolated: '隔离户',
+    today: '今日', figIn: '进入', figOut: '外出', figDenied: '拒绝', figFevers: '发热', figIsolated: '居家隔离户',
     duty: '值班：', noDuty: '未登录', login: '值班登录', handover: '交班', open: '开闸', visitor: '访客登记', vehicle: '车辆登记',
     secondary: '腋温复测', typeTemp: '输入体温', cancel: '取消', confirm: '确定', clear: '清除', close: '关闭', back: '退格',
-    pinTitle: '请输入值班密码', pinShort: '密码为 4 到 12 位数字', pinWrong: '密码错误', pinLocked: '错误次数过多，请{s}秒后再试', noPins: '未配置值班密码（kiosk.staffPins）',
+    pinTitle: '请输入值班密码', pinShort: '密码为 4 到 12 位数字', pinWrong: '密码错误，请重新输入', pinLocked: '错误次数过多，请{s}秒后再试', noPins: '未配置值班密码（kiosk.staffPins）',
     tasks: '任务', noTasks: '暂无待办任务', done: '完成', taskDone: '完成任务', note: '备注（消毒剂、用量）', overdue: '已超时', due: '待完成', overdueBanner: '任务超时未完成',
     devices: '设备', uplink: '平台连接', backlog: '待上传', online: '在线', offline: '离线',
     alarmFever: '发热报警', alarmIsolation: '居家隔离人员外出报警', alarmMore: '另有 {n} 个报警', alarmCount: '{i}/{n}', alarmNext: '下一个',
@@ -43,13 +43,13 @@ export const STRINGS = {
     err_tempC: '请填写正确体温，如 36.5', err_plate: '请填写车牌号，如 沪A12345', err_occupants: '车内人数 1 到 9',
     err_reason: '请选择开闸原因', err_text: '选择“其他”时请写明原因', err_note: '备注太长（最多 200 字）', err_entryId: '请选择发热记录',
     err_direction: '请选择进入或外出', err_scanner: '请选择扫码器', err_pin: '密码为 4 到 12 位数字', err_tempRange: '体温应在 {lo} 到 {hi} °C 之间', err_tempIn: '进入须填写体温',
-    code_login_required: '请先登录', code_wrong_pin: '密码错误', code_locked: '错误次数过多，请稍后再试', code_no_pins: '未配置值班密码（kiosk.staffPins）',
+    code_login_required: '请先登录', code_wrong_pin: '密码错误，请重新输入', code_locked: '错误次数过多，请稍后再试', code_no_pins: '未配置值班密码（kiosk.staffPins）',
     code_not_waiting: '这个扫码器没有等待输入体温的人', code_no_alarm: '此报警已被处理', code_not_found: '没有这条发热记录', code_too_late: '该发热记录已超过 12 小时',
     code_busy: '登录的人太多，请稍后再试', code_forbidden: '此操作不是从本机屏幕发出，已拒绝', code_unsupported_media_type: '请求格式不对，请刷新页面', code_too_many_streams: '连接太多，请关闭其他页面后刷新',
     code_already_on_duty: '你已经在值班', code_invalid: '填写有误，请检查', code_network: '连接中断，请稍后再试', code_server: '门岗主机出错，请重试',
   },
   en: {
-    title: 'Gate', connected: 'Connected', disconnected: 'Disconnected, reconnecting…', connecting: 'Connecting…',
+    title: 'Gate', connected: 'Connected', disconnected: 'Disconnected, reconnecting…', devicesUnknown: '(device states unknown)', connecting: 'Connecting…',
     idle: 'Please scan', idleSub: 'Show your pass · face the thermometer',
     admit: 'ADMIT', deny: 'DENIED', in: 'In', out: 'Out',
     today: 'Today', figIn: 'In', figOut: 'Out', figDenied: 'Denied', figFevers: 'Fevers', figIsolated: 'Isolated',

@@ -114,13 +114,13 @@ function renderPrompt() {
   } else box.hidden = true
 }
 
-/** The connection banner: in both languages, whoever is at the screen. */
+/** The connection banner, in the screen's language; the device chips go grey, as their state is not known. */
 export function renderConnection() {
   const on = state.connected
   document.body.dataset.connected = on ? 'yes' : 'no'
   $('conn-text').textContent = on ? L('connected') : L('disconnected')
   const banner = $('offline-banner')
   banner.hidden = on
-  banner.textContent = `⚠ ${t('zh', 'disconnected')} / ${t('en', 'disconnected')}`
+  banner.textContent = `⚠ ${L('disconnected')} ${L('devicesUnknown')}`
   $('card').classList.toggle('stale', !on)
 }
