@@ -71,11 +71,29 @@ export function registerNetworkPolicy(app: FastifyInstance, o: NetworkPolicyOpti
         return refuse(reply, 403, 'forbidden', why)
       }
     }
-    const path = req.url.split('?')[0] ?? ''
-    if (!path.startsWith('/api/') || o.guard.isScreen(source) || OPEN_TO_NETWORK.has(req.routeOptions.url ?? path)) return
+    // The route the router matched, not the raw URL: `/%61pi/tasks` is routed to /api/tasks, and must be judged so.
+    const path = req.routeOptions.url ?? decodedPath(req.url)
+    if (!path.startsWith('/api/')) return
+    // Reads too must name this kiosk: a page rebound to the box's address by DNS (Host: evil.example) reads nothing.
+    const host = hostOfHeader(req.headers.host)
+    if (!host || !o.hostnames.has(host)) {
+      o.log.warn({ source, method: req.method, url: path, host: req.headers.host }, 'request refused: not for this kiosk')
+      return refuse(reply, 403, 'forbidden', `Host ${JSON.stringify(req.headers.host ?? '')} is not this kiosk`)
+    }
+    if (o.guard.isScreen(source) || OPEN_TO_NETWORK.has(path)) return
     const signedIn = ['staff', 'tech'].some((role) => o.sessions.get(readCookie(req.headers.cookie, COOKIE[role as 'staff' | 'tech']), role as 'staff' | 'tech'))
     if (!signedIn) return refuse(reply, 401, 'login_required', 'from the network, this needs a staff or tech login')
   })
+}
+
+/** The path of a URL, percent-decoded as the router decodes it (the raw path when it does not decode). */
+function decodedPath(url: string): string {
+  const raw = url.split('?')[0] ?? ''
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
 }
 
 /** Why a state-changing request is not this kiosk's own page speaking to it (null: it is). */

@@ -116,7 +116,8 @@ describe('the kiosk over HTTP (real gateway process)', () => {
 
   it('needs a session for the task list and day sheet from the network; the screen and a logged-in LAN browser get them', async () => {
     const g = await start()
-    for (const path of ['/api/tasks', '/api/tasks/sheet.csv', '/api/kiosk/fevers']) {
+    // Percent-encoded, the router still routes them to /api/…: they must need a session all the same.
+    for (const path of ['/api/tasks', '/api/tasks/sheet.csv', '/api/kiosk/fevers', '/%61pi/tasks', '/a%70i/tasks/sheet.csv']) {
       const r = await send(g.url, path, { from: LAN })
       expect(r.status, path).toBe(401)
       expect(r.json.error).toBe('login_required')
@@ -126,6 +127,11 @@ describe('the kiosk over HTTP (real gateway process)', () => {
     expect((await send(g.url, '/api/tasks/sheet.csv', { from: LAN, cookie: staff })).status).toBe(200)
     const tech = await login(g.url, 'tech', TECH_PIN, LAN)
     expect((await send(g.url, '/api/tasks', { from: LAN, cookie: tech })).status).toBe(200)
+    // DNS rebinding: a page of evil.example resolved to the box reads nothing, even at the screen.
+    for (const from of [SCREEN, LAN]) {
+      const r = await send(g.url, '/api/tasks', { from, headers: { host: `evil.example:${new URL(g.url).port}` } })
+      expect(r.status, from).toBe(403)
+    }
     // What the staff screen shows passers-by stays open: the page, the health, the live feed's first bytes.
     expect((await send(g.url, '/', { from: LAN })).status).toBe(200)
     expect((await send(g.url, '/healthz', { from: LAN })).status).toBe(200)
