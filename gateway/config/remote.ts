@@ -23,6 +23,11 @@ export const REMOTE_BOUNDS: Readonly<Record<string, Bound>> = {
   'retention.days': { min: 7, max: 366, unit: 'days' },
 }
 
+/** Log levels the platform may set: fatal, error and silent would hide from the technician what is done. */
+export const REMOTE_LOG_LEVELS: readonly string[] = ['warn', 'info', 'debug', 'trace']
+/** Tasks the platform may set (the defaults are six; a site with more sets them in the file). */
+export const REMOTE_MAX_SCHEDULES = 32
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const allowed = (path: string): boolean => REMOTE_KEYS.some((k) => path === k || path.startsWith(`${k}.`))
 const under = (path: string): boolean => REMOTE_KEYS.some((k) => k.startsWith(`${path}.`))
@@ -45,7 +50,9 @@ export function checkRemotePatch(patch: Record<string, unknown>): RemoteVerdict 
     const top = path.split('.')[0]!
     if (!known.has(top)) invalid.push(`${path}: unknown key`)
     else if (!allowed(path)) forbidden.push(`${path}: may not be changed remotely (trust, storage and devices are set on site: the config file or /tech)`)
-    else if (path === 'log.level' && value === 'silent') forbidden.push(`${path}: "silent" may not be set remotely (it would hide what is done)`)
+    else if (path === 'log.level' && typeof value === 'string' && !REMOTE_LOG_LEVELS.includes(value)) {
+      forbidden.push(`${path}: ${JSON.stringify(value)} may not be set remotely (it would hide what is done); one of ${REMOTE_LOG_LEVELS.join(', ')}`)
+    }
   }
   if (forbidden.length > 0) return { ok: false, code: 'forbidden', errors: forbidden }
   const rules = isObj(patch.rules) ? patch.rules : {}
@@ -59,6 +66,10 @@ export function checkRemotePatch(patch: Record<string, unknown>): RemoteVerdict 
     ['rules.duplicateScanMs', rules.duplicateScanMs],
     ['retention.days', retention.days],
   ]
+  // Each task raises events and timers at the gate: thousands of them every minute stalled its decisions.
+  if (Array.isArray(patch.schedules) && patch.schedules.length > REMOTE_MAX_SCHEDULES) {
+    invalid.push(`schedules: at most ${REMOTE_MAX_SCHEDULES} tasks when set remotely (is ${patch.schedules.length})`)
+  }
   for (const [path, v] of values) {
     const b = REMOTE_BOUNDS[path]!
     // Not a number: the schema refuses it with its own message.

@@ -152,6 +152,9 @@ describe('requests and trust', () => {
     [{ dataDir: '/tmp/elsewhere' }, 'dataDir'],
     [{ devices: { relays: [] } }, 'devices.relays'],
     [{ log: { level: 'silent' } }, 'log.level'],
+    // fatal and error hide as much as silent: nothing a technician reads is logged at those levels.
+    [{ log: { level: 'fatal' } }, 'log.level'],
+    [{ log: { level: 'error' } }, 'log.level'],
     [{ site: { id: 'other-estate' } }, 'site.id'],
     [{ simulation: { crowd: true } }, 'simulation.crowd'],
   ])('config/set %j is refused forbidden, naming %s, and changes nothing', async (config, key) => {
@@ -163,6 +166,17 @@ describe('requests and trust', () => {
     expect(JSON.stringify(g.config)).toBe(before)
     expect(existsSync(overridesPath(g.config.dataDir))).toBe(false)
     expect(rows(g, 'SELECT * FROM config_changes')).toEqual([])
+  })
+
+  it('config/set of more schedules than a gate should run refused invalid, naming the key; 32 are fine', async () => {
+    const g = await start()
+    const task = (i: number) => ({ id: `s${i}`, kind: 'disinfection', area: 'x', cron: '* * * * *' })
+    const many = await send(g, 'config/set', { requestId: 'many', expires: later(), config: { schedules: Array.from({ length: 2800 }, (_, i) => task(i)) } })
+    expect(many).toMatchObject({ status: 'error', error: { code: 'invalid' } })
+    expect(many.error?.message).toContain('schedules:')
+    expect(rows(g, 'SELECT * FROM config_changes')).toEqual([])
+    const fine = await send(g, 'config/set', { requestId: 'fine', expires: later(), config: { schedules: Array.from({ length: 32 }, (_, i) => task(i)) } })
+    expect(fine).toMatchObject({ status: 'ok' })
   })
 
   it.each([
