@@ -303,7 +303,11 @@ export class CloudBridge {
     this.connected = false
     client.end(true)
     if (wasConnected) {
-      this.judgeClose()
+      // Only a 3.1.1 broker refuses a message by closing the connection; MQTT 5 refuses it with a PUBACK reason
+      // code (see the drain). On MQTT 5 a close is the network, the broker, or another client taking our client id
+      // over (mosquitto 2.0 closes the old session with no DISCONNECT): never the message's fault, so never
+      // grounds for setting a decision aside.
+      if (this.protocol === 4) this.judgeClose()
       if (this.mono() - this.connectedAt >= STABLE_MS) this.attempt = 0
     }
     const from = this.drain.end()

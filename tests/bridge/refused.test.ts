@@ -4,6 +4,7 @@
 // Also: the fallback from MQTT 5 to 3.1.1 when the broker does not speak 5 (aedes 1.x).
 import { createServer, type Server } from 'node:net'
 import { Aedes, type AedesOptions } from 'aedes'
+import mqtt from 'mqtt'
 import { afterEach, describe, expect, it } from 'vitest'
 import { refusedRows } from '../../cloud-bridge/outbox.ts'
 import { P, Recorder, makeBridge, message, openStore, until } from './helpers.ts'
@@ -97,4 +98,44 @@ describe('cloud bridge: refused messages', () => {
     expect(refusedRows(store).map((r) => [r.seq, r.topic])).toEqual([[seqs[1], 'alert']])
     expect(refusedRows(store)[0]!.reason).toMatch(/closed the connection/)
   })
+  it('MQTT 5: another client taking the bridge\'s client id over and over sets nothing aside; every message arrives, in order', async () => {
+    // mosquitto 2.0 closes the old session on a takeover without a DISCONNECT: to the bridge that looks like a
+    // 3.1.1 broker refusing the message in flight. On MQTT 5 refusals come as PUBACK codes, so a close never convicts.
+    const m = await Mosquitto.start()
+    cleanup.push(() => m.dispose())
+    const sub = await Recorder.connect(m.url)
+    cleanup.push(() => sub.close())
+    const store = openStore()
+    cleanup.push(() => store.close())
+    const bridge = makeBridge(store, m.url, { backoff: { initialMs: 20, maxMs: 100 } })
+    cleanup.push(() => bridge.stop())
+    bridge.start()
+    const seqs: number[] = []
+    const feed = setInterval(() => {
+      seqs.push(...store.enqueue([message('entry')], Date.now()))
+      bridge.wake()
+    }, 5)
+    cleanup.push(() => clearInterval(feed))
+    // The squatter, as a compromised account on the central broker would: each time the bridge says it is online,
+    // take its client id over at once, while its first messages are in flight; 12 times.
+    const watch = await mqtt.connectAsync(m.url, { protocolVersion: 5 })
+    cleanup.push(() => watch.endAsync())
+    let takeovers = 0
+    watch.on('message', (_t, payload) => {
+      if (payload.length === 0 || (JSON.parse(payload.toString()) as { state: string }).state !== 'online' || takeovers >= 12) return
+      takeovers++
+      const squat = mqtt.connect(m.url, { clientId: 'gw-estate-001-north-1', protocolVersion: 4, reconnectPeriod: 0 })
+      squat.once('connect', () => setTimeout(() => squat.end(true), 20))
+      squat.on('error', () => {})
+    })
+    await watch.subscribeAsync(`${P}/status`, { qos: 1 })
+    await until(() => takeovers >= 12, 'twelve takeovers', 20_000)
+    clearInterval(feed)
+    await until(() => bridge.status().connected && store.outboxBacklog().count === 0, 'the backlog drained', 20_000)
+    await until(() => sub.maxSeq >= seqs.at(-1)!, 'the last entry', 20_000)
+    expect(bridge.status().reconnects).toBeGreaterThan(5)
+    expect(bridge.status().refused).toBe(0)
+    expect(refusedRows(store)).toEqual([])
+    expect([...new Set(sub.events.map((a) => a.event.seq as number))]).toEqual(seqs)
+  }, 60_000)
 })
