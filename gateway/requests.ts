@@ -56,7 +56,9 @@ class RequestError extends Error {
   }
 }
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+// A date that exists (2026-13-45 and 2026-02-30 do not): a household listed with an impossible date would be
+// answered ok and never isolated.
+const day = z.iso.date({ error: 'a date YYYY-MM-DD that exists' })
 /** RFC 3339 (section 5.6 allows a lowercase t and z: normalised before the check). */
 const rfc3339 = z
   .string()
@@ -77,7 +79,11 @@ const COMMANDS = {
   'lists/isolation': z.strictObject({
     ...base,
     items: z
-      .array(z.strictObject({ subject: z.string().min(1).max(128), startDay: day, endDay: day.nullable().optional(), note: z.string().max(200).optional() }))
+      .array(
+        z
+          .strictObject({ subject: z.string().min(1).max(128), startDay: day, endDay: day.nullable().optional(), note: z.string().max(200).optional() })
+          .refine((i) => !i.endDay || i.endDay >= i.startDay, { message: 'endDay before startDay', path: ['endDay'] }),
+      )
       .max(100_000),
   }),
   'lists/revoked': z.strictObject({ ...base, passIds: z.array(z.string().min(1).max(128)).max(1_000_000) }),

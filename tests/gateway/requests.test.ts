@@ -77,6 +77,20 @@ describe('requests', () => {
     expect(g.store.isRevoked('p2')).toBe(true)
   })
 
+  it.each([
+    [{ subject: 'H-4-1-504', startDay: '2026-13-45' }, 'startDay'],
+    [{ subject: 'H-4-1-504', startDay: '2026-02-30' }, 'startDay'],
+    [{ subject: 'H-3-1-504', startDay: '2026-12-01', endDay: '2026-11-01' }, 'endDay'],
+  ])('lists/isolation with %j is refused invalid, naming %s, and the list in force stays', async (bad, key) => {
+    const g = await start()
+    expect(await send(g, 'lists/isolation', { requestId: 'ok', expires: later(), items: [{ subject: 'H-1-1-101', startDay: '2026-11-20' }] })).toMatchObject({ status: 'ok' })
+    const r = await send(g, 'lists/isolation', { requestId: 'bad', expires: later(), items: [{ subject: 'H-2-1-203', startDay: '2026-11-20' }, bad] })
+    expect(r).toMatchObject({ status: 'error', error: { code: 'invalid' } })
+    expect(r.error?.message).toContain(key)
+    expect(g.store.isIsolated('H-1-1-101', '2026-11-25')).toBe(true)
+    expect(g.store.isIsolated('H-2-1-203', '2026-11-25')).toBe(false)
+  })
+
   it('config/get hides secrets; config/set applies rules at once, persists, and says what needs a restart', async () => {
     let g = await start()
     const got = (await send(g, 'config/get', { requestId: 'c', expires: later() })).data as { config: { central: { password: string }; rules: { feverC: number } } }
