@@ -204,7 +204,7 @@ describe('GM65 simulator: wire', () => {
     await host.close()
     await pair.unplug()
     await pair.replug()
-    for (let i = 0; i < 50 && !sim.isOpen; i++) await sleep(20)
+    for (let i = 0; i < 250 && !sim.isOpen; i++) await sleep(20)
     expect(sim.isOpen).toBe(true)
     expect(sim.uartOutput).toBe(false) // never saved
     r!.host = await Host.open(pair.gatewayPath)

@@ -107,7 +107,8 @@ describe('GY-MCU906xx simulator', () => {
     await host.close()
     await pair.unplug()
     await pair.replug()
-    for (let i = 0; i < 50 && !sim.isOpen; i++) await sleep(20)
+    // Up to 5 s: on a loaded machine the reopen and the power-up state take a while.
+    for (let i = 0; i < 250 && !(sim.isOpen && sim.continuous); i++) await sleep(20)
     expect(sim.continuous).toBe(true)
   })
 })
