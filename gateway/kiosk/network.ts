@@ -64,23 +64,19 @@ export function registerNetworkPolicy(app: FastifyInstance, o: NetworkPolicyOpti
 
   app.addHook('onRequest', async (req, reply) => {
     const source = sourceOf(req)
-    if (!SAFE_METHODS.has(req.method)) {
-      const why = crossSite(req, o.hostnames, o.tls)
-      if (why) {
-        o.log.warn({ source, method: req.method, url: req.url.split('?')[0], why }, 'state-changing request refused: not from this kiosk')
-        return refuse(reply, 403, 'forbidden', why)
-      }
-    }
+    const changes = !SAFE_METHODS.has(req.method)
     // The route the router matched, not the raw URL: `/%61pi/tasks` is routed to /api/tasks, and must be judged so.
     const path = req.routeOptions.url ?? decodedPath(req.url)
-    if (!path.startsWith('/api/')) return
-    // Reads too must name this kiosk: a page rebound to the box's address by DNS (Host: evil.example) reads nothing.
-    const host = hostOfHeader(req.headers.host)
-    if (!host || !o.hostnames.has(host)) {
-      o.log.warn({ source, method: req.method, url: path, host: req.headers.host }, 'request refused: not for this kiosk')
-      return refuse(reply, 403, 'forbidden', `Host ${JSON.stringify(req.headers.host ?? '')} is not this kiosk`)
+    const api = path.startsWith('/api/')
+    if (!changes && !api) return
+    // A state-changing request, and any /api read, must name this kiosk (Host) and, when it changes something, come
+    // from its own page (Origin): neither another site in the browser nor a DNS name rebound to the box can act or read.
+    const why = notForThisKiosk(req, o.hostnames) ?? (changes ? crossSite(req, o.tls) : null)
+    if (why) {
+      o.log.warn({ source, method: req.method, url: path, why }, 'request refused: not from or for this kiosk')
+      return refuse(reply, 403, 'forbidden', why)
     }
-    if (o.guard.isScreen(source) || OPEN_TO_NETWORK.has(path)) return
+    if (!api || o.guard.isScreen(source) || OPEN_TO_NETWORK.has(path)) return
     const signedIn = ['staff', 'tech'].some((role) => o.sessions.get(readCookie(req.headers.cookie, COOKIE[role as 'staff' | 'tech']), role as 'staff' | 'tech'))
     if (!signedIn) return refuse(reply, 401, 'login_required', 'from the network, this needs a staff or tech login')
   })
@@ -96,10 +92,14 @@ function decodedPath(url: string): string {
   }
 }
 
-/** Why a state-changing request is not this kiosk's own page speaking to it (null: it is). */
-function crossSite(req: FastifyRequest, hostnames: ReadonlySet<string>, tls: boolean): string | null {
+/** Why a request does not name this kiosk in its Host (null: it does). */
+function notForThisKiosk(req: FastifyRequest, hostnames: ReadonlySet<string>): string | null {
   const host = hostOfHeader(req.headers.host)
-  if (!host || !hostnames.has(host)) return `Host ${JSON.stringify(req.headers.host ?? '')} is not this kiosk`
+  return host && hostnames.has(host) ? null : `Host ${JSON.stringify(req.headers.host ?? '')} is not this kiosk`
+}
+
+/** Why a state-changing request is not this kiosk's own page speaking to it (null: it is). */
+function crossSite(req: FastifyRequest, tls: boolean): string | null {
   const site = req.headers['sec-fetch-site']
   if (site === 'cross-site' || site === 'same-site') return `a request from another site (Sec-Fetch-Site: ${site})`
   const origin = req.headers.origin
@@ -115,27 +115,41 @@ function crossSite(req: FastifyRequest, hostnames: ReadonlySet<string>, tls: boo
   return o.protocol === own.protocol && o.host === own.host ? null : `Origin ${JSON.stringify(origin)} is not this kiosk`
 }
 
+/** Open things (live feeds, sockets) per source address and for the whole network, each counted until it closes. */
+class OpenCounts {
+  private readonly perSource = new Map<string, number>()
+  network = 0
+
+  of(source: string): number {
+    return this.perSource.get(source) ?? 0
+  }
+
+  /** Counts one for `source`, and for the network unless it is the screen, until `closer` emits `close`. */
+  add(source: string, screen: boolean, closer: { once(event: 'close', fn: () => void): unknown }): void {
+    this.perSource.set(source, this.of(source) + 1)
+    if (!screen) this.network++
+    closer.once('close', () => {
+      const n = this.of(source) - 1
+      if (n > 0) this.perSource.set(source, n)
+      else this.perSource.delete(source)
+      if (!screen) this.network--
+    })
+  }
+}
+
 /** Counts live-feed streams per address; refuses past LIVE_LIMITS (each stream holds a socket and its buffers). */
 export class LiveAdmission {
-  private readonly perSource = new Map<string, number>()
-  private network = 0
+  private readonly open = new OpenCounts()
 
   constructor(private readonly guard: LoginGuard) {}
 
   /** Admits a stream (and counts it until its response closes), or returns why not. */
   admit(source: string, res: ServerResponse): string | null {
     const screen = this.guard.isScreen(source)
-    const mine = this.perSource.get(source) ?? 0
-    if (mine >= (screen ? LIVE_LIMITS.screenPerSource : LIVE_LIMITS.perSource)) return `at most ${screen ? LIVE_LIMITS.screenPerSource : LIVE_LIMITS.perSource} live feeds from one address`
-    if (!screen && this.network >= LIVE_LIMITS.network) return `at most ${LIVE_LIMITS.network} live feeds from the network`
-    this.perSource.set(source, mine + 1)
-    if (!screen) this.network++
-    res.once('close', () => {
-      const n = (this.perSource.get(source) ?? 1) - 1
-      if (n > 0) this.perSource.set(source, n)
-      else this.perSource.delete(source)
-      if (!screen) this.network--
-    })
+    const perSource = screen ? LIVE_LIMITS.screenPerSource : LIVE_LIMITS.perSource
+    if (this.open.of(source) >= perSource) return `at most ${perSource} live feeds from one address`
+    if (!screen && this.open.network >= LIVE_LIMITS.network) return `at most ${LIVE_LIMITS.network} live feeds from the network`
+    this.open.add(source, screen, res)
     return null
   }
 }
@@ -148,43 +162,28 @@ export class LiveAdmission {
  */
 export const CONNECTION_LIMITS = { perSource: 16, network: 64 }
 
-export interface ConnectionCap {
-  /** Connections closed at accept since start. */
-  refused(): number
-}
-
 export function capConnections(
   server: { on(event: 'connection', fn: (socket: Socket) => void): unknown },
   isScreen: (source: string) => boolean,
   log: Logger,
   limits: { perSource: number; network: number } = CONNECTION_LIMITS,
-): ConnectionCap {
-  const perSource = new Map<string, number>()
-  let network = 0
+): void {
+  const open = new OpenCounts()
   let refused = 0
   let lastWarn = -Infinity
   server.on('connection', (socket) => {
     const source = normalizeAddress(socket.remoteAddress)
     if (isScreen(source)) return
-    const mine = perSource.get(source) ?? 0
-    if (mine >= limits.perSource || network >= limits.network) {
+    if (open.of(source) >= limits.perSource || open.network >= limits.network) {
       refused++
       socket.destroy()
       const now = performance.now()
       if (now - lastWarn >= 10_000) {
         lastWarn = now
-        log.warn({ remote: source, open: network, refusedSoFar: refused }, 'kiosk connection refused: too many from the network at once')
+        log.warn({ remote: source, open: open.network, refusedSoFar: refused }, 'kiosk connection refused: too many from the network at once')
       }
       return
     }
-    perSource.set(source, mine + 1)
-    network++
-    socket.once('close', () => {
-      const n = (perSource.get(source) ?? 1) - 1
-      if (n > 0) perSource.set(source, n)
-      else perSource.delete(source)
-      network--
-    })
+    open.add(source, false, socket)
   })
-  return { refused: () => refused }
 }

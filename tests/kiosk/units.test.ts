@@ -63,11 +63,13 @@ describe('CSV', () => {
 
 describe('sheet words', () => {
   it('has Chinese and English for every reason, pass kind, staff action, default task and area', () => {
-    const { AREA_WORDS, PASS_KIND_WORDS, REASON_WORDS, STAFF_ACTION_WORDS, TASK_WORDS } = sheetWords
+    const { AREA_WORDS, PASS_KIND_WORDS, REASON_WORDS, STAFF_ACTION_WORDS, TASK_KIND_WORDS, TASK_WORDS } = sheetWords
     const codes: [Readonly<Record<string, sheetWords.Words>>, readonly string[]][] = [
       [REASON_WORDS, REASONS],
       [PASS_KIND_WORDS, ['resident', 'visitor', 'staff', 'vehicle']],
       [STAFF_ACTION_WORDS, [...OPEN_REASONS, 'visitor', 'vehicle', 'secondary_check', 'typed_temperature']],
+      // Taken from the screen's words (a JS table): the type no longer proves every kind has words, this does.
+      [TASK_KIND_WORDS, ['disinfection', 'duty-check']],
       [TASK_WORDS, DEFAULT_SCHEDULES.map((s) => s.id)],
       [AREA_WORDS, DEFAULT_SCHEDULES.map((s) => s.area)],
     ]
