@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import type { GatewayConfig } from './config/schema.ts'
 import type { HealthReport } from './health.ts'
 import { registerTaskRoutes, type TaskRoutesDeps } from './schedules/routes.ts'
-import { normalizeAddress } from './kiosk/guard.ts'
+import { addressIn } from './auth/address.ts'
 import { capConnections, isLoopback } from './kiosk/network.ts'
 import { registerKiosk, type KioskGateway } from './kiosk/plugin.ts'
 
@@ -64,8 +64,7 @@ export async function startHttp(gw: HttpGateway, kiosk: GatewayConfig['kiosk'], 
     void reply.status(status && status >= 400 && status < 500 ? status : 500).send({ error: err instanceof Error ? err.message : String(err) })
   })
 
-  const screen = new Set(kiosk.screenAddresses.map(normalizeAddress))
-  capConnections(app.server, (source) => screen.has(source), log)
+  capConnections(app.server, addressIn(kiosk.screenAddresses), log)
 
   app.get('/healthz', async () => gw.health())
   registerTaskRoutes(app, gw)

@@ -4,6 +4,7 @@
 //
 // An attempt is counted *before* its password check is awaited, so a burst of concurrent CONNECTs cannot all slip
 // through before the first failure is recorded; a success (or a check that never ran) takes its count back.
+import { normalizeAddress } from '../auth/address.ts'
 
 export interface BackoffOptions {
   /** Failures a source may have before it is made to wait. */
@@ -87,9 +88,7 @@ export class ConnectBackoff {
   }
 }
 
-/** One key per address: an IPv4 client reaching a dual-stack socket (`::ffff:192.0.2.1`) counts as 192.0.2.1. */
+/** One key per address (gateway/auth/address.ts); 'unknown' when the socket has none. */
 export function sourceKey(address: string | undefined): string {
-  if (!address) return 'unknown'
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
-  return mapped ? mapped[1]! : address.toLowerCase()
+  return normalizeAddress(address) || 'unknown'
 }

@@ -11,6 +11,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../../devices/types.ts'
+import { addressIn, normalizeAddress } from '../auth/address.ts'
 import { BusyError, Limiter } from '../auth/limiter.ts'
 import type { PinBook, Person, Role } from './pins.ts'
 
@@ -28,12 +29,6 @@ export const LOCKOUT = {
 
 /** Beyond this many addresses with a counter, the oldest are forgotten (the network counter still holds). */
 const MAX_SOURCES = 4096
-
-/** `::ffff:10.0.0.7` (an IPv4 client of a dual-stack socket) → `10.0.0.7`. */
-export function normalizeAddress(a: string | undefined): string {
-  if (!a) return ''
-  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a
-}
 
 /** The address a request came from (the socket's: no proxy is trusted). */
 export function sourceOf(req: FastifyRequest): string {
@@ -77,7 +72,7 @@ class Counter {
 export type CheckResult = { ok: true; person: Person } | { ok: false; status: 401 | 403 | 429 | 503; body: Record<string, unknown>; retryAfterSec?: number }
 
 export class LoginGuard {
-  private readonly screen: Set<string>
+  private readonly screen: (source: string) => boolean
   private readonly sources = new Map<string, Counter>()
   private readonly network: Record<Role, Counter> = { staff: new Counter(LOCKOUT.networkFailures), tech: new Counter(LOCKOUT.networkFailures) }
   private readonly limiters: { screen: Limiter; network: Limiter }
@@ -87,7 +82,7 @@ export class LoginGuard {
     screenAddresses: readonly string[],
     private readonly log: Logger,
   ) {
-    this.screen = new Set(screenAddresses.map(normalizeAddress))
+    this.screen = addressIn(screenAddresses)
     // One check at a time each (a wrong PIN costs one scrypt per PIN of its role), four waiting; the rest are
     // refused at once. The screen's own lane keeps the guard's login going through a storm from the network.
     this.limiters = { screen: new Limiter('kiosk PIN checks (screen)', 1, 4), network: new Limiter('kiosk PIN checks (network)', 1, 4) }
@@ -95,7 +90,7 @@ export class LoginGuard {
 
   /** True for the kiosk's own screen (kiosk.screenAddresses); everything else is the network. */
   isScreen(source: string): boolean {
-    return this.screen.has(source)
+    return this.screen(source)
   }
 
   private counter(role: Role, source: string): Counter {

@@ -7,7 +7,8 @@ import type { Socket } from 'node:net'
 import { hostname, networkInterfaces } from 'node:os'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import { normalizeAddress, sourceOf, type LoginGuard } from './guard.ts'
+import { normalizeAddress } from '../auth/address.ts'
+import { sourceOf, type LoginGuard } from './guard.ts'
 import { COOKIE, readCookie, type Sessions } from './sessions.ts'
 
 /** What the staff screen shows to passers-by (and what logging in needs): open to the network without a session. */
