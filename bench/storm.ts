@@ -1,8 +1,9 @@
 // A storm of raw MQTT 3.1.1 CONNECTs, as a LAN attacker would send them: each on its own TCP connection, one
-// CONNECT packet written by hand (MQTT 3.1.1 section 3.1), the CONNACK's return code read back (section 3.2).
+// CONNECT packet encoded by mqtt-packet (mqtt.js's own encoder), the CONNACK's return code read back (section 3.2).
 // Raw sockets rather than mqtt.js clients so the attacker's side costs next to nothing and the load is the
 // broker's. Used by tests/security/ and by the bench's "scan latency under a login and CONNECT storm".
 import { connect as tcpConnect } from 'node:net'
+import { generate } from 'mqtt-packet'
 
 export interface RawConnectOptions {
   host: string
@@ -24,33 +25,18 @@ export interface RawConnectResult {
   ms: number
 }
 
-/** The bytes of an MQTT 3.1.1 CONNECT packet (clean session, keepalive 30 s). */
+/** The bytes of an MQTT 3.1.1 CONNECT packet (clean session, keepalive 30 s), by mqtt.js's own encoder (mqtt-packet). */
 export function connectPacket(o: { clientId: string; username?: string; password?: string | Buffer }): Buffer {
-  const str = (s: string | Buffer): Buffer => {
-    const b = typeof s === 'string' ? Buffer.from(s, 'utf8') : s
-    const len = Buffer.alloc(2)
-    len.writeUInt16BE(b.length)
-    return Buffer.concat([len, b])
-  }
-  let flags = 0x02 // clean session
-  if (o.username !== undefined) flags |= 0x80
-  if (o.password !== undefined) flags |= 0x40 // 3.1.1 allows a password only with a username (MQTT-3.1.2-22)
-  const variable = Buffer.concat([str('MQTT'), Buffer.from([4, flags, 0, 30])])
-  const payload = Buffer.concat([
-    str(o.clientId),
-    ...(o.username !== undefined ? [str(o.username)] : []),
-    ...(o.password !== undefined ? [str(o.password)] : []),
-  ])
-  const body = Buffer.concat([variable, payload])
-  const len: number[] = []
-  let n = body.length
-  do {
-    let byte = n % 128
-    n = Math.floor(n / 128)
-    if (n > 0) byte |= 0x80
-    len.push(byte)
-  } while (n > 0)
-  return Buffer.concat([Buffer.from([0x10, ...len]), body])
+  return generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    keepalive: 30,
+    clientId: o.clientId,
+    ...(o.username !== undefined ? { username: o.username } : {}),
+    ...(o.password !== undefined ? { password: Buffer.from(o.password) } : {}),
+  })
 }
 
 let counter = 0
