@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // estate-gate: the technicians' command line (package.json "bin": `npx estate-gate …` in a checkout).
 // One table of commands; each loads its module only when run, so `keys new` does not load the gateway and `start`
 // will not load the pass tools. Exit codes: 0 done, 1 failure at run time (device silent, port missing),
@@ -38,7 +38,7 @@ export const commands: Record<string, CliCommand> = {
       const code = await checkStartArgs(args, ctx)
       if (code !== null) return code
       // The gateway owns the process from here: signals, exit code.
-      ;(await import('./main.ts')).runAsProcess(args)
+      ;(await import('./process.ts')).runAsProcess(args)
       return new Promise<number>(() => {})
     },
   },

@@ -2,12 +2,10 @@
 // technician knows. The arguments are checked here with the simulators' own rules, then the simulators' CLI runs
 // as a child process: it owns its pty pair (socat), its console on stdin and its signals.
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import type { CliContext } from '../cli.ts'
 import { makeDevice, parseCli, UsageError as SimUsageError, USAGE as SIM_USAGE } from '../../simulators/cliArgs.ts'
+import { simulatorCommand } from '../paths.ts'
 import { runCommand, UsageError } from './args.ts'
-
-const SIM_CLI = fileURLToPath(new URL('../../simulators/cli.ts', import.meta.url))
 
 export const SIM_USAGE_TEXT = `${SIM_USAGE.replace('npx tsx simulators/cli.ts', 'estate-gate sim')}
 
@@ -35,7 +33,8 @@ export function sim(args: string[], ctx: CliContext): Promise<number> {
 
 function runSimulator(args: string[], ctx: CliContext): Promise<number> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), SIM_CLI, ...args], {
+    const sim = simulatorCommand()
+    const child = spawn(sim.execPath, [...sim.args, ...args], {
       cwd: ctx.cwd,
       stdio: [ctx.stdin ? 'pipe' : 'inherit', 'pipe', 'pipe'],
     })

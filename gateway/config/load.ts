@@ -9,16 +9,6 @@ export type LoadResult =
   | { ok: true; config: GatewayConfig; source: string | null }
   | { ok: false; source: string | null; errors: string[] }
 
-/** `--config FILE` wins over GATEWAY_CONFIG; with neither, null (the demo). */
-export function configPathFrom(argv: readonly string[], env: NodeJS.ProcessEnv): string | null {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (a === '--config') return argv[i + 1] ?? ''
-    if (a.startsWith('--config=')) return a.slice('--config='.length)
-  }
-  return env.GATEWAY_CONFIG || null
-}
-
 export function loadConfigFile(path: string): LoadResult {
   const source = resolve(path)
   let text: string

@@ -1,11 +1,13 @@
 // The kiosk's static files, read once at start and served from memory. No @fastify/static: a new dependency for a
 // handful of files that never change while the gateway runs is not worth it. The list is made at start from
 // ./public (scripts and styles by name under /kiosk/, the two pages by their paths), so no path from a URL ever
-// reaches the file system, and a new module of the staff screen is served without another edit here.
+// reaches the file system, and a new module of the staff screen is served without another edit here. Where ./public
+// is (dist/kiosk/public in a release): gateway/paths.ts.
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
+import { KIOSK_PUBLIC } from '../paths.ts'
 
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -13,7 +15,7 @@ const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
 }
 
-const PUBLIC = new URL('./public/', import.meta.url)
+const PUBLIC = KIOSK_PUBLIC
 
 /** URL → file in `dir`: the pages, and every script and style sheet under /kiosk/. */
 export function staticFiles(dir: URL = PUBLIC): Record<string, string> {

@@ -69,7 +69,7 @@ describe('the command table', () => {
 })
 
 describe('as a process', () => {
-  it('npx estate-gate --help works from a checkout (package.json bin, #!/usr/bin/env tsx)', async () => {
+  it('npx estate-gate --help works from a checkout (package.json bin: the built dist/cli.js)', async () => {
     const ran = await new Promise<Ran>((resolve, reject) => {
       const child = spawn('npx', ['--no-install', 'estate-gate', '--help'], { cwd: ROOT })
       let stdout = ''

@@ -35,7 +35,7 @@ export async function runCli(args: string[], more: Partial<CliContext> = {}): Pr
   return { code, stdout, stderr }
 }
 
-/** A running `estate-gate …` process: node with tsx's loader, as the package bin's `#!/usr/bin/env tsx` runs it. */
+/** A running `estate-gate …` process from the sources: node with tsx's loader, as `npm run cli` runs it. */
 export class CliProcess {
   stdout = ''
   stderr = ''

@@ -1,6 +1,7 @@
 // deploy/estate-gate.service: what it says (user, groups, restart policy, command, hardening), that systemd accepts
-// it (systemd-analyze verify), and that its ExecStart, run as written, starts the gateway and ends with the exit
-// codes its restart policy expects: 2 on a bad config (no restart), 0 on SIGTERM (no restart), 1 on a fault (restart).
+// it (systemd-analyze verify), and that its ExecStart, run as written in the unpacked release, starts the built
+// gateway and ends with the exit codes its restart policy expects: 2 on a bad config (no restart), 0 on SIGTERM (no
+// restart), 1 on a fault (restart).
 import { spawn, spawnSync } from 'node:child_process'
 import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -8,10 +9,11 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse, stringify } from 'yaml'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateConfig } from '../../gateway/config/load.ts'
 import { ed25519PublicKey } from '../../gateway/passes/keys.ts'
 import { freePort, ROOT } from '../helpers/gatewayProcess.ts'
+import { unpackedRelease, type UnpackedRelease } from '../helpers/release.ts'
 import { DEPLOY, deployFile, parseUdevRules, parseUnit, restartsOnExit, value, words } from './files.ts'
 
 const unit = parseUnit(deployFile('estate-gate.service'))
@@ -46,12 +48,18 @@ describe('deploy/estate-gate.service', () => {
     expect(value(unit, 'Install', 'WantedBy')).toBe('multi-user.target')
   })
 
-  it('starts node on gateway/main.ts with tsx and --config /etc/estate-gate/gateway.yaml, as npm start does', () => {
+  it('starts plain node on the built dist/main.js with --config /etc/estate-gate/gateway.yaml, as npm start does', () => {
     expect(execStart[0]).toMatch(/^\/.*\/node$/)
-    const script = execStart.indexOf('gateway/main.ts')
+    const script = execStart.indexOf('dist/main.js')
     expect(script).toBeGreaterThan(0)
-    // Node's own options before the script, the gateway's after it: the same as package.json's start script.
-    expect(execStart.slice(1, script)).toEqual(['--max-semi-space-size=2', '--import', 'tsx'])
+    // Node's own options before the script, the gateway's after it: the same as package.json's start script, and no
+    // TypeScript loader (a gate runs JavaScript: nothing is compiled at start, tsx is not even installed).
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/)
+    const [node, npmScript] = [start.indexOf('node'), start.indexOf('dist/main.js')]
+    expect(node).toBeGreaterThanOrEqual(0)
+    expect(execStart.slice(1, script)).toEqual(start.slice(node + 1, npmScript))
+    expect(execStart.slice(1, script)).toEqual(['--max-semi-space-size=2', '--enable-source-maps'])
+    expect(execStart.join(' ')).not.toMatch(/tsx|\.ts\b/)
     expect(execStart.slice(script + 1)).toEqual(['--config', '/etc/estate-gate/gateway.yaml'])
   })
 
@@ -117,12 +125,18 @@ describe('deploy/estate-gate.service', () => {
     expect(res.status).toBe(0)
   })
 
-  describe('its ExecStart, run as written (the repository standing in for /opt/estate-gate)', () => {
+  describe('its ExecStart, run as written (the unpacked release standing in for /opt/estate-gate)', () => {
+    let release: UnpackedRelease
+    beforeAll(async () => {
+      release = await unpackedRelease()
+      dirs.push(join(release.dir, '..'))
+    })
+
     /** The unit's command with the config path swapped for a test file, and `extra` node options before the script. */
     function command(configFile: string, extra: string[] = []): [string, string[]] {
       const argv = execStart.map((a) => (a === '/etc/estate-gate/gateway.yaml' ? configFile : a))
       const node = executable(argv[0]!) ? argv[0]! : process.execPath
-      const script = argv.indexOf('gateway/main.ts')
+      const script = argv.indexOf('dist/main.js')
       return [node, [...argv.slice(1, script), ...extra, ...argv.slice(script)]]
     }
 
@@ -143,7 +157,7 @@ describe('deploy/estate-gate.service', () => {
     }
 
     function run(cmd: [string, string[]], env: NodeJS.ProcessEnv = {}) {
-      const child = spawn(cmd[0], cmd[1], { cwd: ROOT, env: { ...process.env, ...env } })
+      const child = spawn(cmd[0], cmd[1], { cwd: release.dir, env: { ...process.env, ...env } })
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -171,6 +185,18 @@ describe('deploy/estate-gate.service', () => {
       const code = await p.exited
       expect(code).toBe(2)
       expect(p.err()).toMatch(/rules\.feverC/)
+      expect(restartsOnExit(unit, code!)).toBe(false)
+    })
+
+    it('a typo in the command line (--confg): exit 2 with the usage, no demo started, and systemd does not restart it', async () => {
+      const { file } = await gatewayConfig()
+      const [node, argv] = command(file)
+      const p = run([node, argv.map((a) => (a === '--config' ? '--confg' : a))])
+      const code = await p.exited
+      expect(code).toBe(2)
+      expect(p.err()).toMatch(/Unknown option '--confg'[\s\S]*Usage: estate-gate start/)
+      expect(p.out()).toBe('') // not one log line: nothing started
+      expect(existsSync(join(release.dir, 'data'))).toBe(false) // the demo would write ./data
       expect(restartsOnExit(unit, code!)).toBe(false)
     })
 

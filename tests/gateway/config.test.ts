@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { configPathFrom, loadConfigFile, validateConfig } from '../../gateway/config/load.ts'
+import { configPath, parseStartArgs } from '../../gateway/cli/start.ts'
+import { loadConfigFile, validateConfig } from '../../gateway/config/load.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'estate-gate-config-'))
 function file(name: string, text: string): string {
@@ -99,9 +100,25 @@ retention: { days: 30 }
   })
 
   it('takes the path from --config, then GATEWAY_CONFIG', () => {
-    expect(configPathFrom(['--config', 'a.yaml'], { GATEWAY_CONFIG: 'b.yaml' })).toBe('a.yaml')
-    expect(configPathFrom(['--config=c.yaml'], {})).toBe('c.yaml')
-    expect(configPathFrom([], { GATEWAY_CONFIG: 'b.yaml' })).toBe('b.yaml')
-    expect(configPathFrom([], {})).toBeNull()
+    const path = (argv: string[], env: NodeJS.ProcessEnv): string | null => {
+      const args = parseStartArgs(argv)
+      if (args.help) throw new Error('help')
+      return configPath(args, env)
+    }
+    expect(path(['--config', 'a.yaml'], { GATEWAY_CONFIG: 'b.yaml' })).toBe('a.yaml')
+    expect(path(['--config=c.yaml'], {})).toBe('c.yaml')
+    expect(path([], { GATEWAY_CONFIG: 'b.yaml' })).toBe('b.yaml')
+    expect(path([], {})).toBeNull()
+  })
+
+  it.each([
+    [['--confg', 'x.yaml'], /Unknown option '--confg'/],
+    [['x.yaml'], /Unexpected argument 'x.yaml'/],
+    [['--config', 'a.yaml', 'extra'], /Unexpected argument 'extra'/],
+    [['--config', 'a.yaml', '--config', 'b.yaml'], /--config: given more than once/],
+    [['--config='], /--config: expected a file name/],
+    [['--config'], /argument missing/],
+  ])('refuses the start arguments %j, with what is wrong', (argv, message) => {
+    expect(() => parseStartArgs(argv)).toThrow(message)
   })
 })

@@ -1,5 +1,6 @@
-// Starting the real process: a bad configuration stops start-up with exit code 2 and names the key;
-// with no configuration at all, the demo runs (the README's first command).
+// Starting the real process: a bad configuration stops start-up with exit code 2 and names the key; so does a bad
+// command line, which never falls back to the demo; with no argument and no configuration at all, the demo runs
+// (the README's first command).
 import { spawn } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -36,6 +37,22 @@ describe('start-up', () => {
     const env = await runGateway([], { env: { GATEWAY_CONFIG: missing } })
     expect(env.code).toBe(2)
     expect(env.stderr).toMatch(/nope\.yaml: file not found/)
+  })
+
+  it.each([
+    ['a mistyped option', ['--confg', 'x.yaml'], /Unknown option '--confg'/],
+    ['a stray argument', ['gateway.yaml'], /Unexpected argument 'gateway.yaml'/],
+    ['an argument after the config', ['--config', 'x.yaml', 'now'], /Unexpected argument 'now'/],
+  ])('exits with code 2 and the usage on %s, and starts nothing (no demo)', async (_what, argv, message) => {
+    const cwd = tempDir()
+    const res = await runGateway(argv, { cwd })
+    expect(res.code).toBe(2)
+    expect(res.stderr).toMatch(message)
+    expect(res.stderr).toContain('nothing was started')
+    expect(res.stderr).toContain('Usage: estate-gate start [--config FILE]')
+    // Not a line of the gateway's log, and no demo data written in the working directory.
+    expect(res.stdout).toBe('')
+    expect(existsSync(join(cwd, 'data'))).toBe(false)
   })
 
   it('lists every error at once', async () => {

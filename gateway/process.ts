@@ -1,0 +1,97 @@
+// The gateway as the process (`npm start [-- --config FILE]`, the systemd unit, `estate-gate start`): with a config,
+// the configured devices; without one, the demo. Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad
+// configuration or arguments. gateway/main.ts runs it.
+import { Gateway } from './app.ts'
+import { configPath, parseStartArgs, START_USAGE, type StartArgs } from './cli/start.ts'
+import { loadConfigFile, validateConfig } from './config/load.ts'
+import { withOverrides } from './config/overrides.ts'
+import { DEMO_STAFF_PIN, DEMO_TECH_PIN, withDemoIssuer } from './demo.ts'
+import { createLogger, LogRing } from './logger.ts'
+
+/** The demo (no config): simulated devices, a crowd, and PINs that are printed, so that every screen can be tried. */
+const DEMO = {
+  simulation: { crowd: true },
+  kiosk: { staffPins: [{ id: 'demo-staff', name: '演示值班员', pin: DEMO_STAFF_PIN }], techPins: [{ id: 'demo-tech', name: 'Demo technician', pin: DEMO_TECH_PIN }] },
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: StartArgs
+  try {
+    args = parseStartArgs(argv)
+  } catch (err) {
+    // Nothing is started, the demo least of all: a typo in the unit's command line must not open a demo gate.
+    process.stderr.write(`estate-gate: ${(err as Error).message}; nothing was started.\n\n${START_USAGE}`)
+    return 2
+  }
+  if (args.help) {
+    process.stdout.write(START_USAGE)
+    return 0
+  }
+  const path = configPath(args, process.env)
+  // No config: the schema's defaults (simulated devices) plus the simulated crowd.
+  // Changes made remotely (config/set) are kept in dataDir and applied over the file at every start.
+  const loaded = withOverrides(path === null ? validateConfig(DEMO) : loadConfigFile(path))
+  if (!loaded.ok) {
+    process.stderr.write(
+      `estate-gate: the configuration${loaded.source ? ` in ${loaded.source}` : ''} is not valid; nothing was started.\n` +
+        loaded.errors.map((e) => `  - ${e}\n`).join(''),
+    )
+    return 2
+  }
+  let config = loaded.config
+  const logRing = new LogRing()
+  const log = createLogger(config.log.level, undefined, logRing)
+  let gw: Gateway
+  let demo: ReturnType<typeof withDemoIssuer> | null = null
+  try {
+    if (config.simulation.crowd) {
+      demo = withDemoIssuer(config)
+      config = demo.config
+    }
+    gw = await Gateway.start(config, { log, logRing })
+  } catch (err) {
+    log.fatal({ err }, 'gateway could not start')
+    process.stderr.write(`estate-gate: could not start: ${(err as Error).message}\n`)
+    return 1
+  }
+  if (demo) {
+    const { startCrowd } = await import('../simulators/crowd.ts')
+    gw.onStop(startCrowd(gw, { issuer: demo.issuer, intervalMs: config.simulation.intervalMs, log }))
+    log.info({ url: gw.url, staffPin: DEMO_STAFF_PIN, techPin: DEMO_TECH_PIN }, 'demo: simulated devices and a simulated crowd; open the URL to watch (demo PINs: staff 1234, tech 9999)')
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (signal: string): void => {
+      if (stopping) return
+      stopping = true
+      log.info({ signal }, 'stopping')
+      gw.stop().then(
+        // A fault is a failure even when the stop goes well: exit 1, so that systemd (Restart=on-failure) restarts us.
+        () => resolve(signal === 'uncaughtException' ? 1 : 0),
+        (err: unknown) => {
+          log.error({ err }, 'stop failed')
+          resolve(1)
+        },
+      )
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.on('uncaughtException', (err) => {
+      // Unknown state: put the relays in their safe state and let the supervisor (systemd) restart us.
+      log.fatal({ err }, 'uncaught exception; stopping')
+      stop('uncaughtException')
+    })
+  })
+}
+
+/** Runs as the process (npm start, `estate-gate start`) and exits with main's code. */
+export function runAsProcess(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`estate-gate: ${(err as Error).stack ?? String(err)}\n`)
+      process.exit(1)
+    },
+  )
+}
