@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { ConfigError } from './config/preflight.ts'
 import type { GatewayConfig } from './config/schema.ts'
 import type { HealthReport } from './health.ts'
 import { registerTaskRoutes, type TaskRoutesDeps } from './schedules/routes.ts'
@@ -75,6 +76,9 @@ export async function startHttp(gw: HttpGateway, kiosk: GatewayConfig['kiosk'], 
     await app.listen({ host: kiosk.host, port: kiosk.port })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
+    // A port below 1024 needs a capability the unit does not give: no restart helps. EADDRINUSE (another gateway,
+    // or this one's previous run still closing) and EADDRNOTAVAIL (the LAN address not up yet at boot) may pass.
+    if (code === 'EACCES') throw new ConfigError('kiosk.port', `${kiosk.port} on ${kiosk.host}: permission denied (a port below 1024 needs privileges the gateway does not have; use 8080 or another port from 1024 up)`, { cause: err })
     throw new Error(
       code === 'EADDRINUSE'
         ? `kiosk.port ${kiosk.port} on ${kiosk.host} is already in use (another estate-gate running?)`

@@ -4,7 +4,7 @@
 import { Gateway } from './app.ts'
 import { configPath, parseStartArgs, START_USAGE, type StartArgs } from './cli/start.ts'
 import { loadConfigFile, validateConfig } from './config/load.ts'
-import { withOverrides } from './config/overrides.ts'
+import { checkForStart, ConfigError } from './config/preflight.ts'
 import { DEMO_STAFF_PIN, DEMO_TECH_PIN, withDemoIssuer } from './demo.ts'
 import { createLogger, LogRing } from './logger.ts'
 
@@ -28,16 +28,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   }
   const path = configPath(args, process.env)
-  // No config: the schema's defaults (simulated devices) plus the simulated crowd.
-  // Changes made remotely (config/set) are kept in dataDir and applied over the file at every start.
-  const loaded = withOverrides(path === null ? validateConfig(DEMO) : loadConfigFile(path))
-  if (!loaded.ok) {
-    process.stderr.write(
-      `estate-gate: the configuration${loaded.source ? ` in ${loaded.source}` : ''} is not valid; nothing was started.\n` +
-        loaded.errors.map((e) => `  - ${e}\n`).join(''),
-    )
-    return 2
-  }
+  // No config: the schema's defaults (simulated devices) plus the simulated crowd. Changes made remotely
+  // (config/set) are kept in dataDir and applied over the file at every start. checkForStart is all of
+  // check-config: nothing is opened before it has passed.
+  const loaded = checkForStart(path === null ? validateConfig(DEMO) : loadConfigFile(path))
+  if (!loaded.ok) return invalid(loaded.source, loaded.errors)
   let config = loaded.config
   const logRing = new LogRing()
   const log = createLogger(config.log.level, undefined, logRing)
@@ -51,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
     gw = await Gateway.start(config, { log, logRing })
   } catch (err) {
     log.fatal({ err }, 'gateway could not start')
+    // What only start can find (a port below 1024 without the capability): the configuration's too, exit 2.
+    if (err instanceof ConfigError) return invalid(loaded.source, [err.message])
     process.stderr.write(`estate-gate: could not start: ${(err as Error).message}\n`)
     return 1
   }
@@ -83,6 +80,14 @@ export async function main(argv: string[]): Promise<number> {
       stop('uncaughtException')
     })
   })
+}
+
+/** Exit 2 (systemd does not restart it: a restart cannot fix the file), every error by key. */
+function invalid(source: string | null, errors: readonly string[]): number {
+  process.stderr.write(
+    `estate-gate: the configuration${source ? ` in ${source}` : ''} is not valid; nothing was started.\n` + errors.map((e) => `  - ${e}\n`).join(''),
+  )
+  return 2
 }
 
 /** Runs as the process (npm start, `estate-gate start`) and exits with main's code. */

@@ -3,14 +3,17 @@
 // the uplink, the tasks. Secrets (passwords, PINs, keys, credentials in URLs) are never printed.
 import { resolve } from 'node:path'
 import type { CliContext } from '../cli.ts'
-import { loadConfigFile, validateConfig } from '../config/load.ts'
-import { changedKeys, deepMerge, overridesPath, readOverrides } from '../config/overrides.ts'
+import { loadConfigFile } from '../config/load.ts'
+import { changedKeys, overridesPath, readOverrides } from '../config/overrides.ts'
+import { checkForStart } from '../config/preflight.ts'
 import type { GatewayConfig } from '../config/schema.ts'
 import { parseWithPositionals, runCommand, UsageError } from './args.ts'
 
 export const CHECK_CONFIG_USAGE = `Usage: estate-gate check-config FILE
 
-Validates a gateway config file (YAML) exactly as "estate-gate start" does, without starting anything.
+Validates a gateway config file (YAML) exactly as "estate-gate start" does, without starting anything: every
+key and value, issuer keys (Ed25519), PIN and password hashes, ports and GPIO pins that must differ, cron
+expressions, TLS files (readable, a key matching its certificate), a writable dataDir.
 Valid: prints OK and what the file configures (devices and their ports, broker, uplink, kiosk, tasks),
 then warnings worth a look (a /dev/ttyUSBn path that can change, no pass issuers, PINs in plain text).
 Not valid: prints every error with its key path, e.g. "devices.scanners[0].driver: ...".
@@ -38,19 +41,14 @@ export function checkConfig(args: string[], ctx: CliContext): Promise<number> {
     const loaded = loadConfigFile(resolve(ctx.cwd, file))
     if (!loaded.ok) return invalid(ctx, loaded.source ?? file, loaded.errors)
     const config = loaded.config
+    // Exactly what start runs before it opens anything (gateway/config/preflight.ts): the same verdict, the same keys.
+    const started = checkForStart(loaded, ctx.cwd)
+    if (!started.ok) return invalid(ctx, started.source ?? file, started.errors)
     ctx.stdout(`OK: ${loaded.source} is a valid configuration.\n${summary(config)}`)
 
     const dataDir = resolve(ctx.cwd, config.dataDir)
-    let overrides: Record<string, unknown> | null
-    try {
-      overrides = readOverrides(dataDir)
-    } catch (err) {
-      return invalid(ctx, overridesPath(dataDir), [(err as Error).message])
-    }
-    if (overrides) {
-      const merged = validateConfig(deepMerge(config, overrides), overridesPath(dataDir))
-      if (!merged.ok) return invalid(ctx, overridesPath(dataDir), merged.errors)
-      const keys = changedKeys(config, merged.config)
+    if (readOverrides(dataDir)) {
+      const keys = changedKeys(config, started.config)
       ctx.stdout(
         `\nRemote changes in ${overridesPath(dataDir)} are applied over this file at start` +
           `${keys.length ? `: ${keys.join(', ')}` : ' (none differ from the file)'}. Delete that file to go back to the file alone.\n`,

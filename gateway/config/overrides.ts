@@ -1,7 +1,7 @@
 // Changes made remotely (config/set) live in dataDir/config-overrides.json, merged over the config file at every
 // start: the technician's file is never rewritten, and deleting the overrides file returns to it.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { validateConfig, type LoadResult } from './load.ts'
 
 type Obj = Record<string, unknown>
@@ -44,16 +44,17 @@ export function writeOverrides(dataDir: string, overrides: Obj): void {
 }
 
 /** The config file's result with the persisted overrides applied (errors name the overrides file). */
-export function withOverrides(loaded: LoadResult): LoadResult {
+export function withOverrides(loaded: LoadResult, cwd = process.cwd()): LoadResult {
   if (!loaded.ok) return loaded
+  const dataDir = resolve(cwd, loaded.config.dataDir)
   let overrides: Obj | null
   try {
-    overrides = readOverrides(loaded.config.dataDir)
+    overrides = readOverrides(dataDir)
   } catch (err) {
-    return { ok: false, source: overridesPath(loaded.config.dataDir), errors: [(err as Error).message] }
+    return { ok: false, source: overridesPath(dataDir), errors: [(err as Error).message] }
   }
   if (!overrides) return loaded
-  return validateConfig(deepMerge(loaded.config, overrides), overridesPath(loaded.config.dataDir))
+  return validateConfig(deepMerge(loaded.config, overrides), overridesPath(dataDir))
 }
 
 /** Keys that take effect without a restart. */

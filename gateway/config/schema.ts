@@ -4,6 +4,8 @@ import { isIP } from 'node:net'
 import cron from 'node-cron'
 import { z } from 'zod'
 import { buzzerSchema, relaySchema, scannerSchema, thermometerSchema } from '../../devices/config.ts'
+import { checkDeviceUsername } from '../broker/acl.ts'
+import { isPasswordHash, parsePasswordHash } from '../broker/passwords.ts'
 import { ed25519PublicKey } from '../passes/keys.ts'
 import { DEFAULT_SCHEDULES } from '../schedules/defaults.ts'
 
@@ -49,28 +51,53 @@ const rulesSchema = z
       ctx.addIssue({ code: 'custom', path: ['feverC'], message: `must lie inside validRangeC (${lo}, ${hi}] (is ${r.feverC})` })
   })
 
-const issuerSchema = z.strictObject({
-  kid: z.string().min(1).max(128),
-  publicKeyPem: z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key ("-----BEGIN PUBLIC KEY-----...")' }),
-})
+/**
+ * A pass issuer's key (passes.issuers) or a key the platform signs requests with (central.requestKeys): parsed here
+ * as Ed25519, so that a placeholder or a key of another type stops check-config and start alike (exit 2, by key),
+ * not the pass verifier's first use of it.
+ */
+const issuerSchema = z
+  .strictObject({
+    kid: z.string().min(1).max(128),
+    publicKeyPem: z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key ("-----BEGIN PUBLIC KEY-----...")' }),
+  })
+  .superRefine((k, ctx) => {
+    if (!k.publicKeyPem.includes('BEGIN PUBLIC KEY')) return // reported above
+    try {
+      ed25519PublicKey(k.publicKeyPem, `key ${k.kid}`)
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['publicKeyPem'], message: (err as Error).message })
+    }
+  })
 
-/** A key the platform signs requests with (central.requestKeys): shaped like passes.issuers, and Ed25519 too. */
-const requestKeySchema = issuerSchema.superRefine((k, ctx) => {
+/** A stored scrypt hash must parse (cost, salt, hash within bounds); a plain secret is hashed at start. */
+function checkHash(value: string, ctx: z.RefinementCtx, path: PropertyKey[], kind: 'password' | 'PIN'): void {
+  if (!isPasswordHash(value)) return
   try {
-    ed25519PublicKey(k.publicKeyPem, `key ${k.kid}`)
+    parsePasswordHash(value)
   } catch (err) {
-    ctx.addIssue({ code: 'custom', path: ['publicKeyPem'], message: (err as Error).message })
+    const message = (err as Error).message
+    ctx.addIssue({ code: 'custom', path, message: kind === 'PIN' ? message.replace('password hash', 'PIN hash').replace('broker hash-password', 'kiosk hash-pin') : message })
   }
-})
+}
 
-const brokerUserSchema = z.strictObject({
-  username: z.string().min(1).max(64),
-  /** Plain text or a hash made by the CLI; never logged. */
-  password: z.string().min(1),
-  role: z.enum(['display', 'device']).default('display'),
-})
+const brokerUserSchema = z
+  .strictObject({
+    username: z.string().min(1).max(64),
+    /** Plain text or a hash made by the CLI; never logged. */
+    password: z.string().min(1),
+    role: z.enum(['display', 'device']).default('display'),
+  })
+  .superRefine((u, ctx) => {
+    checkHash(u.password, ctx, ['password'], 'password')
+    const bad = u.role === 'device' ? checkDeviceUsername(u.username) : null
+    if (bad) ctx.addIssue({ code: 'custom', path: ['username'], message: `a device's username is part of its topic; ${bad}` })
+  })
 
-const pin = z.string().regex(/^(\d{4,12}|scrypt\$.+)$/, '4 to 12 digits, or a hash made by the CLI')
+const pin = z
+  .string()
+  .regex(/^(\d{4,12}|scrypt\$.+)$/, '4 to 12 digits, or a hash made by the CLI')
+  .superRefine((p, ctx) => checkHash(p, ctx, [], 'PIN'))
 /**
  * A kiosk PIN as a bare string (the person gets an id such as staff-1) or with who it is: overrides, shift
  * handovers and alarm acknowledgements are attributed to the id, and the screen shows the name.
@@ -161,7 +188,7 @@ function parseDefaults<T extends z.ZodType>(schema: T, items: readonly unknown[]
   return items.map((i) => schema.parse(i))
 }
 
-export const configSchema = z.strictObject({
+const configBase = z.strictObject({
   site: z
     .strictObject({
       id: topicId.default('estate-001'),
@@ -213,7 +240,7 @@ export const configSchema = z.strictObject({
       reconnectMinMs: z.number().int().min(100).max(60_000).default(1000),
       reconnectMaxMs: z.number().int().min(100).max(3_600_000).default(60_000),
       /** With keys, every request must be a compact JWS signed by one of them (docs/central.md, Signed requests). */
-      requestKeys: z.array(requestKeySchema).default([]),
+      requestKeys: z.array(issuerSchema).default([]),
       /** A request's `expires` may lie at most this far ahead: a captured request cannot be kept for later. */
       requestMaxAgeSec: z.number().int().min(10).max(3600).default(300),
     })
@@ -263,6 +290,43 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 })
+
+export const configSchema = configBase.superRefine(crossChecks)
+
+/** Wildcard addresses: a server listening there also takes every specific address's port. */
+const ANY_HOST = new Set(['0.0.0.0', '::', ''])
+
+/**
+ * Keys that are each valid but cannot go together: found here, so that check-config names them, rather than start
+ * failing on the second listen or the second pin.
+ */
+function crossChecks(c: z.output<typeof configBase>, ctx: z.RefinementCtx): void {
+  const b = c.localBroker
+  const sameHost = ANY_HOST.has(b.host) || ANY_HOST.has(c.kiosk.host) || b.host === c.kiosk.host
+  if (b.enabled && b.port !== 0 && b.port === c.kiosk.port && sameHost) {
+    ctx.addIssue({ code: 'custom', path: ['localBroker', 'port'], message: `${b.port} is also kiosk.port: give the kiosk and the embedded broker different ports` })
+  }
+  const names = new Map<string, number>()
+  b.users.forEach((u, i) => {
+    const prev = names.get(u.username)
+    if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['localBroker', 'users', i, 'username'], message: `"${u.username}" is already used by localBroker.users[${prev}]` })
+    else names.set(u.username, i)
+  })
+  // Two outputs on one pin: the buzzer's pattern would open the gate.
+  const pins = new Map<number, string>()
+  for (const kind of ['relays', 'buzzers'] as const) {
+    c.devices[kind].forEach((d, i) => {
+      if (d.driver !== 'gpio') return
+      const prev = pins.get(d.pin)
+      if (prev) ctx.addIssue({ code: 'custom', path: ['devices', kind, i, 'pin'], message: `GPIO${d.pin} is already used by ${prev}` })
+      else pins.set(d.pin, `devices.${kind}[${i}]`)
+    })
+  }
+  const u = c.central
+  if (Boolean(u.cert) !== Boolean(u.key)) {
+    ctx.addIssue({ code: 'custom', path: ['central', u.cert ? 'key' : 'cert'], message: `required with central.${u.cert ? 'cert' : 'key'} (a client certificate and its key go together)` })
+  }
+}
 
 export type GatewayConfig = z.output<typeof configSchema>
 export type RulesConfig = GatewayConfig['rules']

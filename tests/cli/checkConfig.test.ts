@@ -1,10 +1,15 @@
 // estate-gate check-config FILE: the gateway's validation without starting anything; a summary a technician can
 // hold against the wiring, never a secret; every error by key path with exit 2.
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
-import { cliProcess, runCli, tempDir } from './helpers.ts'
+import { newKeyPair } from '../../gateway/passes/keys.ts'
+import { freePort, runGateway } from '../helpers/gatewayProcess.ts'
+import { cliProcess, ROOT, runCli, tempDir } from './helpers.ts'
+
+const KEY = newKeyPair('estate-key-1')
 
 const dir = tempDir()
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -28,7 +33,7 @@ const GATE = {
     relays: [{ name: 'gate', driver: 'gpio', pin: 17, activeLow: true, pulseMs: 2000 }],
     buzzers: [{ name: 'buzzer', driver: 'gpio', pin: 27 }],
   },
-  passes: { issuers: [{ kid: 'estate-key-1', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n' }] },
+  passes: { issuers: [{ kid: 'estate-key-1', publicKeyPem: KEY.publicKeyPem }] },
   localBroker: { users: [{ username: 'display', password: 'plain-secret-1' }] },
   central: { url: 'mqtts://gw:hunter2@central.example.com:8883', username: 'gate-north-1', password: 'hunter2' },
   kiosk: { port: 8081, staffPins: ['4711'], techPins: [{ id: 'li', name: '李工', pin: '99887766' }] },
@@ -61,7 +66,7 @@ describe('check-config, a valid file', () => {
   it('never prints a secret: passwords, PINs, credentials in the broker URL', async () => {
     const ran = await runCli(['check-config', file('secrets.yaml', GATE)], { cwd: dir })
     expect(ran.code).toBe(0)
-    for (const secret of ['hunter2', 'plain-secret-1', '4711', '99887766', 'MCowBQYDK2VwAyEA']) expect(ran.stdout).not.toContain(secret)
+    for (const secret of ['hunter2', 'plain-secret-1', '4711', '99887766', KEY.publicKeyPem.split('\n')[1]!]) expect(ran.stdout).not.toContain(secret)
   })
 
   it('warns about what is valid but probably not meant, each with what to do', async () => {
@@ -141,5 +146,60 @@ describe('check-config, a file that is not valid', () => {
     expect(ran.code).toBe(2)
     expect(ran.stdout).toBe('')
     expect(ran.stderr).toMatch(/kiosk\.port: Invalid input: expected number, received string/)
+  })
+})
+
+describe('check-config runs everything start checks before it opens a device', () => {
+  const ssl = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' })
+  const pem = (name: string): { cert: string; key: string } => {
+    const p = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) }
+    ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', p.key, '-out', p.cert)
+    return p
+  }
+  const one = pem('one')
+  const two = pem('two')
+  writeFileSync(join(dir, 'not-a-dir'), '')
+  const base = { dataDir: './gate-data', kiosk: { port: 18_081 }, localBroker: { port: 18_883 } }
+
+  it.each([
+    ['a placeholder issuer key', { passes: { issuers: [{ kid: 'k1', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nREPLACE-ME\n-----END PUBLIC KEY-----\n' }] } }, /passes\.issuers\[0\]\.publicKeyPem: key k1: expected an Ed25519 public key in PEM/],
+    ['an issuer key that is not Ed25519', { passes: { issuers: [{ kid: 'k1', publicKeyPem: execFileSync('openssl', ['pkey', '-in', one.key, '-pubout'], { encoding: 'utf8' }) }] } }, /passes\.issuers\[0\]\.publicKeyPem: key k1: expected an Ed25519 public key, got a public key of type ec/],
+    ['a PIN hash that does not parse', { kiosk: { staffPins: ['scrypt$16384$8$1$c2FsdA'] } }, /kiosk\.staffPins\[0\]: PIN hash: expected "scrypt\$N\$r\$p\$salt\$hash" as made by `estate-gate kiosk hash-pin`/],
+    ['a broker password hash that does not parse', { localBroker: { users: [{ username: 'display', password: 'scrypt$3$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==' }] } }, /localBroker\.users\[0\]\.password: password hash: N must be a power of two/],
+    ['the same broker user twice', { localBroker: { users: [{ username: 'd', password: 'p1-secret' }, { username: 'd', password: 'p2-secret' }] } }, /localBroker\.users\[1\]\.username: "d" is already used by localBroker\.users\[0\]/],
+    ['the kiosk and the broker on one port', { kiosk: { port: 18_883 } }, /localBroker\.port: 18883 is also kiosk\.port/],
+    ['the relay and the buzzer on one pin', { devices: { relays: [{ name: 'gate', driver: 'gpio', pin: 17 }], buzzers: [{ name: 'buzzer', driver: 'gpio', pin: 17 }] } }, /devices\.buzzers\[0\]\.pin: GPIO17 is already used by devices\.relays\[0\]/],
+    ['a cron expression that does not parse', { schedules: [{ id: 'x', kind: 'duty-check', area: 'gate', cron: '0 25 * * *' }] }, /schedules\[0\]\.cron: not a node-cron expression/],
+    ['a TLS file that cannot be read', { kiosk: { port: 18_081, tls: { cert: join(dir, 'missing.crt'), key: one.key } } }, /kiosk\.tls\.cert: cannot read \S+missing\.crt \(ENOENT\)/],
+    ['a TLS key of another certificate', { kiosk: { port: 18_081, tls: { cert: one.cert, key: two.key } } }, /kiosk\.tls: expected the certificate \(chain\) and its private key, got .*key values mismatch/],
+    ['a CA file that is not a certificate', { central: { url: 'mqtts://127.0.0.1:8883', ca: one.key } }, /central\.ca: expected PEM certificates of the CA/],
+    ['a client certificate without its key', { central: { url: 'mqtts://127.0.0.1:8883', cert: one.cert } }, /central\.key: required with central\.cert/],
+    ['a dataDir that cannot be a directory', { dataDir: './not-a-dir/data' }, /dataDir: cannot create \S+not-a-dir\/data: \S+not-a-dir is not a directory/],
+  ])('%s: exit 2, naming the key', async (_what, config, message) => {
+    const ran = await runCli(['check-config', file('start.yaml', { ...base, ...config })], { cwd: dir })
+    expect(ran.stdout).toBe('')
+    expect(ran.stderr).toMatch(message)
+    expect(ran.code).toBe(2)
+  })
+
+  /** The `  - key: message` lines of a "not valid" report. */
+  const errorLines = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('  - '))
+
+  it('agrees with start on deploy/gateway.example.yaml (its placeholder issuer key): exit 2 from both, the same keys, nothing opened', async () => {
+    const example = join(ROOT, 'deploy/gateway.example.yaml')
+    const [checked, started] = await Promise.all([cliProcess(['check-config', example]), runGateway(['--config', example], { cwd: dir })])
+    expect(checked.code).toBe(2)
+    expect(started.code).toBe(2)
+    expect(errorLines(checked.stderr)).toContainEqual(expect.stringMatching(/^ {2}- passes\.issuers\[0\]\.publicKeyPem: key estate-key-1: expected an Ed25519 public key/))
+    expect(errorLines(started.stderr)).toEqual(errorLines(checked.stderr))
+    expect(started.stdout).toBe('') // no log line: no device, port or database was opened
+  })
+
+  it('agrees with start on a TLS file that cannot be read: exit 2 from both, the same key', async () => {
+    const path = file('tls.yaml', { ...base, dataDir: join(dir, 'tls-data'), kiosk: { port: await freePort(), tls: { cert: join(dir, 'gone.crt'), key: one.key } } })
+    const [checked, started] = await Promise.all([cliProcess(['check-config', path]), runGateway(['--config', path], { cwd: dir })])
+    expect(errorLines(checked.stderr)).toEqual([expect.stringMatching(/^ {2}- kiosk\.tls\.cert: cannot read \S+gone\.crt \(ENOENT\)$/)])
+    expect(errorLines(started.stderr)).toEqual(errorLines(checked.stderr))
+    expect([checked.code, started.code]).toEqual([2, 2])
   })
 })

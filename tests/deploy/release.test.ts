@@ -108,3 +108,18 @@ describe('the release tarball', () => {
     expect(err).toBe('')
   })
 })
+
+describe('the built check-config and the built gateway', () => {
+  it('agree on deploy/gateway.example.yaml as shipped (its placeholder issuer key): exit 2 from both, naming the key', () => {
+    const example = join(release.dir, 'deploy/gateway.example.yaml')
+    const cwd = tempDir()
+    dirs.push(cwd)
+    const checked = spawnSync(process.execPath, [join(release.dir, 'dist/cli.js'), 'check-config', example], { cwd, encoding: 'utf8' })
+    const started = spawnSync(process.execPath, ['--enable-source-maps', join(release.dir, 'dist/main.js'), '--config', example], { cwd, encoding: 'utf8', timeout: 20_000 })
+    const lines = (t: string): string[] => t.split('\n').filter((l) => l.startsWith('  - '))
+    expect(lines(checked.stderr)).toContainEqual(expect.stringMatching(/passes\.issuers\[0\]\.publicKeyPem: key estate-key-1: expected an Ed25519 public key/))
+    expect(lines(started.stderr)).toEqual(lines(checked.stderr))
+    expect([checked.status, started.status]).toEqual([2, 2])
+    expect(started.stdout).toBe('')
+  })
+})

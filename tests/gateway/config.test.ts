@@ -4,6 +4,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { configPath, parseStartArgs } from '../../gateway/cli/start.ts'
 import { loadConfigFile, validateConfig } from '../../gateway/config/load.ts'
+import { newKeyPair } from '../../gateway/passes/keys.ts'
+
+const KEY = newKeyPair('estate-key-1')
 
 const dir = mkdtempSync(join(tmpdir(), 'estate-gate-config-'))
 function file(name: string, text: string): string {
@@ -26,7 +29,7 @@ describe('config', () => {
     expect(Object.isFrozen(c.rules)).toBe(true)
   })
 
-  it('accepts the DESIGN section 4 example', () => {
+  it('accepts the DESIGN section 4 example (with a real key where it has "...")', () => {
     const res = loadConfigFile(
       file(
         'design.yaml',
@@ -46,7 +49,7 @@ devices:
     - { name: buzzer, driver: gpio, pin: 27 }
 rules:  { feverC: 37.3, validRangeC: [34.0, 42.5], recheck: true, recheckDelayMs: 2000,
           pairWindowMs: 10000, antiPassback: warn, householdQuota: { outings: 1, perDays: 2 } }
-passes: { issuers: [ { kid: estate-key-1, publicKeyPem: "-----BEGIN PUBLIC KEY-----..." } ] }
+passes: { issuers: [ { kid: estate-key-1, publicKeyPem: ${JSON.stringify(KEY.publicKeyPem)} } ] }
 localBroker: { enabled: true, host: 127.0.0.1, port: 1883, users: [ { username: display, password: "x", role: display } ] }
 central: { url: mqtt://127.0.0.1:1883, username: gw, password: pw, baseTopic: estate-gate }
 kiosk:  { host: 0.0.0.0, port: 8080, staffPins: ["1234"], techPins: ["9876"] }

@@ -227,7 +227,7 @@ describe('requests and trust', () => {
 
   it('a kiosk change is recorded with the tech id, secrets masked', async () => {
     const g = await start()
-    const r = g.setConfig({ kiosk: { techPins: ['scrypt$16384$8$1$c2FsdA==$aGFzaA=='] }, rules: { feverC: 39 } }, { via: 'kiosk', staff: 'tech-1' })
+    const r = g.setConfig({ kiosk: { techPins: ['scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g='] }, rules: { feverC: 39 } }, { via: 'kiosk', staff: 'tech-1' })
     expect(r).toMatchObject({ ok: true })
     const [alert] = alerts(g)
     expect(alert).toMatchObject({ kind: 'config_changed', via: 'kiosk', staff: 'tech-1', old: { 'kiosk.techPins': '[REDACTED]', 'rules.feverC': 37.3 }, new: { 'kiosk.techPins': '[REDACTED]', 'rules.feverC': 39 } })
