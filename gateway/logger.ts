@@ -1,12 +1,26 @@
-// Structured logs (pino) with secrets and personal data censored wherever they appear in a log object.
+// Structured logs (pino) with secrets and personal data censored wherever they appear in a log object: JSON lines
+// for machines (systemd's journal, jq, the tech page), and on a terminal one short readable line per event for the
+// person in front of it (pino-pretty is not a dependency: the few lines below do what a newcomer needs).
 import { pino, type Logger } from 'pino'
 
 const SECRET_KEYS = ['password', 'privateKeyPem', 'pin', 'pins', 'staffPins', 'techPins', 'key', 'secret', 'text', 'code', 'token']
 
 export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`])
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream, ring?: LogRing): Logger {
-  const dest = destination ?? pino.destination({ dest: 1, sync: true })
+export interface LogOutput {
+  /**
+   * Whether the lines are read by a person: readable lines instead of JSON. Default: whether stdout is a terminal
+   * (never, under systemd), and false for a given destination. Injected by tests.
+   */
+  isTTY?: boolean
+  /** ANSI colours for the levels on a terminal; default unless NO_COLOR is set. */
+  color?: boolean
+}
+
+export function createLogger(level: string, destination?: NodeJS.WritableStream, ring?: LogRing, output: LogOutput = {}): Logger {
+  const sink = destination ?? pino.destination({ dest: 1, sync: true })
+  const isTTY = output.isTTY ?? (destination === undefined && process.stdout.isTTY === true)
+  const dest = isTTY ? readableLines(sink, output.color ?? !process.env.NO_COLOR) : sink
   return pino(
     {
       level,
@@ -46,4 +60,52 @@ export class LogRing {
       }
     })
   }
+}
+
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' }
+const COLOURS: Record<number, string> = { 10: '90', 20: '90', 30: '32', 40: '33', 50: '31', 60: '35' }
+/** Said by the line's shape (time, level, message) or the same on every line. */
+const QUIET = new Set(['time', 'level', 'msg', 'svc', 'module', 'pid', 'hostname', 'err'])
+
+/** A pino destination that turns each JSON line into `12:04:05.123 INFO  [module] message key=value …`. */
+export function readableLines(sink: { write(text: string): unknown }, color = false): { write(chunk: string): boolean } {
+  return {
+    write(chunk: string): boolean {
+      let out = ''
+      for (const line of String(chunk).split('\n')) if (line) out += `${readableLine(line, color)}\n`
+      sink.write(out)
+      return true
+    },
+  }
+}
+
+/** One JSON log line as a person reads it; a line that is not JSON passes as it is. */
+export function readableLine(line: string, color = false): string {
+  let o: Record<string, unknown>
+  try {
+    o = JSON.parse(line) as Record<string, unknown>
+  } catch {
+    return line
+  }
+  const paint = (code: string, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text)
+  const level = typeof o.level === 'number' ? o.level : 30
+  const t = typeof o.time === 'string' || typeof o.time === 'number' ? new Date(o.time) : null
+  const time = t && !Number.isNaN(t.getTime()) ? `${t.toTimeString().slice(0, 8)}.${String(t.getMilliseconds()).padStart(3, '0')}` : ''
+  const parts = [paint('90', time), paint(COLOURS[level] ?? '0', LEVELS[level] ?? String(level))]
+  if (typeof o.module === 'string') parts.push(paint('36', `[${o.module}]`))
+  const msg = String(o.msg ?? '')
+  parts.push(msg)
+  for (const [k, v] of Object.entries(o)) {
+    // A value the message already says (the URL, the demo's PINs) is not said twice.
+    if (QUIET.has(k) || v === undefined || (typeof v === 'string' && v.length >= 4 && msg.includes(v))) continue
+    parts.push(paint('90', `${k}=${typeof v === 'string' && !/[\s"=]/.test(v) && v !== '' ? v : JSON.stringify(v)}`))
+  }
+  let text = parts.filter((p) => p !== '').join(' ')
+  const err = o.err as { message?: unknown; stack?: unknown } | undefined
+  if (err && typeof err === 'object') {
+    text += ` ${paint(COLOURS[50]!, `err=${JSON.stringify(String(err.message ?? ''))}`)}`
+    // The stack only where someone has to act on it; a warning's message says enough.
+    if (level >= 50 && typeof err.stack === 'string') text += `\n${err.stack.split('\n').slice(1).map((l) => `    ${l.trim()}`).join('\n')}`
+  }
+  return text
 }

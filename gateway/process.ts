@@ -5,7 +5,7 @@ import { Gateway } from './app.ts'
 import { configPath, parseStartArgs, START_USAGE, type StartArgs } from './cli/start.ts'
 import { loadConfigFile, validateConfig } from './config/load.ts'
 import { checkForStart, ConfigError } from './config/preflight.ts'
-import { DEMO_STAFF_PIN, DEMO_TECH_PIN, withDemoIssuer } from './demo.ts'
+import { DEMO_STAFF_PIN, DEMO_TECH_PIN, demoInfo, withDemoIssuer } from './demo.ts'
 import { createLogger, LogRing } from './logger.ts'
 
 /** The demo (no config): simulated devices, a crowd, and PINs that are printed, so that every screen can be tried. */
@@ -54,7 +54,18 @@ export async function main(argv: string[]): Promise<number> {
   if (demo) {
     const { startCrowd } = await import('../simulators/crowd.ts')
     gw.onStop(startCrowd(gw, { issuer: demo.issuer, intervalMs: config.simulation.intervalMs, log }))
-    log.info({ url: gw.url, staffPin: DEMO_STAFF_PIN, techPin: DEMO_TECH_PIN }, 'demo: simulated devices and a simulated crowd; open the URL to watch (demo PINs: staff 1234, tech 9999)')
+  }
+  // What a person at the terminal needs first, each on its own line: where to look, and in the demo how to log in.
+  log.info({ url: gw.url }, `staff screen: ${gw.url}/   tech pages: ${gw.url}/tech`)
+  if (demo && path === null) {
+    // Only the real demo (no config) prints PINs, and only those in effect: a site with the crowd switched on has
+    // PINs of its own, which are never printed, and the demo's are refused there.
+    const pins = demoInfo(config)
+    const said = [pins?.staffPin && `staff ${pins.staffPin}`, pins?.techPin && `tech ${pins.techPin}`].filter(Boolean)
+    log.info('demo: simulated devices and a simulated crowd')
+    if (said.length > 0) log.info({ staffPin: pins?.staffPin, techPin: pins?.techPin }, `demo PINs: ${said.join(', ')}`)
+  } else if (demo) {
+    log.info('simulated crowd on (simulation.crowd): passes from the demo issuer')
   }
 
   return new Promise<number>((resolve) => {

@@ -75,7 +75,11 @@ export class Retention {
     store.setMeta('retention_last_day', today)
     const result = { before: limit === cutoff ? before : localDay(limit, timeZone), deleted }
     if (Object.keys(deleted).length > 0) log.info({ ...result, days: this.o.days() }, 'retention: old personal rows deleted; the summaries are kept')
-    if (limit < cutoff) log.warn({ summarisedTo: new Date(summarisedTo).toISOString() }, 'retention: days not yet summarised are kept until they are')
+    // Only when rows past retention are actually kept for want of a summary: a fresh database (nothing summarised
+    // yet, nothing old either) has nothing to warn about.
+    if (limit < cutoff && TABLES.some(({ table, ts }) => existing.has(table) && store.db.prepare(`SELECT 1 FROM "${table}" WHERE "${ts}" < ? LIMIT 1`).get(cutoff))) {
+      log.warn({ summarisedTo: new Date(summarisedTo).toISOString() }, 'retention: days not yet summarised are kept until they are')
+    }
     return result
   }
 

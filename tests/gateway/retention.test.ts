@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { entryMessage } from '../../gateway/pipeline/pipeline.ts'
@@ -90,5 +91,21 @@ describe('retention', () => {
     expect(r?.deleted).toEqual({})
     expect(await g.retention.maybeRun()).toBeNull()
     expect(g.store.db.prepare('SELECT count(*) AS n FROM entries').get()).toEqual({ n: 5 })
+  })
+
+  it('warns that unsummarised days are kept only when such rows exist: never on a fresh database', async () => {
+    const warnings = (): string[] => lines.filter((l) => l.level === 40).map((l) => l.msg)
+    const lines: { level: number; msg: string }[] = []
+    const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(JSON.parse(String(chunk)) as { level: number; msg: string }), cb()) })
+    const fresh = gate('2026-10-01T06:00:00')
+    const clock = { now: () => fresh.now(), mono: () => fresh.now() }
+    const run = (store: Store): Promise<unknown> => new Retention({ store, timeZone: TZ, days: () => 30, clock, log: pino({ level: 'info' }, sink) }).run()
+    await run(fresh.store)
+    expect(warnings()).toEqual([])
+    // Rows older than 30 days with no day summary (the summarizer never ran): kept, and said so.
+    const old = gate('2026-10-01T06:00:00')
+    for (let k = 0; k < 3; k++) old.entry(at('2026-08-01T08:00:00') + k * 60_000, k)
+    await run(old.store)
+    expect(warnings()).toEqual(['retention: days not yet summarised are kept until they are'])
   })
 })

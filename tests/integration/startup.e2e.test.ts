@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { gatewayCommand, runGateway, tempDir } from '../helpers/gatewayProcess.ts'
+import { GatewayProcess, gatewayCommand, runGateway, tempDir } from '../helpers/gatewayProcess.ts'
 
 function configFile(text: string): string {
   const file = join(tempDir(), 'gateway.yaml')
@@ -96,11 +96,33 @@ describe('start-up', () => {
       // The crowd starts once the gateway is ready, so it may come a moment after /healthz answers.
       for (let i = 0; i < 200 && !/simulated crowd started/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50))
       expect(stdout).toMatch(/simulated crowd started/)
+      // The URL and the demo's PINs, each an event of its own, so a terminal shows them on their own lines.
+      const msgs = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg)
+      expect(msgs).toContain('staff screen: http://127.0.0.1:8080/   tech pages: http://127.0.0.1:8080/tech')
+      expect(msgs).toContain('demo PINs: staff 1234, tech 9999')
+      // A fresh database has nothing old to keep: no retention warning.
+      expect(msgs).not.toContain('retention: days not yet summarised are kept until they are')
     } finally {
       child.kill('SIGTERM')
     }
     expect(await exited, `stdout ${stdout}\nstderr ${stderr}`).toBe(0)
     expect(stdout).toMatch(/gateway stopped/)
+  })
+})
+
+describe('start-up with the simulated crowd on a configured site', () => {
+  it('names no demo PIN (the site\'s own are in force, and never printed), and warns of nothing on a fresh database', async () => {
+    const gw = await GatewayProcess.start({ simulation: { crowd: true, intervalMs: 200 }, kiosk: { staffPins: ['246810'], techPins: ['975310'] }, log: { level: 'info' } })
+    try {
+      await gw.waitForLog((l) => l.msg === 'simulated crowd on (simulation.crowd): passes from the demo issuer')
+      await gw.waitForLog((l) => l.msg === 'simulated crowd started')
+      const text = JSON.stringify(gw.logs)
+      for (const pin of ['1234', '9999', '246810', '975310']) expect(text).not.toContain(pin)
+      expect(gw.logs.map((l) => l.msg)).toContain(`staff screen: ${gw.url}/   tech pages: ${gw.url}/tech`)
+      expect(gw.logs.filter((l) => (l.level ?? 0) >= 40).map((l) => l.msg)).toEqual([])
+    } finally {
+      await gw.stop()
+    }
   })
 })
 
