@@ -231,6 +231,8 @@ export class CloudBridge {
       queueQoSZero: false,
       will: { topic: this.statusTopic, payload: Buffer.from(offline), qos: 1, retain: true },
       log: MQTT_QUIET,
+      // No cache of 65,536 packet-id Buffers in mqtt-packet (6 MB of heap, see gateway/broker/broker.ts).
+      writeCache: false,
       username: o.username,
       password: o.password,
       // Read at each connection, so renewed certificates are picked up without a restart.
