@@ -18,6 +18,10 @@ export interface ProcessBenchResult {
   loadSeconds: number
   rssLoadMB: number
   rssLoadSamplesMB: number[]
+  /** CPU time of the process (user + system) per entry committed under the crowd; the simulated crowd and devices
+   *  run in the same process, so this is an upper bound of the gate's own cost. */
+  cpuPerDecisionMs: number
+  decisions: number
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -27,12 +31,26 @@ export function rssMB(pid: number): number {
   return Math.round(kb / 102.4) / 10
 }
 
+/** User + system CPU time of a process so far, in ms (/proc/PID/stat, clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+async function lastSeq(port: number): Promise<number> {
+  const h = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { components: { store: { lastSeq: number } } }
+  return h.components.store.lastSeq
+}
+
 export async function benchProcess(o: { starts: number; loadSeconds: number }): Promise<ProcessBenchResult> {
   const dir = tempDirFor('bench-process')
   const central = await Mosquitto.start()
   const readyMs: number[] = []
   let rssIdleMB = 0
   let rssLoad: number[] = []
+  let cpuPerDecisionMs = 0
+  let decisions = 0
   try {
     for (let i = 0; i <= o.starts; i++) {
       const loaded = i === o.starts
@@ -70,10 +88,14 @@ export async function benchProcess(o: { starts: number; loadSeconds: number }): 
         .catch(() => {})
       if (loaded) {
         rssLoad = []
+        const cpu0 = cpuMs(child.pid!)
+        const seq0 = await lastSeq(port)
         for (let s = 0; s < o.loadSeconds; s += 5) {
           await sleep(5000)
           rssLoad.push(rssMB(child.pid!))
         }
+        decisions = (await lastSeq(port)) - seq0
+        cpuPerDecisionMs = Math.round(((cpuMs(child.pid!) - cpu0) / Math.max(1, decisions)) * 100) / 100
       } else {
         await sleep(5000)
         rssIdleMB = Math.max(rssIdleMB, rssMB(child.pid!))
@@ -95,5 +117,7 @@ export async function benchProcess(o: { starts: number; loadSeconds: number }): 
     loadSeconds: o.loadSeconds,
     rssLoadMB: Math.max(...rssLoad),
     rssLoadSamplesMB: rssLoad,
+    cpuPerDecisionMs,
+    decisions,
   }
 }

@@ -37,13 +37,18 @@ export function resultsMarkdown(r: BenchResult): string {
     'From the last byte of a code written to the scanner\'s pseudo-terminal by a device process of its own, to the relay',
     'commanded on: the pass check, the Modbus thermometer round trip (simulator answering at once) and the fsynced',
     'commit, with the uplink draining to mosquitto, the embedded broker, a kiosk screen on the live stream and the',
-    'default schedules running. Target p50 ≤ 2 ms, p99 ≤ 5 ms.',
+    'default schedules running. Target p50 ≤ 2 ms, p99 ≤ 5 ms (at one person a second: 3 / 6).',
     '',
     '| load | scans | p50 ms | p99 ms | max ms | target |',
     '|---|---|---|---|---|---|',
   ]
   const names: Record<string, string> = { oneAtATime: 'one at a time, 20 ms apart', perSecond1: '1 per second', perSecond200: '200 per second sustained, in and out alternating', perSecond200In: '200 per second sustained, all inbound through one scanner and thermometer' }
-  for (const [k, l] of Object.entries(r.latency)) lines.push(`| ${names[k] ?? k} | ${l.scans} | ${l.p50} | ${l.p99} | ${l.max} | ${met(l.p50 <= 2 && l.p99 <= 5)} |`)
+  // Issue 13: at one person a second (a real gate) p50 ≤ 3 ms and p99 ≤ 6 ms; the DESIGN targets elsewhere.
+  const target = (k: string): [number, number] => (k === 'perSecond1' ? [3, 6] : [2, 5])
+  for (const [k, l] of Object.entries(r.latency)) {
+    const [p50, p99] = target(k)
+    lines.push(`| ${names[k] ?? k} | ${l.scans} | ${l.p50} | ${l.p99} | ${l.max} | ${met(l.p50 <= p50 && l.p99 <= p99)} (${p50} / ${p99}) |`)
+  }
   const drains = r.drain === undefined ? [] : Array.isArray(r.drain) ? r.drain : [r.drain]
   if (drains.length > 0) {
     lines.push('', '## Outbox drain', '', 'A backlog to mosquitto on loopback at QoS 1, against a bare mqtt.js publisher with the same window in the same run.', 'Target ≥ 20,000 messages/s and ≥ 0.5 of the bare rate, no gap, in order.', '')
@@ -60,9 +65,12 @@ export function resultsMarkdown(r: BenchResult): string {
   if (r.process) {
     const p = r.process
     lines.push('', '## The process', '', '| figure | value | target |', '|---|---|---|')
-    lines.push(`| start to ready (restart, p50 / max of ${p.starts}) | ${p.readyP50Ms} / ${p.readyMaxMs} ms | ${met(p.readyMaxMs <= 2000)} (≤ 2 s) |`)
-    lines.push(`| resident memory, idle | ${p.rssIdleMB} MB | ${met(p.rssIdleMB <= 100)} (≤ 100 MB) |`)
-    lines.push(`| resident memory, ${p.loadSeconds} s at 5 people/s (peak) | ${p.rssLoadMB} MB | ${met(p.rssLoadMB <= 100)} (≤ 100 MB) |`)
+    lines.push(`| start to ready (restart, p50 / max of ${p.starts}) | ${p.readyP50Ms} / ${p.readyMaxMs} ms | ${met(p.readyP50Ms <= 800)} (≤ 0.8 s) |`)
+    lines.push(`| resident memory, idle | ${p.rssIdleMB} MB | ${met(p.rssIdleMB <= 85)} (≤ 85 MB) |`)
+    lines.push(`| resident memory, ${p.loadSeconds} s at 5 people/s (peak) | ${p.rssLoadMB} MB | ${met(p.rssLoadMB <= 85)} (≤ 85 MB) |`)
+    if (p.cpuPerDecisionMs !== undefined) {
+      lines.push(`| CPU per entry at 5 people/s (${p.decisions} entries; the simulated crowd in the same process) | ${p.cpuPerDecisionMs} ms | ${met(p.cpuPerDecisionMs <= 0.5)} (≤ 0.5 ms) |`)
+    }
   }
   if (r.storm) {
     const s = r.storm

@@ -244,7 +244,8 @@ async function main(): Promise<void> {
     process_ = await benchProcess({ starts: args.quick ? 2 : 5, loadSeconds: args.quick ? 10 : 30 })
     console.log(
       `the gateway process: start to ready p50 ${process_.readyP50Ms} ms, max ${process_.readyMaxMs} ms (target ≤ 2000); ` +
-        `resident memory idle ${process_.rssIdleMB} MB, after ${process_.loadSeconds} s at 5 people/s ${process_.rssLoadMB} MB (target ≤ 100)`,
+        `resident memory idle ${process_.rssIdleMB} MB, after ${process_.loadSeconds} s at 5 people/s ${process_.rssLoadMB} MB (target ≤ 85); ` +
+        `CPU ${process_.cpuPerDecisionMs} ms per entry committed (${process_.decisions} entries, the simulated crowd included; target ≤ 0.5)`,
     )
   }
   let storm: StormBenchResult | undefined

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs'
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt'
 import type { Store } from '../gateway/store/store.ts'
-import { Drain, type PublishFn } from './drain.ts'
+import { ACK_FLUSH_MS, Drain, type PublishFn } from './drain.ts'
 import { CLOUDEVENTS_CONTENT_TYPE, eventSerializer, statusPayload, topics } from './envelope.ts'
 import { storeOutbox, type BridgeOutbox } from './outbox.ts'
 import { KickProbe } from './probe.ts'
@@ -72,7 +72,7 @@ export class CloudBridge {
       mono: this.mono,
       now: () => opts.clock.now(),
       log: opts.log,
-      ackFlushMs: opts.ackFlushMs ?? 1000,
+      ackFlushMs: opts.ackFlushMs ?? ACK_FLUSH_MS,
       ...(opts.ackBatch !== undefined ? { ackBatch: opts.ackBatch } : {}),
     })
     this.drain.onTransient = (reason) => this.dropConnection(reason)
@@ -231,6 +231,8 @@ export class CloudBridge {
       queueQoSZero: false,
       will: { topic: this.statusTopic, payload: Buffer.from(offline), qos: 1, retain: true },
       log: MQTT_QUIET,
+      // No cache of 65,536 packet-id Buffers in mqtt-packet (6 MB of heap, see gateway/broker/broker.ts).
+      writeCache: false,
       username: o.username,
       password: o.password,
       // Read at each connection, so renewed certificates are picked up without a restart.

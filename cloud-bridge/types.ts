@@ -41,8 +41,9 @@ export interface CloudBridgeOptions {
   /** Safety net for rows committed without wake(), and the ack-timeout check. Default 1 s. */
   pollMs?: number
   /**
-   * Acknowledged rows are deleted in one transaction at most this often, or as soon as `ackBatch` are waiting.
-   * A crash loses at most this much of deletes: duplicates, never gaps. Default 1 s.
+   * Acknowledged rows are deleted at most this long after their PUBACK (one transaction), or as soon as `ackBatch`
+   * are waiting. A crash loses at most this much of deletes: duplicates, never gaps. Default 200 ms (drain.ts
+   * ACK_FLUSH_MS), so that a kill -9 resends only what was in flight.
    */
   ackFlushMs?: number
   /**

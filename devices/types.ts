@@ -104,8 +104,11 @@ export interface Thermometer extends Device {
 export interface Relay extends Device {
   readonly kind: 'relay'
   readonly direction: 'in' | 'out' | 'both'
-  /** Energise for `ms` (default: the configured pulseMs); a pulse during a pulse extends it. */
-  pulse(ms?: number): void
+  /**
+   * Energise for `ms` (default: the configured pulseMs); a pulse during a pulse extends it. False when the output
+   * did not move: the pin refused or failed the write (health().lastError says why) or `ms` was not a duration.
+   */
+  pulse(ms?: number): boolean
   /** Called at the moment the output is commanded on (monotonic ms): the end of scan-to-relay latency. */
   onActuate(listener: (mono: number) => void): Unsubscribe
 }

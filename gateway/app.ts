@@ -511,21 +511,35 @@ export class Gateway {
     }
   }
 
+  /**
+   * Never throws: each step runs on its own, a failure is logged and the next step runs, so that the relays'
+   * safe state and then the store's close are always reached, in that order.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    if (this.summaryTimer) clearInterval(this.summaryTimer)
-    this.clockWatch.stop()
-    this.tasks.stop()
     const { log } = this.opts
-    for (const hook of this.stopHooks.reverse()) await hook()
-    this.manualTemperatures.cancelAll()
-    await this.http?.close()
-    await this.broker?.close()
+    const step = async (name: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn()
+      } catch (err) {
+        log.error({ err, step: name }, 'stop step failed; going on')
+      }
+    }
+    await step('timers', () => {
+      if (this.summaryTimer) clearInterval(this.summaryTimer)
+      this.clockWatch.stop()
+      this.tasks.stop()
+    })
+    for (const hook of this.stopHooks.reverse()) await step('stop hook', hook)
+    await step('manual temperatures', () => this.manualTemperatures.cancelAll())
+    await step('http', () => this.http?.close())
+    await step('local broker', () => this.broker?.close())
     // Let a person already being decided finish (bounded: a re-check may be sleeping).
-    await Promise.race([this.pipeline.idle(), sleep(3000)])
-    await Promise.all(this.devices.map((d) => d.stop().catch((err: unknown) => log.warn({ err, device: d.name }, 'device stop failed'))))
-    this.store.close()
+    await step('pipeline', () => Promise.race([this.pipeline.idle(), sleep(3000)]))
+    // Devices after the pipeline: relays off and released (the safe state), then the store that logged them.
+    await Promise.all(this.devices.map((d) => step(`device ${d.name}`, () => d.stop())))
+    await step('store', () => this.store.close())
     log.info({ bootId: this.bootId }, 'gateway stopped')
   }
 

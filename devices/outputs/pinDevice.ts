@@ -16,6 +16,8 @@ export abstract class PinDevice<P extends GpioPin> {
   protected readonly clock: Clock
   private openedPin: P | null
   private readonly open: (() => P) | null
+  /** Between start() and stop(): only then does a good write bring the device (back) online. */
+  private active = false
 
   constructor(name: string, kind: DeviceKind, driver: string, ctx: DeviceContext, pin: PinSource<P>, counters: readonly string[]) {
     this.name = name
@@ -32,6 +34,7 @@ export abstract class PinDevice<P extends GpioPin> {
   }
 
   async start(): Promise<void> {
+    this.active = true
     try {
       if (!this.openedPin && this.open) this.openedPin = this.open()
     } catch (err) {
@@ -44,6 +47,7 @@ export abstract class PinDevice<P extends GpioPin> {
   }
 
   async stop(): Promise<void> {
+    this.active = false
     this.halt()
     this.write(0)
     try {
@@ -68,10 +72,16 @@ export abstract class PinDevice<P extends GpioPin> {
   /** Writes the pin; on failure counts it, goes offline and returns false. Never throws. */
   protected write(value: PinLevel): boolean {
     const pin = this.openedPin
-    if (!pin) return false
+    if (!pin) {
+      // Start said why (the open failed); before start there is no reason yet.
+      if (this.health().lastError === null) this.state.error('the pin is not open')
+      return false
+    }
     try {
       pin.write(value)
       this.state.seen()
+      // A write that succeeds after one that failed: the output works again (a pin freed by another process).
+      if (this.active && !this.state.isOnline) this.state.setOnline(true)
       return true
     } catch (err) {
       const msg = `writing ${value} to the pin failed: ${(err as Error).message}`

@@ -17,7 +17,7 @@ export class PinRelay<P extends GpioPin = GpioPin> extends PinDevice<P> implemen
   private energised = false
 
   constructor(private readonly cfg: RelayConfig, ctx: DeviceContext, pin: PinSource<P>) {
-    super(cfg.name, 'relay', cfg.driver, ctx, pin, ['pulses'])
+    super(cfg.name, 'relay', cfg.driver, ctx, pin, ['pulses', 'failedPulses'])
     this.direction = cfg.direction
     this.actuated = new Listeners(this.log, 'actuate')
     Object.assign(this.state.info, { pin: cfg.pin, activeLow: cfg.activeLow, pulseMs: cfg.pulseMs })
@@ -27,21 +27,23 @@ export class PinRelay<P extends GpioPin = GpioPin> extends PinDevice<P> implemen
     return this.energised
   }
 
-  pulse(ms: number = this.cfg.pulseMs): void {
+  pulse(ms: number = this.cfg.pulseMs): boolean {
     if (!Number.isFinite(ms) || ms <= 0) {
+      this.state.count('failedPulses')
       this.log.warn({ ms }, 'pulse ignored: expected a positive duration in ms')
-      return
+      return false
     }
     if (!this.write(1)) {
-      this.log.warn('pulse not carried out: the relay pin is not available')
-      return
+      this.state.count('failedPulses')
+      this.log.warn({ lastError: this.health().lastError }, 'pulse not carried out: the relay pin refused or failed the write')
+      return false
     }
     const mono = this.clock.mono()
     this.energised = true
     this.state.count('pulses')
     this.actuated.emit(mono)
     const until = mono + ms
-    if (this.offTimer && until <= this.offAt) return
+    if (this.offTimer && until <= this.offAt) return true
     this.offAt = until
     if (this.offTimer) clearTimeout(this.offTimer)
     this.offTimer = setTimeout(() => {
@@ -49,6 +51,7 @@ export class PinRelay<P extends GpioPin = GpioPin> extends PinDevice<P> implemen
       this.energised = false
       this.write(0)
     }, ms)
+    return true
   }
 
   onActuate(listener: (mono: number) => void): Unsubscribe {

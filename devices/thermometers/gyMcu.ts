@@ -52,7 +52,7 @@ export class GyMcuThermometer extends SerialThermometer {
 
   measure(req: MeasureRequest): Promise<MeasureResult> {
     if (!this.link.isOpen) return Promise.resolve(this.offline())
-    if (this.core) return this.core.run()
+    if (this.core) return this.core.measure(req.accept)
     if (!this.state.isOnline) return Promise.resolve(this.offline())
     return this.fromStream(req)
   }

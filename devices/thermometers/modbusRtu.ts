@@ -28,10 +28,10 @@ export class ModbusThermometer extends SerialThermometer {
     })
   }
 
-  /** Asks the sensor now (after any request in flight); the reply's arrival time is the reading's. */
-  measure(_request: MeasureRequest): Promise<MeasureResult> {
+  /** Asks the sensor now (or takes the idle poll just sent); the reply's arrival time is the reading's. */
+  measure(request: MeasureRequest): Promise<MeasureResult> {
     if (!this.link.isOpen) return Promise.resolve(this.offline())
-    return this.core.run()
+    return this.core.measure(request.accept)
   }
 
   protected opened(): void {

@@ -21,11 +21,17 @@ export interface PinWrite {
   at: number
 }
 
-/** Records what it was told, for tests, the demo and the tech page. Starts inactive. */
+/**
+ * Records what it was told, for tests, the demo and the tech page. Starts inactive. Tests can make it fail on
+ * demand (`fail`) and look at the world at the instant of a write (`onWrite`), as a real relay board would act.
+ */
 export class SimulatedPin implements GpioPin {
   readonly writes: PinWrite[] = []
+  /** Runs inside write(), before the level changes; a throw fails the write like EIO from sysfs. */
+  onWrite: ((value: PinLevel) => void) | null = null
   private value: PinLevel = 0
   private closed = false
+  private failure: string | null = null
 
   constructor(
     private readonly clock: Clock,
@@ -46,8 +52,15 @@ export class SimulatedPin implements GpioPin {
     return this.closed
   }
 
+  /** Every write throws `reason` until fail(null): a pin taken by another process, a board that lost power. */
+  fail(reason: string | null): void {
+    this.failure = reason
+  }
+
   write(value: PinLevel): void {
     if (this.closed) throw new Error('simulated pin is closed')
+    if (this.failure !== null) throw new Error(this.failure)
+    this.onWrite?.(value)
     this.value = value
     this.writes.push({ value, raw: this.rawLevel, mono: this.clock.mono(), at: this.clock.now() })
     if (this.writes.length > this.maxLog) this.writes.splice(0, this.writes.length - this.maxLog)

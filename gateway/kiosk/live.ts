@@ -29,6 +29,17 @@ export interface Card {
   action: string | null
   degraded: boolean
   alarm: boolean
+  /** An admit whose relay did not move: the person is in front of a closed gate. */
+  gateFailed: boolean
+}
+
+/** A relay that did not open for an admitted entry; shown until that relay moves again. */
+export interface RelayFault {
+  relay: string
+  entryId: string
+  ts: number
+  direction: 'in' | 'out'
+  error: string
 }
 
 export interface Alarm {
@@ -79,6 +90,7 @@ const DEVICES_REFRESH_MS = 5_000
 export class KioskLive {
   private readonly clients = new Set<ServerResponse>()
   private readonly alarms = new Map<string, Alarm>()
+  private readonly relayFaults = new Map<string, RelayFault>()
   private last: Card | null = null
   private figuresTimer: NodeJS.Timeout | null = null
   private readonly timers: NodeJS.Timeout[] = []
@@ -120,6 +132,7 @@ export class KioskLive {
       figures: this.figures(),
       devices: this.devices(),
       alarms: this.openAlarms(),
+      relayFaults: this.openRelayFaults(),
       pending: this.d.desk.pending(),
       last: this.last,
       duty: this.d.duty(),
@@ -129,6 +142,15 @@ export class KioskLive {
 
   openAlarms(): Alarm[] {
     return [...this.alarms.values()]
+  }
+
+  openRelayFaults(): RelayFault[] {
+    return [...this.relayFaults.values()]
+  }
+
+  /** The relay moved (a decision, an override, a tech test): its fault is over. */
+  relayWorked(relay: string): void {
+    if (this.relayFaults.delete(relay)) this.send('relays', this.openRelayFaults())
   }
 
   hasAlarm(entryId: string): boolean {
@@ -154,9 +176,14 @@ export class KioskLive {
       action: (e.manual?.action as string | undefined) ?? null,
       degraded: e.degraded,
       alarm: alarming,
+      gateFailed: e.relayFailures.length > 0,
     }
     this.last = card
     this.send('decision', card)
+    if (e.relayFailures.length > 0) {
+      for (const f of e.relayFailures) this.relayFaults.set(f.relay, { relay: f.relay, entryId: e.eventId, ts: e.ts, direction: e.direction, error: f.error })
+      this.send('relays', this.openRelayFaults())
+    }
     if (alarming) {
       const kind = e.alerts.includes('fever') ? 'fever' : 'isolation_breach'
       this.alarms.set(e.eventId, { entryId: e.eventId, kind, ts: e.ts, direction: e.direction, passKind: e.kind, holder: card.holder, tempC: e.tempC, manual: e.source === 'override', secondaryC: null })

@@ -62,6 +62,7 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
     gw.bus.on('device', () => live.devicesChanged()),
     gw.bus.on('task', () => live.tasksChanged()),
     gw.manualTemperatures.onChange(() => live.pendingChanged()),
+    ...gw.relays.map((r) => r.onActuate(() => live.relayWorked(r.name))),
   ]
   const guard = new LoginGuard(gw.clock, config.kiosk.screenAddresses, log)
   const ctx: KioskContext = { gw, log, sessions, guard, pins, records, live }

@@ -95,11 +95,11 @@ export function registerTechRoutes(app: FastifyInstance, ctx: KioskContext, opts
     if (!body) return
     const relay = gw.relays.find((r) => r.name === body.name)
     if (!relay) return reply.code(404).send({ error: 'not_found', message: `no relay "${body.name}"; relays: ${gw.relays.map((r) => r.name).join(', ') || 'none'}` })
-    const before = relay.health().counters.pulses ?? 0
-    relay.pulse(body.ms)
-    // A test pulse opens the gate: it is recorded and published, though it is not an entry (FIELD.md 12, 15).
-    testRecord(techId(req), { test: 'pulse', device: relay.name, ms: body.ms ?? null }, true)
-    return { device: relay.name, pulsed: (relay.health().counters.pulses ?? 0) > before, health: relay.health() }
+    const pulsed = relay.pulse(body.ms)
+    // A test pulse opens the gate: it is recorded and published, though it is not an entry (FIELD.md 12, 15). One the
+    // pin refused opened nothing: recorded here, not published as an opening.
+    testRecord(techId(req), { test: 'pulse', device: relay.name, ms: body.ms ?? null }, pulsed)
+    return { device: relay.name, pulsed, health: relay.health() }
   })
 
   app.post('/api/tech/test/buzzer', async (req, reply) => {

@@ -48,11 +48,19 @@ export interface DecisionEvent {
   manual: Record<string, unknown> | null
   alerts: AlertKind[]
   seqs: number[]
-  /** Monotonic ms: scan's last byte, and the relay (or buzzer) command. */
+  /** Relays that should have opened for this admit and did not (each raised a relay_failed alert). */
+  relayFailures: RelayFailure[]
+  /** Monotonic ms: scan's last byte, and the relay (or buzzer) command; null for an admit no relay carried out. */
   scanMono: number
   actuatedMono: number | null
   /** Monotonic ms at each stage, for the bench: where the time between scan and relay goes. */
   marks: { verified: number; temperature: number; committed: number }
+}
+
+/** A relay that refused or failed the pulse of an admitted entry, and why (its lastError). */
+export interface RelayFailure {
+  relay: string
+  error: string
 }
 
 export type PromptEvent = { kind: 'recheck' | 'remeasure' | 'manual_temperature'; scanner: string; tempC: number | null }
@@ -106,7 +114,7 @@ export class EntryPipeline {
   /** Per scanner, one person at a time: the thermometer in front of it is shared. */
   private readonly queues = new Map<string, Promise<void>>()
   private readonly recent = new Map<string, number>()
-  readonly counters = { scans: 0, duplicates: 0, admitted: 0, denied: 0, storeErrors: 0, errors: 0 }
+  readonly counters = { scans: 0, duplicates: 0, admitted: 0, denied: 0, storeErrors: 0, errors: 0, relayFailures: 0 }
 
   constructor(private d: PipelineDeps) {}
 
@@ -364,11 +372,12 @@ export class EntryPipeline {
     }
     marks.committed = d.clock.mono()
     let actuatedMono: number | null = null
+    const relayFailures: RelayFailure[] = []
     if (decision === 'admit') {
       for (const r of d.relays) {
         if (r.direction !== 'both' && r.direction !== entry.direction) continue
-        r.pulse()
-        actuatedMono ??= d.clock.mono()
+        if (r.pulse()) actuatedMono ??= d.clock.mono()
+        else relayFailures.push({ relay: r.name, error: r.health().lastError ?? 'the pulse was refused' })
       }
       for (const b of d.buzzers) b.play('admit')
       this.counters.admitted++
@@ -377,6 +386,8 @@ export class EntryPipeline {
       actuatedMono = d.clock.mono()
       this.counters.denied++
     }
+    // After the relays, never before: the entry row is what makes the gate open, and is already committed.
+    if (relayFailures.length > 0) this.relayFailed(entry, relayFailures)
     const event: DecisionEvent = {
       eventId: entry.eventId,
       ts: entry.ts,
@@ -396,6 +407,7 @@ export class EntryPipeline {
       manual: (entry.detail?.manual as Record<string, unknown> | undefined) ?? null,
       alerts,
       seqs,
+      relayFailures,
       scanMono,
       actuatedMono,
       marks,
@@ -406,6 +418,22 @@ export class EntryPipeline {
     )
     d.bus.emit('decision', event)
     return event
+  }
+
+  /**
+   * An admitted person in front of a gate that did not open: one relay_failed alert per relay, naming the entry, in
+   * its own transaction (the entry is committed already). The uplink is woken by the decision event that follows.
+   */
+  private relayFailed(entry: EntryRecord, failures: readonly RelayFailure[]): void {
+    const d = this.d
+    this.counters.relayFailures += failures.length
+    d.log.error({ eventId: entry.eventId, failures }, 'the gate did not open for an admitted entry')
+    const now = d.clock.now()
+    try {
+      d.store.enqueue(failures.map((f) => relayFailedMessage(entry, f, now)), now)
+    } catch (err) {
+      d.log.error({ err, eventId: entry.eventId }, 'could not queue the relay_failed alert')
+    }
   }
 
   private prompt(kind: PromptEvent['kind'], scanner: string, tempC: number | null): void {
@@ -476,6 +504,28 @@ export function alertMessage(kind: AlertKind, e: EntryRecord): OutboxMessage {
       codeRef: e.codeHash,
       tempC: e.tempC,
       scanner: e.scanner,
+    },
+  }
+}
+
+/** relay_failed: the entry was admitted and committed, and this relay did not move (docs/asyncapi.yaml AlertData). */
+export function relayFailedMessage(e: EntryRecord, f: RelayFailure, now: number): OutboxMessage {
+  return {
+    id: randomUUID(),
+    topic: 'alert',
+    type: 'estategate.alert.v1',
+    time: rfc3339(now),
+    data: {
+      kind: 'relay_failed',
+      severity: 'critical',
+      message: `relay ${f.relay} did not open the gate for an admitted entry: ${f.error}`,
+      entryId: e.eventId,
+      direction: e.direction,
+      subject: e.subject,
+      passId: e.passId,
+      scanner: e.scanner,
+      device: f.relay,
+      error: f.error,
     },
   }
 }

@@ -34,6 +34,21 @@ function storeAt(path?: string): Store {
 }
 
 describe('cloud bridge: store and forward', () => {
+  it('a graceful stop deletes the acknowledged rows still waiting for their batch', async () => {
+    const m = await broker(false)
+    const store = storeAt()
+    enqueue(store, 10, 10)
+    // The flush timer never fires within the test: only the stop can delete them.
+    const bridge = makeBridge(store, m.url, { ackFlushMs: 600_000 })
+    cleanup.push(() => bridge.stop())
+    bridge.start()
+    await until(() => bridge.status().ackedTotal === 10, 'ten PUBACKs')
+    expect(store.outboxBacklog().count).toBe(10)
+    expect(bridge.status().backlog).toBe(0)
+    await bridge.stop()
+    expect(store.outboxBacklog().count).toBe(0)
+  })
+
   it('delivers rows committed while the uplink was down, in seq order, marked historical', async () => {
     const m = await broker(true)
     // The subscriber's persistent session is saved by the broker, so nothing depends on who reconnects first.

@@ -112,6 +112,25 @@ describe('SimulatedPin', () => {
     expect(() => pin.write(0)).toThrow(/closed/)
   })
 
+  it('fails on demand and lets a test look at the world at the instant of a write', () => {
+    const pin = new SimulatedPin(systemClock)
+    pin.fail('EIO: injected')
+    expect(() => pin.write(1)).toThrow('EIO: injected')
+    expect(pin.level).toBe(0)
+    expect(pin.writes).toHaveLength(0)
+    pin.fail(null)
+    const seen: [PinLevel, PinLevel][] = []
+    pin.onWrite = (v) => seen.push([v, pin.level])
+    pin.write(1)
+    expect(seen).toEqual([[1, 0]]) // before the level changed
+    expect(pin.level).toBe(1)
+    pin.onWrite = () => {
+      throw new Error('refused')
+    }
+    expect(() => pin.write(0)).toThrow('refused')
+    expect(pin.level).toBe(1)
+  })
+
   it('keeps a bounded log', () => {
     const pin = new SimulatedPin(systemClock, false, 10)
     for (let i = 0; i < 25; i++) pin.write((i % 2) as PinLevel)

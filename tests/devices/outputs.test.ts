@@ -30,7 +30,7 @@ describe('PinRelay', () => {
       expect(pin.level).toBe(1) // already written when listeners run
     })
     const t0 = performance.now()
-    r.pulse(60)
+    expect(r.pulse(60)).toBe(true)
     expect(r.isOn).toBe(true)
     expect(actuations).toHaveLength(1)
     expect(actuations[0]).toBeGreaterThanOrEqual(t0)
@@ -81,8 +81,17 @@ describe('PinRelay', () => {
     })
     await r.start()
     expect(r.health()).toMatchObject({ online: false, lastError: expect.stringMatching(/not accessible/) })
-    expect(() => r.pulse()).not.toThrow()
-    expect(r.health().counters.pulses).toBe(0)
+    expect(r.pulse()).toBe(false)
+    expect(r.health()).toMatchObject({ online: false, counters: { pulses: 0, failedPulses: 1 }, lastError: expect.stringMatching(/not accessible/) })
+  })
+
+  it('a pulse that is not a duration is refused and counted', async () => {
+    const { r, pin } = relay()
+    await r.start()
+    expect(r.pulse(0)).toBe(false)
+    expect(r.pulse(Number.NaN)).toBe(false)
+    expect(pin.level).toBe(0)
+    expect(r.health().counters).toMatchObject({ pulses: 0, failedPulses: 2 })
   })
 
   it('a failing write goes offline and is counted, never thrown', async () => {
@@ -96,8 +105,24 @@ describe('PinRelay', () => {
     const r = new PinRelay(relaySchema.parse({ name: 'gate', driver: 'gpio' }), testCtx(), pin)
     await r.start()
     fail = true
-    expect(() => r.pulse()).not.toThrow()
-    expect(r.health()).toMatchObject({ online: false, counters: { writeErrors: 1 } })
+    expect(r.pulse()).toBe(false)
+    expect(r.health()).toMatchObject({ online: false, counters: { writeErrors: 1, failedPulses: 1, pulses: 0 }, lastError: 'writing 1 to the pin failed: EIO' })
+  })
+
+  it('a simulated pin failing on demand, then working again: the relay comes back online at the next good write', async () => {
+    const { r, pin } = relay()
+    await r.start()
+    pin.fail('EIO: injected')
+    expect(r.pulse()).toBe(false)
+    expect(r.health()).toMatchObject({ online: false, counters: { writeErrors: 1, failedPulses: 1 } })
+    pin.fail(null)
+    expect(r.pulse()).toBe(true)
+    expect(pin.level).toBe(1)
+    expect(r.health()).toMatchObject({ online: true, counters: { pulses: 1, failedPulses: 1 } })
+    // The writes at stop do not bring it back online.
+    pin.fail('EIO: injected')
+    await r.stop()
+    expect(r.health().online).toBe(false)
   })
 })
 

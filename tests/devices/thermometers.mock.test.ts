@@ -86,6 +86,36 @@ describe('ModbusThermometer (mock binding)', () => {
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(t35Ms(9600) - 0.5)
   })
 
+  it('a reading asked for while the idle poll is on the wire takes its reply; an ambient one gets an exchange of its own', async () => {
+    mock.create('/dev/mbG')
+    const pending: (() => void)[] = []
+    let value = 3650
+    mock.respond('/dev/mbG', (_w, reply) => {
+      const v = value
+      pending.push(() => reply(modbusReply(1, 4, [v])))
+    })
+    const t = new ModbusThermometer(cfg('/dev/mbG', { pollIntervalMs: 100 }), testCtx(), { binding: mock.binding })
+    started.push(t)
+    const person = { accept: (c: number) => c >= 34 }
+    await t.start()
+    await waitFor(() => pending.length === 1, 'the poll at open on the wire')
+    const shared = t.measure(req(person))
+    pending.shift()!()
+    expect(ok(await shared)?.celsius).toBe(36.5)
+    expect(mock.writes('/dev/mbG')).toHaveLength(1)
+
+    // The next idle poll reads the empty gate (25 °C): the person's request then asks again.
+    value = 2500
+    await waitFor(() => pending.length === 1, 'the next idle poll on the wire')
+    const own = t.measure(req(person))
+    value = 3660
+    pending.shift()!()
+    await waitFor(() => pending.length === 1, 'an exchange of its own')
+    pending.shift()!()
+    expect(ok(await own)?.celsius).toBe(36.6)
+    expect(mock.writes('/dev/mbG')).toHaveLength(3)
+  })
+
   it('polls while idle so a silent sensor goes offline by itself', async () => {
     let answering = true
     const { t } = setup('/dev/mbE', () => (answering ? modbusReply(1, 4, [3650]) : null), { pollIntervalMs: 100 })

@@ -24,7 +24,8 @@ export function showCard(card, live) {
   }, CARD_MS)
   if (state.prompt && state.prompt.kind === 'recheck' && state.prompt.scanner === card.scanner) clearPrompt()
   changed('card')
-  if (live) beep(card.decision)
+  // Admitted with the gate shut: the staff must not hear the admit chime.
+  if (live) beep(card.gateFailed ? 'deny' : card.decision)
 }
 
 export function clearCard() {
@@ -51,6 +52,13 @@ function clearPrompt() {
 
 /** @param {import('./k-state.js').Card} c */
 export function reasonText(c) {
+  // Admitted, but the gate stayed shut: that comes first, it is what the staff must act on.
+  if (c.gateFailed) return [L('gateFailed'), admitText(c)].filter(Boolean).join(L('list'))
+  return admitText(c)
+}
+
+/** @param {import('./k-state.js').Card} c */
+function admitText(c) {
   if (c.source === 'override' && c.decision === 'admit') {
     if (c.overrideReason === 'secondary_check') return L('secondaryOk')
     const why = W(OVERRIDE_TEXT, c.overrideReason)
@@ -70,6 +78,7 @@ export function renderCard() {
   el.className = `card ${c ? c.decision : 'idle'}${state.connected ? '' : ' stale'}`
   el.dataset.state = c ? c.decision : 'idle'
   el.dataset.eventId = c ? c.eventId : ''
+  el.dataset.gate = c?.gateFailed ? 'failed' : ''
   if (!c) {
     // A person is still in front of the gate (a re-check, or a temperature to type): not "please scan".
     const waiting = state.pending.length > 0 ? 'waitTemp' : state.prompt?.kind === 'recheck' ? 'measuring' : null
@@ -123,4 +132,15 @@ export function renderConnection() {
   banner.hidden = on
   banner.textContent = `⚠ ${L('disconnected')} ${L('devicesUnknown')}`
   $('card').classList.toggle('stale', !on)
+}
+
+/** A relay that did not open for an admitted person: a red banner until that relay moves again (the server keeps it). */
+export function renderRelayFaults() {
+  const banner = $('relay-banner')
+  const faults = state.relayFaults
+  banner.hidden = faults.length === 0
+  document.body.dataset.relay = faults.length > 0 ? 'failed' : 'ok'
+  banner.textContent = faults
+    .map((f) => `⚠ ${L('relayFault', { relay: f.relay, time: timeOf(f.ts, true), dir: L(f.direction) })}`)
+    .join('\n')
 }

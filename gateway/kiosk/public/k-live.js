@@ -29,6 +29,7 @@ export function connect() {
     ['devices', 'devices', 'devices'],
     ['duty', 'duty', 'duty'],
     ['tasks', 'tasks', 'tasks'],
+    ['relays', 'relays', 'relayFaults'],
   ]
   for (const [event, part, key] of simple) {
     source.addEventListener(event, (e) => {
@@ -52,6 +53,7 @@ function applySnapshot(s) {
   state.pending = s.pending
   state.tasks = s.tasks
   state.duty = s.duty
+  state.relayFaults = s.relayFaults ?? []
   setAlarms(s.alarms)
   if (s.last && Date.now() - s.last.ts < CARD_MS && (!state.card || state.card.eventId !== s.last.eventId)) showCard(s.last, false)
   state.connected = true

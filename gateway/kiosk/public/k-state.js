@@ -7,7 +7,8 @@ import { t, word } from './i18n.js'
 /**
  * @typedef {{ eventId: string, ts: number, direction: 'in' | 'out', decision: 'admit' | 'deny', reasons: string[], tempC: number | null,
  *   passKind: string | null, holder: string | null, rechecked: boolean, source: 'scan' | 'override', scanner: string | null,
- *   staff: string | null, overrideReason: string | null, action: string | null, degraded: boolean, alarm: boolean }} Card
+ *   staff: string | null, overrideReason: string | null, action: string | null, degraded: boolean, alarm: boolean, gateFailed?: boolean }} Card
+ * @typedef {{ relay: string, entryId: string, ts: number, direction: 'in' | 'out', error: string }} RelayFault
  * @typedef {{ entryId: string, kind: 'fever' | 'isolation_breach', ts: number, direction: 'in' | 'out', passKind: string | null,
  *   holder: string | null, tempC: number | null, manual: boolean, secondaryC: number | null }} Alarm
  * @typedef {{ name: string, kind: string, status: string, detail?: string | number | null }} Device
@@ -31,6 +32,9 @@ export const state = {
   devices: [],
   /** @type {Alarm[]} */
   alarms: [],
+  /** Relays that did not open for an admitted entry (until they move again). */
+  /** @type {RelayFault[]} */
+  relayFaults: [],
   /** Which open alarm is at the front of the stack (its entryId). */
   alarmFront: '',
   /** @type {{ scanner: string }[]} */

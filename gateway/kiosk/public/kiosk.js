@@ -4,7 +4,7 @@
 // need a staff session (k-staff, k-forms). This file wires them together.
 import { $, setLoggedOutHandler } from './common.js'
 import { renderAlarms, wireAlarms } from './k-alarms.js'
-import { renderCard, renderConnection } from './k-card.js'
+import { renderCard, renderConnection, renderRelayFaults } from './k-card.js'
 import { closeModal, modalOpen } from './k-dialogs.js'
 import { openDialog, secondaryDialog, typedTemperatureDialog, vehicleDialog, visitorDialog } from './k-forms.js'
 import { connect } from './k-live.js'
@@ -40,6 +40,7 @@ onChange('figures', renderFigures)
 onChange('devices', renderDevices)
 onChange('tasks', renderTasks)
 onChange('duty', renderDuty)
+onChange('relays', renderRelayFaults)
 onChange('actions', () => renderActions(actions))
 onChange('connection', () => {
   renderConnection()
@@ -48,7 +49,7 @@ onChange('connection', () => {
 onChange('all', () => {
   renderStatic()
   renderClock()
-  changed('connection', 'alarms', 'figures', 'devices', 'tasks', 'duty', 'actions')
+  changed('connection', 'alarms', 'figures', 'devices', 'tasks', 'duty', 'actions', 'relays')
   renderSound()
 })
 
