@@ -96,7 +96,7 @@ export async function benchAuthStorm(o: { logins: number; sources: number; conne
     }),
   )
   const env = startScriptEnv()
-  const [cmd, argv] = gatewayCommand(['--config', file])
+  const [cmd, argv] = gatewayCommand(['--config', file], { built: true })
   const gw = spawn(cmd, argv, { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env } })
   const url = `http://127.0.0.1:${kioskPort}`
   for (const t = Date.now(); ; await sleep(50)) {

@@ -17,6 +17,8 @@ import { newKeyPair } from '../gateway/passes/keys.ts'
 import { ModbusThermometerSim } from '../simulators/devices/modbusThermometer.ts'
 import { PtyPair } from '../simulators/pty.ts'
 import { gatewayCommand, ptyGateDevices, ROOT } from '../tests/helpers/gatewayProcess.ts'
+import { buildIfStale } from '../scripts/build.mjs'
+import { startScriptEnv } from './authStorm.ts'
 import { tempDirFor } from './util.ts'
 
 const { values: args } = parseArgs({
@@ -57,6 +59,8 @@ function quantile(sorted: number[], p: number): number | null {
 }
 
 async function main(): Promise<number> {
+  // The soak runs dist/ as a gate does: built now if the sources changed.
+  await buildIfStale({ log: (line: string) => console.error(line) })
   const dir = tempDirFor('soak')
   const broker = await Mosquitto.start()
   const [scanPty, thermoPty] = await Promise.all([PtyPair.open({ name: 'scan' }), PtyPair.open({ name: 'thermo' })])
@@ -76,8 +80,8 @@ async function main(): Promise<number> {
   }
   const file = join(dir, 'gateway.yaml')
   writeFileSync(file, stringify(config))
-  const [cmd, argv] = gatewayCommand(['--config', file])
-  const gw = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+  const [cmd, argv] = gatewayCommand(['--config', file], { built: true })
+  const gw = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...startScriptEnv() } })
   const url = `http://127.0.0.1:${kioskPort}`
   for (let t = Date.now(); ; await sleep(50)) {
     if (Date.now() - t > 20_000) throw new Error('gateway not ready in 20 s')

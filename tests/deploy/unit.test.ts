@@ -58,7 +58,7 @@ describe('deploy/estate-gate.service', () => {
     const [node, npmScript] = [start.indexOf('node'), start.indexOf('dist/main.js')]
     expect(node).toBeGreaterThanOrEqual(0)
     expect(execStart.slice(1, script)).toEqual(start.slice(node + 1, npmScript))
-    expect(execStart.slice(1, script)).toEqual(['--max-semi-space-size=2', '--enable-source-maps'])
+    expect(execStart.slice(1, script)).toEqual(['--max-semi-space-size=2'])
     expect(execStart.join(' ')).not.toMatch(/tsx|\.ts\b/)
     expect(execStart.slice(script + 1)).toEqual(['--config', '/etc/estate-gate/gateway.yaml'])
   })
@@ -70,6 +70,13 @@ describe('deploy/estate-gate.service', () => {
     expect(fromUnit).toBeDefined()
     expect(Number(fromUnit)).toBeGreaterThanOrEqual(8)
     expect(fromUnit).toBe(fromNpm)
+  })
+
+  it('limits glibc\'s malloc arenas as npm start does (resident memory, issue 13)', () => {
+    const fromUnit = words(unit, 'Service', 'Environment').find((l) => l.startsWith('MALLOC_ARENA_MAX='))?.split('=')[1]
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+    expect(fromUnit).toBe('2')
+    expect(/(?:^|\s)MALLOC_ARENA_MAX=(\d+)\s/.exec(start)?.[1]).toBe(fromUnit)
   })
 
   it('restarts on failure, but not after a bad configuration (exit 2)', () => {

@@ -17,7 +17,10 @@ export const ROOT = resolve(import.meta.dirname, '../..')
  * `node` with tsx's loader, not the `tsx` command: that one runs the program as a child process, so a SIGKILL
  * sent to the pid we hold would kill only the wrapper and leave the gateway running.
  */
-export function gatewayCommand(args: string[]): [string, string[]] {
+export function gatewayCommand(args: string[], o: { built?: boolean } = {}): [string, string[]] {
+  // The bench and the soak measure what a gate runs: plain node on dist/ (built by the tests' global setup, or
+  // `npm run build`), with npm start's flags; tests run the sources.
+  if (o.built) return [process.execPath, ['--max-semi-space-size=2', join(ROOT, 'dist/main.js'), ...args]]
   const tsx = join(ROOT, 'node_modules/tsx/dist')
   // The same V8 flag as `npm start`: a 2 MB young generation instead of 16 costs ~30 MB less resident memory.
   return [process.execPath, ['--max-semi-space-size=2', '--require', join(tsx, 'preflight.cjs'), '--import', pathToFileURL(join(tsx, 'loader.mjs')).href, join(ROOT, 'gateway/main.ts'), ...args]]
