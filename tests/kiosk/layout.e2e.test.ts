@@ -168,7 +168,7 @@ describe('staff screen layout on real displays', () => {
     await checkState('admit')
     await scanIn.scan('https://example.com/not-a-pass')
     await both((p) => p.waitForSelector('#card[data-state="deny"]'))
-    expect(await pages.zh.textContent('#card-reason')).toBe('不是有效通行码')
+    expect(await pages.zh.textContent('#card-reason')).toBe('非通行码，请出示通行码')
     await checkState('deny')
   })
 

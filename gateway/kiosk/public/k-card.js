@@ -58,7 +58,8 @@ export function reasonText(c) {
   }
   const reasons = c.reasons.filter((r) => r !== 'manual_override' || c.decision === 'deny')
   if (reasons.length === 0) return c.direction === 'in' && c.tempC !== null ? L('tempOk') : ''
-  return reasons.map((r) => W(REASON_TEXT, r)).join(L('list'))
+  // Anti-passback says which way the person went twice: 重复进门（无出门记录）, or its mirror on the way out.
+  return reasons.map((r) => W(REASON_TEXT, r === 'anti_passback' && c.direction === 'out' ? 'anti_passback_out' : r)).join(L('list'))
 }
 
 /** @param {import('./k-state.js').Card} c */
