@@ -190,11 +190,18 @@ describe('staff screen layout on real displays', () => {
     await scanIn.scan(await pass())
     await both((p) => p.waitForSelector('#alarm[data-count="2"]'))
     thermo.setTemperature(36.6)
+    // The new alarm comes to the front (newest first), the one being dealt with goes second.
     expect(await pages.zh.textContent('#alarm-count')).toBe('1/2')
+    expect(await pages.zh.textContent('#alarm-temp')).toBe('38.4 °C')
     await checkState('alarm-stack')
+    await tapCentre(pages.zh, '#alarm-next')
+    expect(await pages.zh.textContent('#alarm-count')).toBe('2/2')
+    expect(await pages.zh.textContent('#alarm-temp')).toBe('38.1 °C')
+    await tapCentre(pages.zh, '#alarm-next')
+    expect(await pages.zh.textContent('#alarm-temp')).toBe('38.4 °C')
   })
 
-  it('acknowledging asks for the outcome', async () => {
+  it('acknowledging asks for the outcome (the newest alarm, at the front)', async () => {
     await both((p) => tapCentre(p, '#alarm-ack'))
     await both((p) => p.waitForSelector('#modal[data-kind="ack"]'))
     await tapCentre(pages.zh, '#ack-ok')
@@ -203,6 +210,8 @@ describe('staff screen layout on real displays', () => {
     await tapCentre(pages.zh, '.choice[data-value="observation_point"]')
     await tapCentre(pages.zh, '#ack-ok')
     await both((p) => p.waitForSelector('#alarm[data-count="1"]'))
+    // The 38.4 one was handled; the first fever is what is left.
+    expect(await pages.zh.textContent('#alarm-temp')).toBe('38.1 °C')
     await tapCentre(pages.en, '#modal-buttons .btn-gray')
     expect(gw.query("SELECT staff, detail FROM kiosk_events WHERE kind = 'fever_acknowledged'")).toEqual([{ staff: 'zhang', detail: JSON.stringify({ via: 'ack', outcome: 'observation_point' }) }])
   })

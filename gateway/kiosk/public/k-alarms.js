@@ -16,10 +16,16 @@ const OUTCOMES = {
   isolation_breach: ['sent_back', 'grid_worker_told', 'false_alarm'],
 }
 
-/** @param {import('./k-state.js').Alarm[]} list */
+/**
+ * The stack newest first; a new alarm comes to the front (1/n), so a second fever is never hidden behind the first
+ * one being dealt with. Otherwise the front stays where staff put it (下一个).
+ * @param {import('./k-state.js').Alarm[]} list
+ */
 export function setAlarms(list) {
-  state.alarms = list
-  if (!list.some((a) => a.entryId === state.alarmFront)) state.alarmFront = list[0]?.entryId ?? ''
+  const before = new Set(state.alarms.map((a) => a.entryId))
+  state.alarms = [...list].sort((a, b) => b.ts - a.ts)
+  const fresh = state.alarms.find((a) => !before.has(a.entryId))
+  if (fresh || !state.alarms.some((a) => a.entryId === state.alarmFront)) state.alarmFront = (fresh ?? state.alarms[0])?.entryId ?? ''
   changed('alarms')
 }
 
