@@ -245,7 +245,7 @@ describe('staff screen layout on real displays', () => {
     })
     await expect.poll(() => pages.zh.textContent(errOf('phoneLast4')), { timeout: 10_000 }).toBe('只填手机号后四位数字')
     await expect.poll(() => pages.zh.textContent(errOf('hostUnit')), { timeout: 10_000 }).toBe('请填写被访住户，如 3-1-502')
-    await expect.poll(() => pages.en.textContent(errOf('phoneLast4')), { timeout: 10_000 }).toBe('Only the last four digits of the phone')
+    await expect.poll(() => pages.en.textContent(errOf('phoneLast4')), { timeout: 10_000 }).toBe('Only the last 4 digits')
     await checkState('visitor-errors')
     // The unit keypad has the "-" a unit needs.
     await tapCentre(pages.zh, '[data-field="hostUnit"] input')

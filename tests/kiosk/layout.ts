@@ -1,17 +1,20 @@
 // A layout check for any page, run in the browser: every visible control is at least 48x48 px and is what a tap
-// on its centre hits (document.elementFromPoint; a descendant counts), and no visible text lies outside the
-// viewport or outside an ancestor that clips its overflow. Generic on purpose: it knows nothing of the staff
+// on its centre hits (document.elementFromPoint; a descendant counts), no visible text is smaller than 16 px (read
+// at arm's length on a 7-inch screen), and no visible text lies outside the viewport or outside an ancestor that
+// clips its overflow. Generic on purpose: it knows nothing of the staff
 // screen, so it covers screens added later. Inert subtrees (behind an open dialog) are not controls.
 /// <reference lib="dom" />
 import type { Page } from 'playwright-core'
 
 export const MIN_TAP_PX = 48
+/** The smallest text a guard reads on the 7-inch screen (labels, errors, notes); 14 px was too small there. */
+export const MIN_TEXT_PX = 16
 
 /** Selectors of what a user can tap or type into. */
 const CONTROLS = 'button, input:not([type="hidden"]), select, textarea, a[href], [role="button"], [role="tab"], [contenteditable="true"]'
 
 /** Runs in the page; returns one line per problem. Kept free of closures over test code (it is serialised). */
-function problemsInPage(args: { minTap: number; controls: string }): string[] {
+function problemsInPage(args: { minTap: number; minText: number; controls: string }): string[] {
   const problems: string[] = []
   const vw = window.innerWidth
   const vh = window.innerHeight
@@ -50,6 +53,12 @@ function problemsInPage(args: { minTap: number; controls: string }): string[] {
     const parent = n.parentElement
     if (!parent || !(n.textContent ?? '').trim() || reported.has(parent)) continue
     if (['SCRIPT', 'STYLE', 'TITLE', 'OPTION'].includes(parent.tagName) || !shown(parent)) continue
+    const px = parseFloat(getComputedStyle(parent).fontSize)
+    if (px < args.minText - EPS) {
+      problems.push(`text "${(n.textContent ?? '').trim().slice(0, 30)}" in ${describe(parent).split(' ')[0]} is ${px.toFixed(1)} px, under ${args.minText} px`)
+      reported.add(parent)
+      continue
+    }
     range.selectNodeContents(n)
     for (const box of range.getClientRects()) {
       if (box.width === 0 || box.height === 0) continue
@@ -80,7 +89,7 @@ function problemsInPage(args: { minTap: number; controls: string }): string[] {
 
 /** The layout problems of what `page` shows now (empty: none). */
 export function layoutProblems(page: Page): Promise<string[]> {
-  return page.evaluate(problemsInPage, { minTap: MIN_TAP_PX, controls: CONTROLS })
+  return page.evaluate(problemsInPage, { minTap: MIN_TAP_PX, minText: MIN_TEXT_PX, controls: CONTROLS })
 }
 
 /** Taps the centre of the element (as a finger would: whatever is on top there gets the tap). */
