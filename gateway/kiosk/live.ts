@@ -21,6 +21,9 @@ export interface Card {
   tempC: number | null
   passKind: string | null
   holder: string | null
+  /** A visitor registered by hand: masked name, host unit. */
+  name: string | null
+  unit: string | null
   rechecked: boolean
   source: 'scan' | 'override'
   scanner: string | null
@@ -42,6 +45,8 @@ export interface Alarm {
   manual: boolean
   /** A secondary (armpit) check that was still a fever: the alarm stays open for its next step. */
   secondaryC: number | null
+  name: string | null
+  unit: string | null
 }
 
 export interface DeviceChip {
@@ -146,6 +151,7 @@ export class KioskLive {
       tempC: e.tempC,
       passKind: e.kind,
       holder: maskHolder(e.subject),
+      ...manualWho(e.manual),
       rechecked: e.rechecked,
       source: e.source,
       scanner: e.scanner,
@@ -159,7 +165,19 @@ export class KioskLive {
     this.send('decision', card)
     if (alarming) {
       const kind = e.alerts.includes('fever') ? 'fever' : 'isolation_breach'
-      this.alarms.set(e.eventId, { entryId: e.eventId, kind, ts: e.ts, direction: e.direction, passKind: e.kind, holder: card.holder, tempC: e.tempC, manual: e.source === 'override', secondaryC: null })
+      this.alarms.set(e.eventId, {
+        entryId: e.eventId,
+        kind,
+        ts: e.ts,
+        direction: e.direction,
+        passKind: e.kind,
+        holder: card.holder,
+        tempC: e.tempC,
+        manual: e.source === 'override',
+        secondaryC: null,
+        name: card.name,
+        unit: card.unit,
+      })
       this.send('alarms', this.openAlarms())
     }
     this.scheduleFigures()
@@ -266,5 +284,23 @@ function frame(event: string, data: unknown): string {
 }
 
 function toAlarm(a: AlarmRow): Alarm {
-  return { entryId: a.entryId, kind: a.kind, ts: a.ts, direction: a.direction, passKind: a.passKind, holder: maskHolder(a.subject), tempC: a.tempC, manual: a.manual, secondaryC: a.secondaryC }
+  return {
+    entryId: a.entryId,
+    kind: a.kind,
+    ts: a.ts,
+    direction: a.direction,
+    passKind: a.passKind,
+    holder: maskHolder(a.subject),
+    tempC: a.tempC,
+    manual: a.manual,
+    secondaryC: a.secondaryC,
+    name: a.name,
+    unit: a.unit,
+  }
+}
+
+/** What a hand registration says of the person: the masked name (the server masked it) and the host unit. */
+function manualWho(manual: Record<string, unknown> | null): { name: string | null; unit: string | null } {
+  const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+  return { name: text(manual?.maskedName), unit: text(manual?.hostUnit) }
 }

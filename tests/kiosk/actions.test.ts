@@ -68,7 +68,9 @@ describe('staff actions', () => {
     const alert = lastMessage(k, 'alert')
     expect(alert).toMatchObject({ kind: 'fever', severity: 'critical', entryId: fever.json.eventId, tempC: 38.2 })
     expect(alert.message).toMatch(/typed at the kiosk/)
-    expect((await k.req('GET', '/api/kiosk/fevers', undefined, cookie)).json.fevers[0]).toMatchObject({ entryId: fever.json.eventId, tempC: 38.2, secondary: false })
+    // Whose fever it is, for the armpit check: the masked name and the unit visited (never the full name).
+    expect((await k.req('GET', '/api/kiosk/fevers', undefined, cookie)).json.fevers[0]).toMatchObject({ entryId: fever.json.eventId, tempC: 38.2, secondary: false, passKind: 'visitor', name: 'L**', unit: '2-2-201' })
+    expect((await snapshot(k)).alarms).toMatchObject([{ entryId: fever.json.eventId, passKind: 'visitor', name: 'L**', unit: '2-2-201' }])
 
     // Bad input: a clear message per field, nothing recorded.
     const before = k.gw.store.lastSeq()

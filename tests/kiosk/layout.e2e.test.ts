@@ -18,7 +18,7 @@ import { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer
 import { PtyPair } from '../../simulators/pty.ts'
 import { localDay } from '../../gateway/time.ts'
 import { GatewayProcess, ptyGateDevices, ROOT, tempDir } from '../helpers/gatewayProcess.ts'
-import { layoutProblems, tapCentre } from './layout.ts'
+import { layoutProblems, tapCentre, touchScroll } from './layout.ts'
 
 const SHOTS = process.env.KIOSK_SHOTS ?? join(tmpdir(), 'estate-gate-kiosk-shots')
 const VIEWPORTS = [
@@ -172,6 +172,20 @@ describe('staff screen layout on real displays', () => {
     await checkState('deny')
   })
 
+  it('a bad reading asks to measure again, in amber: not a refusal', async () => {
+    // Below rules.validRangeC (34-42.5 °C): the thermometer missed the forehead.
+    thermo.setTemperature(30.0)
+    await scanIn.scan(await pass())
+    await both((p) => p.waitForSelector('#card[data-state="remeasure"]'))
+    thermo.setTemperature(36.6)
+    expect(await pages.zh.textContent('#card-word')).toBe('⟳ 请重新测温')
+    expect(await pages.en.textContent('#card-word')).toBe('⟳ MEASURE AGAIN')
+    expect(await pages.zh.textContent('#card-reason')).toBe('读数无效，请额头对准测温仪')
+    // Amber, not the red of a denial.
+    expect(await pages.zh.$eval('#card', (e) => getComputedStyle(e).backgroundColor)).toBe('rgb(245, 158, 11)')
+    await checkState('remeasure')
+  })
+
   it('a fever alarm leaves the next results in view; a second alarm joins the stack', async () => {
     thermo.setTemperature(38.1)
     await scanIn.scan(await pass())
@@ -218,19 +232,65 @@ describe('staff screen layout on real displays', () => {
 
   it('an armpit check still a fever keeps the alarm, with the next step', async () => {
     const zh = pages.zh
-    await tapCentre(zh, '#alarm-secondary')
-    await zh.waitForSelector('#modal[data-kind="secondary"]')
+    await both((p) => tapCentre(p, '#alarm-secondary'))
+    await both((p) => p.waitForSelector('#modal[data-kind="secondary"]'))
+    // Whose temperature it is: a resident, the masked household, the forehead reading and its time.
+    expect(await zh.textContent('#secondary-who')).toMatch(/^住户 · H-3-\*{4}\d\d · 额温 38\.1 °C · \d\d:\d\d$/)
+    expect(await pages.en.textContent('#secondary-who')).toMatch(/^Resident · H-3-\*{4}\d\d · forehead 38\.1 °C · \d\d:\d\d$/)
+    await checkState('armpit-dialog')
+    await tapCentre(pages.en, '#modal-buttons .btn-gray')
     for (const k of '38.5') await tapCentre(zh, `.pad-host button[data-key="${k}"]`)
     await tapCentre(zh, '#modal-buttons [data-submit]')
     await both((p) => p.waitForSelector('#alarm.confirmed'))
-    expect(await zh.textContent('#alarm-help')).toContain('腋温复测 38.5 °C 仍发热')
+    expect(await zh.textContent('#alarm-help')).toContain('腋温仍发热 38.5 °C · 请按发热流程处置')
     expect(await zh.isVisible('#alarm-secondary')).toBe(false)
+    // The armpit reading is the next step of the same alarm, not a fresh red 禁止通行.
+    await both((p) => p.waitForSelector('#card[data-state="followup"]'))
+    expect(await zh.textContent('#card-word')).toBe('⚠ 腋温仍发热')
+    expect(await zh.textContent('#card-temp')).toBe('38.5 °C')
+    expect(await zh.textContent('#card-reason')).toBe('请按发热流程处置')
     await checkState('alarm-still-fever')
     await tapCentre(zh, '#alarm-ack')
     await tapCentre(zh, '.choice[data-value="called_120"]')
     await tapCentre(zh, '#ack-ok')
     await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
     expect(gw.query("SELECT count(*) AS n FROM kiosk_events WHERE kind = 'fever_acknowledged' AND detail LIKE '%called_120%'")).toEqual([{ n: 1 }])
+  })
+
+  it('the armpit check lists every fever of the last 12 hours, 住户 or 访客, in a list that scrolls by touch', async () => {
+    const zh = pages.zh
+    // Four visitors registered with a fever (each its own alarm), after the two residents' fevers.
+    for (const [i, name] of ['王', '李', '赵', '钱'].entries()) {
+      const status = await zh.evaluate(async (body) => {
+        const r = await fetch('/api/kiosk/visitor', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        return r.status
+      }, { name, phoneLast4: `100${i}`, hostUnit: `2-1-10${i}`, tempC: 38.2 + i / 10 })
+      expect(status).toBe(200)
+    }
+    await both((p) => p.waitForSelector('#alarm[data-count="4"]'))
+    await both((p) => tapCentre(p, '#actions .btn:nth-child(4)'))
+    await both((p) => p.waitForSelector('#modal[data-kind="secondary"] .fever-row'))
+    const rows = await zh.$$eval('.fever-row', (els) => els.map((e) => e.textContent ?? ''))
+    expect(rows).toHaveLength(6)
+    expect(rows[0]).toMatch(/^访客钱\*\* · 被访 2-1-103 · 额温 38\.5 °C · /)
+    expect(rows.at(-1)).toMatch(/^住户H-3-\*{4}\d\d · 额温 38\.1 °C · .* ✔$/)
+    expect(await zh.$eval('.fever-list', (e) => e.scrollHeight > e.clientHeight)).toBe(true)
+    await checkState('fevers-list')
+    // A finger drags the list up: the oldest fever comes into view and takes a tap at its centre.
+    const last = '.fever-row:last-child'
+    expect(await zh.$eval(last, (e) => e.getBoundingClientRect().bottom <= e.parentElement!.getBoundingClientRect().bottom)).toBe(false)
+    await touchScroll(zh, '.fever-list', 200)
+    await expect.poll(() => zh.$eval(last, (e) => e.getBoundingClientRect().bottom <= e.parentElement!.getBoundingClientRect().bottom + 0.5), { timeout: 5000 }).toBe(true)
+    expect(await layoutProblems(zh)).toEqual([])
+    await tapCentre(zh, last)
+    expect(await zh.getAttribute(last, 'class')).toContain(' on')
+    await both((p) => tapCentre(p, '#modal-buttons .btn-gray'))
+    // One acknowledgement for the four: 全部处置（4）.
+    expect(await zh.textContent('#alarm-ack-all')).toBe('全部处置（4）')
+    await tapCentre(zh, '#alarm-ack-all')
+    await tapCentre(zh, '.choice[data-value="false_alarm"]')
+    await tapCentre(zh, '#ack-ok')
+    await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
   })
 
   it('the visitor dialog with its errors showing, in the staff language, its buttons in reach', async () => {

@@ -3,10 +3,10 @@
 // the next results, the connection banner and overdue tasks stay in view. One is at the front, with a count;
 // each is acknowledged with what was done about it (one alarm, or all of a kind at once).
 import { $, api, button, el } from './common.js'
-import { OUTCOME_TEXT, PASS_KIND } from './i18n.js'
+import { OUTCOME_TEXT } from './i18n.js'
 import { cancelButton, choices, closeModal, field, openModal, showErrors, toast, value } from './k-dialogs.js'
 import { siren } from './k-sound.js'
-import { celsius, changed, L, state, timeOf, W } from './k-state.js'
+import { celsius, changed, L, state, timeOf, W, whoText } from './k-state.js'
 import { secondaryDialog } from './k-forms.js'
 import { withStaff } from './k-staff.js'
 
@@ -52,7 +52,7 @@ export function renderAlarms() {
   $('alarm-next').textContent = `${L('alarmNext')} ▶`
   $('alarm-title').textContent = `⚠ ${L(fever ? 'alarmFever' : 'alarmIsolation')}`
   $('alarm-temp').textContent = celsius(a.tempC)
-  $('alarm-who').textContent = [timeOf(a.ts, true), L(a.direction), W(PASS_KIND, a.passKind), a.holder].filter(Boolean).join(' · ')
+  $('alarm-who').textContent = [timeOf(a.ts, true), L(a.direction), whoText(a)].filter(Boolean).join(' · ')
   // An armpit check that was still a fever: the next step, not "take the armpit temperature" again.
   $('alarm-help').textContent = a.secondaryC !== null ? L('alarmStillFever', { t: celsius(a.secondaryC) }) : L(fever ? 'alarmFeverHelp' : 'alarmIsolationHelp')
   box.classList.toggle('confirmed', a.secondaryC !== null)
@@ -72,7 +72,8 @@ export function renderAlarms() {
  */
 function ackDialog(a, all) {
   const opts = /** @type {[string, string][]} */ (OUTCOMES[a.kind].map((o) => [o, W(OUTCOME_TEXT, o)]))
-  const what = `${L(a.kind === 'fever' ? 'alarmFever' : 'alarmIsolation')} · ${all ? L('ackAll', { n: state.alarms.filter((x) => x.kind === a.kind).length }) : `${timeOf(a.ts, true)} ${celsius(a.tempC)}`}`
+  const one = [timeOf(a.ts, true), whoText(a), celsius(a.tempC)].filter(Boolean).join(' · ')
+  const what = `${L(a.kind === 'fever' ? 'alarmFever' : 'alarmIsolation')} · ${all ? L('ackAll', { n: state.alarms.filter((x) => x.kind === a.kind).length }) : one}`
   const form = el('div', { className: 'form one' }, el('div', { className: 'note', textContent: what }), choices('outcome', opts, null, 'ackOutcome'), field('note', L('ackNote'), { max: 200 }))
   const ok = button(L('confirm'), 'btn btn-green', async () => {
     const outcome = value('outcome')
@@ -99,7 +100,7 @@ export function wireAlarms() {
   })
   $('alarm-secondary').addEventListener('click', () => {
     const a = frontAlarm()
-    withStaff(() => void secondaryDialog(a?.entryId ?? null))
+    withStaff(() => void secondaryDialog(a))
   })
   $('alarm-next').addEventListener('click', () => {
     const i = state.alarms.findIndex((a) => a.entryId === state.alarmFront)

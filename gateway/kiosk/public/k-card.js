@@ -2,9 +2,9 @@
 // The result card (the last decision, large), the prompt above it (re-check, re-measure, type a temperature)
 // and the connection banner. A result stays 8 s, then "please scan"; a new person being measured clears it.
 import { $ } from './common.js'
-import { OVERRIDE_TEXT, PASS_KIND, REASON_TEXT, t } from './i18n.js'
+import { OVERRIDE_TEXT, REASON_TEXT } from './i18n.js'
 import { beep } from './k-sound.js'
-import { celsius, changed, L, state, timeOf, W } from './k-state.js'
+import { celsius, changed, L, state, timeOf, W, whoText } from './k-state.js'
 
 const CARD_MS = 8000
 /** @type {Record<string, number>} */
@@ -14,6 +14,20 @@ let cardTimer
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let promptTimer
 
+/**
+ * How a result looks: admit (green), deny (red), remeasure (amber: a bad reading is a request to measure again,
+ * not a refusal), followup (an armpit check still a fever: the next step of its alarm, not a new denial).
+ * @param {import('./k-state.js').Card} c
+ * @returns {'admit' | 'deny' | 'remeasure' | 'followup'}
+ */
+export function cardLook(c) {
+  if (c.decision === 'admit') return 'admit'
+  if (c.source === 'override' && (c.overrideReason === 'secondary_check' || c.action === 'secondary_check')) return 'followup'
+  // Only anti-passback in warn mode can come with it (a refused pass is never measured).
+  if (c.reasons.includes('temp_invalid')) return 'remeasure'
+  return 'deny'
+}
+
 /** @param {import('./k-state.js').Card} card @param {boolean} live */
 export function showCard(card, live) {
   state.card = card
@@ -22,9 +36,10 @@ export function showCard(card, live) {
     state.card = null
     changed('card')
   }, CARD_MS)
-  if (state.prompt && state.prompt.kind === 'recheck' && state.prompt.scanner === card.scanner) clearPrompt()
+  // The card says it now (the re-check is over; "measure again" is the card itself).
+  if (state.prompt && (state.prompt.kind === 'recheck' || cardLook(card) === 'remeasure') && state.prompt.scanner === card.scanner) clearPrompt()
   changed('card')
-  if (live) beep(card.decision)
+  if (live) beep(cardLook(card))
 }
 
 export function clearCard() {
@@ -51,6 +66,9 @@ function clearPrompt() {
 
 /** @param {import('./k-state.js').Card} c */
 export function reasonText(c) {
+  const look = cardLook(c)
+  if (look === 'remeasure') return L('remeasureWhy')
+  if (look === 'followup') return L('stillFeverNext')
   if (c.source === 'override' && c.decision === 'admit') {
     if (c.overrideReason === 'secondary_check') return L('secondaryOk')
     const why = W(OVERRIDE_TEXT, c.overrideReason)
@@ -63,13 +81,18 @@ export function reasonText(c) {
 }
 
 /** @param {import('./k-state.js').Card} c */
-export const cardWord = (c) => `${c.decision === 'admit' ? '✔' : '✘'} ${L(c.decision)}`
+export function cardWord(c) {
+  const look = cardLook(c)
+  if (look === 'remeasure') return `⟳ ${L('remeasureWord')}`
+  if (look === 'followup') return `⚠ ${L('stillFeverWord')}`
+  return `${c.decision === 'admit' ? '✔' : '✘'} ${L(c.decision)}`
+}
 
 export function renderCard() {
   const el = $('card')
   const c = state.card
-  el.className = `card ${c ? c.decision : 'idle'}${state.connected ? '' : ' stale'}`
-  el.dataset.state = c ? c.decision : 'idle'
+  el.className = `card ${c ? cardLook(c) : 'idle'}${state.connected ? '' : ' stale'}`
+  el.dataset.state = c ? cardLook(c) : 'idle'
   el.dataset.eventId = c ? c.eventId : ''
   if (!c) {
     // A person is still in front of the gate (a re-check, or a temperature to type): not "please scan".
@@ -83,8 +106,7 @@ export function renderCard() {
     // A dash only where a temperature was wanted and not had; a refused pass or an exit has none to show.
     const missing = c.reasons.includes('no_temperature') || c.reasons.includes('temp_invalid')
     $('card-temp').textContent = c.tempC === null ? (missing ? '— °C' : '') : celsius(c.tempC)
-    const kind = c.passKind ? W(PASS_KIND, c.passKind) : ''
-    $('card-who').textContent = [L(c.direction), kind, c.holder].filter(Boolean).join(' · ')
+    $('card-who').textContent = [L(c.direction), whoText(c)].filter(Boolean).join(' · ')
     $('card-reason').textContent = reasonText(c)
     const meta = [timeOf(c.ts)]
     if (c.rechecked) meta.push(L('rechecked'))
