@@ -337,6 +337,41 @@ describe('staff screen layout on real displays', () => {
     await tapCentre(pages.en, '#modal-buttons .btn-gray')
   })
 
+  it('a dialog keeps the live result and the alarms in view: a denial or a new fever while staff type is seen', async () => {
+    await both((p) => tapCentre(p, '#actions .btn:nth-child(2)'))
+    await both((p) => p.waitForSelector('#modal[data-kind="visitor"]'))
+    await scanIn.scan('https://example.com/while-typing')
+    await both((p) => p.waitForSelector('#strip-result[data-look="deny"]'))
+    expect(await pages.zh.textContent('#strip-word')).toBe('✘ 禁止通行')
+    expect(await pages.zh.textContent('#strip-reason')).toBe('非通行码，请出示通行码')
+    expect(await pages.zh.isVisible('#strip-reason')).toBe(true)
+    thermo.setTemperature(38.6)
+    await scanIn.scan(await pass())
+    await both((p) => p.waitForSelector('#strip-alarm:not([hidden])'))
+    await scanIn.scan(await pass())
+    await both((p) => p.waitForSelector('#strip-alarm[data-count="2"]'))
+    thermo.setTemperature(36.6)
+    expect(await pages.zh.textContent('#strip-alarm')).toBe('⚠ 发热报警 共 2 个')
+    expect(await pages.en.textContent('#strip-alarm')).toBe('⚠ FEVER ALARM (2 open)')
+    // Above the dialog, not under its shade: the dialog takes the screen below the strip.
+    for (const p of [pages.zh, pages.en]) {
+      const seen = await p.evaluate(() => {
+        const strip = document.getElementById('strip')!.getBoundingClientRect()
+        const box = document.querySelector('.modal-box')!.getBoundingClientRect()
+        const alarm = document.getElementById('strip-alarm')!.getBoundingClientRect()
+        const hit = document.elementFromPoint(alarm.left + alarm.width / 2, alarm.top + alarm.height / 2)
+        return { top: strip.top, below: box.top >= strip.bottom, hit: hit?.id }
+      })
+      expect(seen).toEqual({ top: 0, below: true, hit: 'strip-alarm' })
+    }
+    await checkState('dialog-strip')
+    await both((p) => tapCentre(p, '#modal-buttons .btn-gray'))
+    await tapCentre(pages.zh, '#alarm-ack-all')
+    await tapCentre(pages.zh, '.choice[data-value="false_alarm"]')
+    await tapCentre(pages.zh, '#ack-ok')
+    await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
+  })
+
   it('opening the gate without a reason says so in words, not in the validator\'s English', async () => {
     await both((p) => tapCentre(p, '#actions .btn-red'))
     await both((p) => p.waitForSelector('#modal[data-kind="open"]'))

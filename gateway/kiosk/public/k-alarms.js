@@ -29,6 +29,9 @@ export function setAlarms(list) {
   changed('alarms')
 }
 
+/** The alarm's name on screen (发热报警, 居家隔离人员外出报警). @param {import('./k-state.js').Alarm} a */
+export const alarmTitle = (a) => L(a.kind === 'fever' ? 'alarmFever' : 'alarmIsolation')
+
 export const frontAlarm = () => state.alarms.find((a) => a.entryId === state.alarmFront) ?? state.alarms[0] ?? null
 
 export function renderAlarms() {
@@ -50,7 +53,7 @@ export function renderAlarms() {
   $('alarm-count').textContent = state.alarms.length > 1 ? L('alarmCount', { i, n: state.alarms.length }) : ''
   $('alarm-next').hidden = state.alarms.length < 2
   $('alarm-next').textContent = `${L('alarmNext')} ▶`
-  $('alarm-title').textContent = `⚠ ${L(fever ? 'alarmFever' : 'alarmIsolation')}`
+  $('alarm-title').textContent = `⚠ ${alarmTitle(a)}`
   $('alarm-temp').textContent = celsius(a.tempC)
   $('alarm-who').textContent = [timeOf(a.ts, true), L(a.direction), whoText(a)].filter(Boolean).join(' · ')
   // An armpit check that was still a fever: the next step, not "take the armpit temperature" again.
@@ -73,7 +76,7 @@ export function renderAlarms() {
 function ackDialog(a, all) {
   const opts = /** @type {[string, string][]} */ (OUTCOMES[a.kind].map((o) => [o, W(OUTCOME_TEXT, o)]))
   const one = [timeOf(a.ts, true), whoText(a), celsius(a.tempC)].filter(Boolean).join(' · ')
-  const what = `${L(a.kind === 'fever' ? 'alarmFever' : 'alarmIsolation')} · ${all ? L('ackAll', { n: state.alarms.filter((x) => x.kind === a.kind).length }) : one}`
+  const what = `${alarmTitle(a)} · ${all ? L('ackAll', { n: state.alarms.filter((x) => x.kind === a.kind).length }) : one}`
   const form = el('div', { className: 'form one' }, el('div', { className: 'note', textContent: what }), choices('outcome', opts, null, 'ackOutcome'), field('note', L('ackNote'), { max: 200 }))
   const ok = button(L('confirm'), 'btn btn-green', async () => {
     const outcome = value('outcome')

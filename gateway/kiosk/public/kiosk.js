@@ -10,6 +10,7 @@ import { openDialog, secondaryDialog, typedTemperatureDialog, vehicleDialog, vis
 import { connect } from './k-live.js'
 import { fitTasks, renderDevices, renderDuty, renderFigures, renderTasks } from './k-side.js'
 import { audio, renderSound } from './k-sound.js'
+import { fitStrip, renderStrip } from './k-strip.js'
 import { renderActions, withStaff } from './k-staff.js'
 import { changed, L, onChange, state, timeOf } from './k-state.js'
 
@@ -36,6 +37,7 @@ const renderClock = () => ($('clock').textContent = timeOf(Date.now(), true))
 
 onChange('card', renderCard)
 onChange('alarms', renderAlarms)
+for (const part of ['card', 'alarms', 'modal']) onChange(part, renderStrip)
 onChange('figures', renderFigures)
 onChange('devices', renderDevices)
 onChange('tasks', renderTasks)
@@ -44,6 +46,7 @@ onChange('actions', () => renderActions(actions))
 onChange('connection', () => {
   renderConnection()
   renderCard()
+  renderStrip()
 })
 onChange('all', () => {
   renderStatic()
@@ -72,6 +75,7 @@ setLoggedOutHandler(() => {
 })
 wireAlarms()
 new ResizeObserver(() => fitTasks()).observe($('side'))
+new ResizeObserver(() => fitStrip()).observe($('strip'))
 setInterval(renderClock, 1000)
 
 audio()
