@@ -124,8 +124,18 @@ export class KioskRecords {
     }
   }
 
-  /** A kiosk event and, when given, its P/alert message (severity info), committed together. */
-  record(ev: { kind: KioskEventKind; staff: string; entryId?: string | null; detail?: Record<string, unknown>; alert?: SystemAlert }): {
+  /**
+   * A kiosk event and, when given, its P/alert message (severity info), committed together; with `shift`, the shift
+   * it starts (or, null, ends) in the same transaction, so that the shift row and its login or handover never part.
+   */
+  record(ev: {
+    kind: KioskEventKind
+    staff: string
+    entryId?: string | null
+    detail?: Record<string, unknown>
+    alert?: SystemAlert
+    shift?: { staff: string; since: number } | null
+  }): {
     eventId: string
     seq: number | null
   } {
@@ -135,6 +145,7 @@ export class KioskRecords {
     this.store.db.transaction(() => {
       this.st.insert.run(eventId, now, localDay(now, this.timeZone), ev.kind, ev.staff, ev.entryId ?? null, ev.detail ? JSON.stringify(ev.detail) : null)
       if (ev.alert) seq = this.store.enqueue([{ ...systemAlertMessage(ev.alert, now), id: eventId }], now)[0] ?? null
+      if (ev.shift !== undefined) this.store.setShift(ev.shift)
     })()
     return { eventId, seq }
   }
