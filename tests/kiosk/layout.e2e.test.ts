@@ -32,6 +32,7 @@ const issuer = newKeyPair('estate-key-1')
 let passNo = 0
 const pass = (): Promise<string> => issuePass(issuer, { sub: `H-3-1-${500 + ++passNo}`, kind: 'resident', jti: `layout-pass-${passNo}` }, { now: Date.now(), ttlSeconds: 3600 })
 const PINS = { zh: '246810', en: '135790' }
+const WANG_PIN = '112233'
 /** The error line of a field (a text field or a row of choices). */
 const errOf = (name: string): string => `.field[data-field="${name}"] .err, .field[data-for="${name}"] .err`
 
@@ -61,7 +62,7 @@ describe('staff screen layout on real displays', () => {
         rules: { recheckDelayMs: 100, duplicateScanMs: 0 },
         passes: { issuers: [{ kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }] },
         localBroker: { enabled: false },
-        kiosk: { staffPins: [{ id: 'zhang', name: '张伟', pin: PINS.zh }, { id: 'li', name: 'Li Na', pin: PINS.en }], techPins: ['97531'] },
+        kiosk: { staffPins: [{ id: 'zhang', name: '张伟', pin: PINS.zh }, { id: 'li', name: 'Li Na', pin: PINS.en }, { id: 'wang', name: '王芳', pin: WANG_PIN }], techPins: ['97531'] },
         // Areas named as the default schedules name them (ids), which the screen must put in words.
         schedules: [
           { id: 'lift-halls', kind: 'disinfection', area: 'lift-halls', cron: '*/10 * * * *', graceMinutes: 1 },
@@ -157,8 +158,29 @@ describe('staff screen layout on real displays', () => {
     await tapCentre(pages.en, '#takeover-no')
     await pages.en.waitForSelector('#modal', { state: 'hidden' })
     expect(await pages.en.textContent('#duty-name')).toBe('张伟')
+    // Helping without the shift is on screen for as long as it lasts.
+    expect(await pages.en.textContent('#helper-mark')).toBe('Just helping: Li Na')
+    expect(await pages.zh.isVisible('#helper-mark')).toBe(false)
     await both((p) => p.waitForSelector('#actions .btn-red'))
     await checkState('logged-in')
+  })
+
+  it('the next person at a screen has 换人; "take over the shift?" has 取消, which gives the screen back as it was', async () => {
+    const zh = pages.zh
+    await tapCentre(zh, '#switch-btn')
+    await zh.waitForSelector('#modal[data-kind="pin"]')
+    for (const d of WANG_PIN) await tapCentre(zh, `#modal .keypad button[data-key="${d}"]`)
+    await tapCentre(zh, '#pin-ok')
+    await zh.waitForSelector('#takeover-cancel')
+    expect(await zh.textContent('#takeover-no')).toBe('不接班，仅临时操作')
+    await checkState('takeover-cancel', ['zh'])
+    await tapCentre(zh, '#takeover-cancel')
+    await zh.waitForSelector('#modal', { state: 'hidden' })
+    // Back to Zhang Wei's session on this screen, on duty: nothing changed.
+    expect(await zh.evaluate(() => fetch('/api/kiosk/session').then((r) => r.json()))).toMatchObject({ staff: { id: 'zhang' }, onDuty: true })
+    expect(await zh.isVisible('#helper-mark')).toBe(false)
+    expect(await zh.textContent('#handover-btn')).toBe('交班')
+    expect(gw.query("SELECT count(*) AS n FROM kiosk_events WHERE staff = 'wang'")).toEqual([{ n: 0 }])
   })
 
   it('an admit and a denial', async () => {
