@@ -78,6 +78,7 @@ export interface LiveDeps {
 /** Open alarms are looked up this far back at start; older ones belong to the shift log, not the screen. */
 const ALARM_LOOKBACK_MS = 12 * 3_600_000
 const HEARTBEAT_MS = 15_000
+const RECENT = 6
 const FIGURES_COALESCE_MS = 200
 const DEVICES_REFRESH_MS = 5_000
 
@@ -85,6 +86,8 @@ export class KioskLive {
   private readonly clients = new Set<ServerResponse>()
   private readonly alarms = new Map<string, Alarm>()
   private last: Card | null = null
+  /** The last few results, newest first: a screen that reloads still shows what just happened. */
+  private recent: Card[] = []
   private figuresTimer: NodeJS.Timeout | null = null
   private readonly timers: NodeJS.Timeout[] = []
 
@@ -127,6 +130,7 @@ export class KioskLive {
       alarms: this.openAlarms(),
       pending: this.d.desk.pending(),
       last: this.last,
+      recent: this.recent,
       duty: this.d.duty(),
       tasks: this.d.tasks(),
     }
@@ -162,6 +166,7 @@ export class KioskLive {
       alarm: alarming,
     }
     this.last = card
+    this.recent = [card, ...this.recent].slice(0, RECENT)
     this.send('decision', card)
     if (alarming) {
       const kind = e.alerts.includes('fever') ? 'fever' : 'isolation_breach'

@@ -77,8 +77,9 @@ describe('staff screen layout on real displays', () => {
     db.prepare('UPDATE task_evaluation SET evaluated_until = ?').run(Date.now() - 30 * 60_000)
     // What fell due while the box was off is "missed"; one raised before the stop whose grace ran out is overdue.
     const dueAt = Date.now() - 5 * 60_000 - 7_000
-    db.prepare(`INSERT INTO task_occurrences (task_id, due_at, day, kind, area, grace_minutes, status, raised_at) VALUES (?, ?, ?, ?, ?, ?, 'due', ?)`).run(
-      'lift-halls', dueAt, localDay(dueAt, 'Asia/Shanghai'), 'disinfection', 'lift-halls', 1, dueAt)
+    const raise = db.prepare(`INSERT INTO task_occurrences (task_id, due_at, day, kind, area, grace_minutes, status, raised_at) VALUES (?, ?, ?, ?, ?, ?, 'due', ?)`)
+    // Two of them (the banner shows the first and "+1").
+    for (const at of [dueAt, dueAt - 60_000]) raise.run('lift-halls', at, localDay(at, 'Asia/Shanghai'), 'disinfection', 'lift-halls', 1, at)
     db.close()
     gw = await GatewayProcess.start(config, { dir })
     await gw.until(async () => ((await gw.health()).components['thermo-in']?.online ? true : undefined), 5000, 'thermometer online')
@@ -187,11 +188,20 @@ describe('staff screen layout on real displays', () => {
     thermo.setTemperature(36.6)
     await scanIn.scan(await pass())
     await both((p) => p.waitForSelector('#card[data-state="admit"]'))
+    const admitted = await pages.zh.getAttribute('#card', 'data-event-id')
     await checkState('admit')
     await scanIn.scan('https://example.com/not-a-pass')
     await both((p) => p.waitForSelector('#card[data-state="deny"]'))
     expect(await pages.zh.textContent('#card-reason')).toBe('非通行码，请出示通行码')
+    // The person before stays in view, small, under the card: whoever looked away sees what happened.
+    const before = `#recent li.recent[data-event-id="${admitted}"]`
+    await both((p) => p.waitForSelector(before))
+    expect(await pages.zh.textContent(before)).toMatch(/^\d\d:\d\d:\d\d✔ 通行36\.6 °C$/)
     await checkState('deny')
+    // A screen that reloads gets them back from the gate box.
+    await pages.zh.reload()
+    await pages.zh.waitForSelector('body[data-connected="yes"]')
+    await pages.zh.waitForSelector(before)
   })
 
   it('a bad reading asks to measure again, in amber: not a refusal', async () => {
@@ -221,6 +231,19 @@ describe('staff screen layout on real displays', () => {
     // The alarm still waits, and the result of the person after is on screen beside it.
     expect(await pages.zh.isVisible('#alarm')).toBe(true)
     expect(await pages.zh.isVisible('#card-word')).toBe(true)
+    // Beside the alarm stack at 800x480 the overdue banner keeps to one line, "+1" with it.
+    for (const p of [pages.zh, pages.en]) {
+      const lines = await p.evaluate(() => {
+        const banner = document.getElementById('task-banner')!
+        const more = banner.querySelector('.task-more')!.getBoundingClientRect()
+        const done = banner.querySelector('button')!.getBoundingClientRect()
+        const text = document.createRange()
+        text.selectNodeContents(banner.querySelector('.task-banner-text')!)
+        const tops = new Set([...text.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)))
+        return { textLines: tops.size, moreBesideDone: Math.abs(more.top + more.height / 2 - (done.top + done.height / 2)) < 3, more: banner.querySelector('.task-more')!.textContent }
+      })
+      expect(lines).toEqual({ textLines: 1, moreBesideDone: true, more: '+1' })
+    }
     await checkState('alarm-and-two-more')
     thermo.setTemperature(38.4)
     await scanIn.scan(await pass())

@@ -1,12 +1,13 @@
 // @ts-check
 // The result card (the last decision, large), the prompt above it (re-check, re-measure, type a temperature)
 // and the connection banner. A result stays 8 s, then "please scan"; a new person being measured clears it.
-import { $ } from './common.js'
+import { $, el } from './common.js'
 import { OVERRIDE_TEXT, REASON_TEXT } from './i18n.js'
 import { beep } from './k-sound.js'
 import { celsius, changed, L, state, timeOf, W, whoText } from './k-state.js'
 
 const CARD_MS = 8000
+const HISTORY = 6
 /** @type {Record<string, number>} */
 const PROMPT_MS = { recheck: 15000, remeasure: 6000 }
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -31,6 +32,7 @@ export function cardLook(c) {
 /** @param {import('./k-state.js').Card} card @param {boolean} live */
 export function showCard(card, live) {
   state.card = card
+  if (!state.history.some((c) => c.eventId === card.eventId)) state.history = [card, ...state.history].slice(0, HISTORY)
   clearTimeout(cardTimer)
   cardTimer = setTimeout(() => {
     state.card = null
@@ -116,6 +118,41 @@ export function renderCard() {
     $('card-meta').textContent = meta.join(' · ')
   }
   renderPrompt()
+  renderRecent()
+}
+
+/**
+ * The results before the one on the card, small, in a row under it (as many as fit): who looked away from the gate
+ * for a moment still sees what happened, after the card has moved on or gone back to "please scan".
+ */
+function renderRecent() {
+  const ol = $('recent')
+  const before = state.history.filter((c) => c.eventId !== state.card?.eventId).slice(0, 4)
+  ol.hidden = before.length === 0
+  const items = before.map((c) => {
+    const look = cardLook(c)
+    const why = look === 'admit' ? celsius(c.tempC) : reasonText(c)
+    const li = el('li', { className: `recent ${look}` }, el('span', { className: 'rc-time', textContent: timeOf(c.ts) }), el('b', { textContent: cardWord(c) }), el('span', { className: 'rc-why', textContent: why }))
+    li.dataset.eventId = c.eventId
+    li.dataset.look = look
+    return li
+  })
+  ol.replaceChildren(el('li', { className: 'recent-label', textContent: L('recent') }), ...items)
+  fitRecent()
+}
+
+/** Drops the oldest results that do not fit the row, then the newest one's reason: never a clipped word. */
+export function fitRecent() {
+  const ol = $('recent')
+  if (ol.hidden) return
+  const items = /** @type {HTMLElement[]} */ ([...ol.querySelectorAll('li.recent')])
+  for (const li of items) {
+    li.hidden = false
+    li.classList.remove('short')
+  }
+  const fits = () => ol.scrollWidth <= ol.clientWidth + 0.5
+  for (let i = items.length - 1; i > 0 && !fits(); i--) /** @type {HTMLElement} */ (items[i]).hidden = true
+  if (!fits()) items[0]?.classList.add('short')
 }
 
 function renderPrompt() {

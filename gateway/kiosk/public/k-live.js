@@ -52,6 +52,8 @@ function applySnapshot(s) {
   state.pending = s.pending
   state.tasks = s.tasks
   state.duty = s.duty
+  // The results the screen missed while away (a reload, a lost connection), newest first.
+  if (Array.isArray(s.recent)) state.history = [...s.recent]
   setAlarms(s.alarms)
   if (s.last && Date.now() - s.last.ts < CARD_MS && (!state.card || state.card.eventId !== s.last.eventId)) showCard(s.last, false)
   state.connected = true

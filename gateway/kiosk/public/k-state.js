@@ -43,6 +43,9 @@ export const state = {
   duty: null,
   /** @type {Card | null} */
   card: null,
+  /** The last results, newest first (the card's among them): the recent row shows the ones before it. */
+  /** @type {Card[]} */
+  history: [],
   /** @type {Prompt | null} */
   prompt: null,
   /** This screen's own staff session, or null; `onDuty` false: acting without the shift. */

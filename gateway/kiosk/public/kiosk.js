@@ -4,7 +4,7 @@
 // need a staff session (k-staff, k-forms). This file wires them together.
 import { $, setLoggedOutHandler } from './common.js'
 import { renderAlarms, wireAlarms } from './k-alarms.js'
-import { renderCard, renderConnection } from './k-card.js'
+import { fitRecent, renderCard, renderConnection } from './k-card.js'
 import { closeModal, modalOpen } from './k-dialogs.js'
 import { openDialog, secondaryDialog, typedTemperatureDialog, vehicleDialog, visitorDialog } from './k-forms.js'
 import { connect } from './k-live.js'
@@ -76,6 +76,7 @@ setLoggedOutHandler(() => {
 wireAlarms()
 new ResizeObserver(() => fitTasks()).observe($('side'))
 new ResizeObserver(() => fitStrip()).observe($('strip'))
+new ResizeObserver(() => fitRecent()).observe($('recent'))
 setInterval(renderClock, 1000)
 
 audio()
