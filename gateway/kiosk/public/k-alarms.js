@@ -85,7 +85,7 @@ function ackDialog(a, all) {
     const r = await api('/api/kiosk/ack', all ? { kind: a.kind, outcome, note } : { entryId: a.entryId, outcome, note })
     if (!r.ok && r.data.error !== 'no_alarm') return showErrors(r)
     closeModal()
-    toast(L('saved'))
+    toast(`${L('saved')}${L('colon')}${W(OUTCOME_TEXT, outcome)}`)
   })
   ok.id = 'ack-ok'
   ok.dataset.submit = 'yes'

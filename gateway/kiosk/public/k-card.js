@@ -1,6 +1,7 @@
 // @ts-check
 // The result card (the last decision, large), the prompt above it (re-check, re-measure, type a temperature)
-// and the connection banner. A result stays 8 s, then "please scan"; a new person being measured clears it.
+// and the connection banner. A result stays 8 s, then "please scan"; a new person being measured clears it. The
+// results before it stay in a row under the card.
 import { $, el } from './common.js'
 import { OVERRIDE_TEXT, REASON_TEXT } from './i18n.js'
 import { beep } from './k-sound.js'

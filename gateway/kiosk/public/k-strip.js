@@ -9,12 +9,16 @@ import { celsius, L, state, timeOf } from './k-state.js'
 
 export function renderStrip() {
   const c = state.card
+  const waiting = state.pending.length > 0 ? L('waitTemp') : state.prompt ? L(state.prompt.kind) : null
+  // With the card back at "please scan", the last result, greyed: what happened a moment ago while typing.
+  const last = !c && !waiting ? (state.history[0] ?? null) : null
+  const shown = c ?? last
   const box = $('strip-result')
-  box.dataset.look = c ? cardLook(c) : state.pending.length > 0 || state.prompt ? 'measuring' : 'idle'
-  $('strip-word').textContent = c ? cardWord(c) : state.pending.length > 0 ? L('waitTemp') : state.prompt ? L(state.prompt.kind) : L('idle')
-  $('strip-temp').textContent = c ? celsius(c.tempC) : ''
-  $('strip-reason').textContent = c ? reasonText(c) : ''
-  $('strip-time').textContent = c ? timeOf(c.ts) : ''
+  box.dataset.look = c ? cardLook(c) : waiting ? 'measuring' : 'idle'
+  $('strip-word').textContent = shown ? `${last ? `${L('recent')} ` : ''}${cardWord(shown)}` : (waiting ?? L('idle'))
+  $('strip-temp').textContent = shown ? celsius(shown.tempC) : ''
+  $('strip-reason').textContent = shown ? reasonText(shown) : ''
+  $('strip-time').textContent = shown ? timeOf(shown.ts) : ''
   const conn = $('strip-conn')
   conn.hidden = state.connected
   conn.textContent = `⚠ ${L('disconnected')}`
