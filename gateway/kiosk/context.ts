@@ -54,6 +54,8 @@ export interface KioskContext {
   pins: Promise<PinBook>
   records: KioskRecords
   live: KioskLive
+  /** Staff or tech id → display name (from the config's PIN list; an unknown id stays an id). */
+  staffName: (id: string) => string
 }
 
 /** The session of `role` behind the request's cookie; otherwise a 401 is sent and null returned. */

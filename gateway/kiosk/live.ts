@@ -21,6 +21,9 @@ export interface Card {
   tempC: number | null
   passKind: string | null
   holder: string | null
+  /** A visitor registered by hand: masked name, host unit. */
+  name: string | null
+  unit: string | null
   rechecked: boolean
   source: 'scan' | 'override'
   scanner: string | null
@@ -53,6 +56,8 @@ export interface Alarm {
   manual: boolean
   /** A secondary (armpit) check that was still a fever: the alarm stays open for its next step. */
   secondaryC: number | null
+  name: string | null
+  unit: string | null
 }
 
 export interface DeviceChip {
@@ -84,6 +89,7 @@ export interface LiveDeps {
 /** Open alarms are looked up this far back at start; older ones belong to the shift log, not the screen. */
 const ALARM_LOOKBACK_MS = 12 * 3_600_000
 const HEARTBEAT_MS = 15_000
+const RECENT = 6
 const FIGURES_COALESCE_MS = 200
 const DEVICES_REFRESH_MS = 5_000
 
@@ -92,6 +98,8 @@ export class KioskLive {
   private readonly alarms = new Map<string, Alarm>()
   private readonly relayFaults = new Map<string, RelayFault>()
   private last: Card | null = null
+  /** The last few results, newest first: a screen that reloads still shows what just happened. */
+  private recent: Card[] = []
   private figuresTimer: NodeJS.Timeout | null = null
   private readonly timers: NodeJS.Timeout[] = []
 
@@ -135,6 +143,7 @@ export class KioskLive {
       relayFaults: this.openRelayFaults(),
       pending: this.d.desk.pending(),
       last: this.last,
+      recent: this.recent,
       duty: this.d.duty(),
       tasks: this.d.tasks(),
     }
@@ -168,6 +177,7 @@ export class KioskLive {
       tempC: e.tempC,
       passKind: e.kind,
       holder: maskHolder(e.subject),
+      ...manualWho(e.manual),
       rechecked: e.rechecked,
       source: e.source,
       scanner: e.scanner,
@@ -179,6 +189,7 @@ export class KioskLive {
       gateFailed: e.relayFailures.length > 0,
     }
     this.last = card
+    this.recent = [card, ...this.recent].slice(0, RECENT)
     this.send('decision', card)
     if (e.relayFailures.length > 0) {
       for (const f of e.relayFailures) this.relayFaults.set(f.relay, { relay: f.relay, entryId: e.eventId, ts: e.ts, direction: e.direction, error: f.error })
@@ -186,7 +197,19 @@ export class KioskLive {
     }
     if (alarming) {
       const kind = e.alerts.includes('fever') ? 'fever' : 'isolation_breach'
-      this.alarms.set(e.eventId, { entryId: e.eventId, kind, ts: e.ts, direction: e.direction, passKind: e.kind, holder: card.holder, tempC: e.tempC, manual: e.source === 'override', secondaryC: null })
+      this.alarms.set(e.eventId, {
+        entryId: e.eventId,
+        kind,
+        ts: e.ts,
+        direction: e.direction,
+        passKind: e.kind,
+        holder: card.holder,
+        tempC: e.tempC,
+        manual: e.source === 'override',
+        secondaryC: null,
+        name: card.name,
+        unit: card.unit,
+      })
       this.send('alarms', this.openAlarms())
     }
     this.scheduleFigures()
@@ -293,5 +316,23 @@ function frame(event: string, data: unknown): string {
 }
 
 function toAlarm(a: AlarmRow): Alarm {
-  return { entryId: a.entryId, kind: a.kind, ts: a.ts, direction: a.direction, passKind: a.passKind, holder: maskHolder(a.subject), tempC: a.tempC, manual: a.manual, secondaryC: a.secondaryC }
+  return {
+    entryId: a.entryId,
+    kind: a.kind,
+    ts: a.ts,
+    direction: a.direction,
+    passKind: a.passKind,
+    holder: maskHolder(a.subject),
+    tempC: a.tempC,
+    manual: a.manual,
+    secondaryC: a.secondaryC,
+    name: a.name,
+    unit: a.unit,
+  }
+}
+
+/** What a hand registration says of the person: the masked name (the server masked it) and the host unit. */
+function manualWho(manual: Record<string, unknown> | null): { name: string | null; unit: string | null } {
+  const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+  return { name: text(manual?.maskedName), unit: text(manual?.hostUnit) }
 }

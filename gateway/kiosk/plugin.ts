@@ -6,14 +6,14 @@ import type { KioskContext, KioskGateway } from './context.ts'
 import { LoginGuard, sourceOf } from './guard.ts'
 import { KioskLive, type Duty } from './live.ts'
 import { LiveAdmission, ownHostnames, registerNetworkPolicy } from './network.ts'
-import { PinBook } from './pins.ts'
+import { personOf, PinBook } from './pins.ts'
 import { OPEN_REASONS, registerStaffRoutes } from './staff.ts'
 import { KioskRecords } from './records.ts'
 import { COOKIE, readCookie, Sessions } from './sessions.ts'
 import { registerStatic } from './static.ts'
 import { registerTechRoutes, type TechOptions } from './tech.ts'
 import { demoInfo } from '../demo.ts'
-import { onDutySession } from './shift.ts'
+import { currentShift } from './shift.ts'
 
 export type { KioskGateway } from './context.ts'
 
@@ -25,15 +25,17 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
   const pins = PinBook.create(config.kiosk.staffPins, config.kiosk.techPins)
   // A malformed hash in the config was refused by the schema; anything else failing here is a bug worth a line.
   pins.catch((err: unknown) => log.error({ err }, 'kiosk PINs could not be prepared; nobody can log in'))
+  // Names from the config at once (hashing the PINs takes a while; the screen asks who is on duty at start).
   const names = new Map<string, string>()
-  void pins.then((book) => {
-    for (const p of [...book.people('staff'), ...book.people('tech')]) names.set(p.id, p.name)
-  }, () => undefined)
+  for (const [i, e] of config.kiosk.staffPins.entries()) names.set(personOf(e, i, 'staff').id, personOf(e, i, 'staff').name)
+  for (const [i, e] of config.kiosk.techPins.entries()) names.set(personOf(e, i, 'tech').id, personOf(e, i, 'tech').name)
+  const staffName = (id: string): string => names.get(id) ?? id
   const records = new KioskRecords(gw.store, config.site.timezone, gw.clock)
 
+  // The shift is kept in the store: after a restart the screen still shows who is on duty, before anyone logs in.
   const duty = (): Duty | null => {
-    const s = onDutySession(sessions)
-    return s ? { id: s.person.id, name: s.person.name, since: s.since } : null
+    const shift = currentShift(gw.store)
+    return shift ? { id: shift.staff, name: staffName(shift.staff), since: shift.since } : null
   }
   const live = new KioskLive({
     clock: gw.clock,
@@ -41,7 +43,7 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
     records,
     desk: gw.manualTemperatures,
     health: () => gw.health(),
-    staffName: (id) => (id === null ? null : (names.get(id) ?? id)),
+    staffName: (id) => (id === null ? null : staffName(id)),
     duty,
     tasks: () => (gw.tasks ? gw.tasks.list() : null),
     static: () => ({
@@ -65,7 +67,7 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
     ...gw.relays.map((r) => r.onActuate(() => live.relayWorked(r.name))),
   ]
   const guard = new LoginGuard(gw.clock, config.kiosk.screenAddresses, log)
-  const ctx: KioskContext = { gw, log, sessions, guard, pins, records, live }
+  const ctx: KioskContext = { gw, log, sessions, guard, pins, records, live, staffName }
 
   registerNetworkPolicy(app, { sessions, guard, hostnames: ownHostnames(config.kiosk), tls: config.kiosk.tls !== undefined, log })
   registerStatic(app)

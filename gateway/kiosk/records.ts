@@ -25,6 +25,33 @@ export interface AlarmRow {
   manual: boolean
   /** The latest secondary (armpit) reading taken for this alarm, if any. */
   secondaryC: number | null
+  /** A visitor registered by hand: the masked name and the host unit (the screen says whose fever it is). */
+  name: string | null
+  unit: string | null
+}
+
+/** A fever of the last hours, for the armpit check's list. */
+export interface FeverRow {
+  entryId: string
+  ts: number
+  passKind: string | null
+  subject: string | null
+  tempC: number | null
+  secondary: boolean
+  name: string | null
+  unit: string | null
+}
+
+/** The masked name and host unit of an entry registered by hand (entries.detail.manual), or nulls. */
+function whoOf(detail: string | null): { name: string | null; unit: string | null } {
+  let manual: Record<string, unknown> | undefined
+  try {
+    manual = detail ? ((JSON.parse(detail) as { manual?: Record<string, unknown> }).manual ?? undefined) : undefined
+  } catch {
+    manual = undefined
+  }
+  const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+  return { name: text(manual?.maskedName), unit: text(manual?.hostUnit) }
 }
 
 export interface Figures {
@@ -75,7 +102,7 @@ export class KioskRecords {
     const p = (sql: string): Statement => store.db.prepare(sql)
     this.st = {
       insert: p(`INSERT INTO kiosk_events (event_id, ts, day, kind, staff, entry_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      alarms: p(`SELECT event_id AS entryId, ts, direction, kind AS passKind, subject, temp_c AS tempC, scanner, reasons, source,
+      alarms: p(`SELECT event_id AS entryId, ts, direction, kind AS passKind, subject, temp_c AS tempC, scanner, reasons, source, detail,
         (SELECT s.temp_c FROM entries s WHERE s.ts >= e.ts AND s.source = 'override'
           AND s.detail LIKE '%"feverEntryId":"' || e.event_id || '"%' ORDER BY s.ts DESC, s.id DESC LIMIT 1) AS secondaryC
         FROM entries e WHERE ts >= ? AND ${ALARMING}
@@ -85,7 +112,7 @@ export class KioskRecords {
       byDay: p(`SELECT direction, decision, count(*) AS n FROM entries WHERE day = ? GROUP BY direction, decision`),
       fevers: p(`SELECT count(*) AS n FROM entries WHERE day = ? AND decision = 'deny' AND reasons LIKE '%"fever"%'
         AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%')`),
-      fevers24: p(`SELECT event_id AS entryId, ts, kind AS passKind, subject, temp_c AS tempC,
+      fevers24: p(`SELECT event_id AS entryId, ts, kind AS passKind, subject, temp_c AS tempC, detail,
         EXISTS (SELECT 1 FROM entries s WHERE s.ts >= ? AND s.source = 'override' AND s.detail LIKE '%"feverEntryId":"' || e.event_id || '"%') AS secondary
         FROM entries e WHERE ts >= ? AND decision = 'deny' AND reasons LIKE '%"fever"%'
         AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%') ORDER BY ts DESC LIMIT 50`),
@@ -97,8 +124,18 @@ export class KioskRecords {
     }
   }
 
-  /** A kiosk event and, when given, its P/alert message (severity info), committed together. */
-  record(ev: { kind: KioskEventKind; staff: string; entryId?: string | null; detail?: Record<string, unknown>; alert?: SystemAlert }): {
+  /**
+   * A kiosk event and, when given, its P/alert message (severity info), committed together; with `shift`, the shift
+   * it starts (or, null, ends) in the same transaction, so that the shift row and its login or handover never part.
+   */
+  record(ev: {
+    kind: KioskEventKind
+    staff: string
+    entryId?: string | null
+    detail?: Record<string, unknown>
+    alert?: SystemAlert
+    shift?: { staff: string; since: number } | null
+  }): {
     eventId: string
     seq: number | null
   } {
@@ -108,20 +145,21 @@ export class KioskRecords {
     this.store.db.transaction(() => {
       this.st.insert.run(eventId, now, localDay(now, this.timeZone), ev.kind, ev.staff, ev.entryId ?? null, ev.detail ? JSON.stringify(ev.detail) : null)
       if (ev.alert) seq = this.store.enqueue([{ ...systemAlertMessage(ev.alert, now), id: eventId }], now)[0] ?? null
+      if (ev.shift !== undefined) this.store.setShift(ev.shift)
     })()
     return { eventId, seq }
   }
 
   /** Alarms not yet acknowledged since `sinceTs` (they survive a page reload and a restart). */
   openAlarms(sinceTs: number): AlarmRow[] {
-    const rows = this.st.alarms.all(sinceTs) as (Omit<AlarmRow, 'kind' | 'manual'> & { reasons: string; source: string })[]
-    return rows.map(({ reasons, source, ...r }) => ({ ...r, kind: reasons.includes('"fever"') ? 'fever' : 'isolation_breach', manual: source === 'override' }))
+    const rows = this.st.alarms.all(sinceTs) as (Omit<AlarmRow, 'kind' | 'manual' | 'name' | 'unit'> & { reasons: string; source: string; detail: string | null })[]
+    return rows.map(({ reasons, source, detail, ...r }) => ({ ...r, ...whoOf(detail), kind: reasons.includes('"fever"') ? 'fever' : 'isolation_breach', manual: source === 'override' }))
   }
 
   /** Fever denials since `sinceTs` (newest first), each with whether a secondary check was recorded for it. */
-  recentFevers(sinceTs: number): { entryId: string; ts: number; passKind: string | null; subject: string | null; tempC: number | null; secondary: boolean }[] {
-    const rows = this.st.fevers24.all(sinceTs, sinceTs) as { entryId: string; ts: number; passKind: string | null; subject: string | null; tempC: number | null; secondary: number }[]
-    return rows.map((r) => ({ ...r, secondary: r.secondary === 1 }))
+  recentFevers(sinceTs: number): FeverRow[] {
+    const rows = this.st.fevers24.all(sinceTs, sinceTs) as (Omit<FeverRow, 'secondary' | 'name' | 'unit'> & { secondary: number; detail: string | null })[]
+    return rows.map(({ detail, ...r }) => ({ ...r, ...whoOf(detail), secondary: r.secondary === 1 }))
   }
 
   isAcknowledged(entryId: string): boolean {

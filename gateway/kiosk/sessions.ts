@@ -1,5 +1,6 @@
 // Kiosk sessions: a random token in an HttpOnly, SameSite=Strict cookie, looked up in a map that lives only in
-// this process (a restart logs everyone out, which is what a restarted gate box should do).
+// this process (a restart logs everyone out, which is what a restarted gate box should do; the shift itself is kept
+// in the store and goes on, gateway/kiosk/shift.ts).
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../devices/types.ts'
 import type { Person, Role } from './pins.ts'
@@ -7,12 +8,14 @@ import type { Person, Role } from './pins.ts'
 export interface Session {
   token: string
   person: Person
-  /** Wall clock of the login: the start of the shift (staff). */
+  /** Wall clock of the login (the shift's own start is kept with the shift, gateway/kiosk/shift.ts). */
   since: number
   lastMono: number
+  /** A helper's login replaced this screen's session of someone else: its token, to give back on "cancel". */
+  previous?: string
 }
 
-/** A shift lasts at most this long without a handover; a tech page idles out much sooner (the brief: 15 min). */
+/** A staff session idles out after this long (the shift stays, gateway/kiosk/shift.ts); a tech page much sooner (the brief: 15 min). */
 export const IDLE_MS: Record<Role, number> = { staff: 16 * 3_600_000, tech: 15 * 60_000 }
 
 export const COOKIE: Record<Role, string> = { staff: 'eg_staff', tech: 'eg_tech' }
@@ -47,7 +50,7 @@ export class Sessions {
     this.sessions.delete(token)
   }
 
-  /** Staff sessions open now, newest first (the newest is the staff member on duty). */
+  /** Sessions of `role` open now, newest first. */
   active(role: Role): Session[] {
     const mono = this.clock.mono()
     return [...this.sessions.values()].filter((s) => s.person.role === role && mono - s.lastMono <= IDLE_MS[role]).sort((a, b) => b.since - a.since)

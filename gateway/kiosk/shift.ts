@@ -1,27 +1,26 @@
-// Who holds the shift. One staff member is on duty; someone else who types a PIN to act (a colleague covering a
-// break) is asked whether to take the shift over. If not, their actions are theirs (the rows carry their id) but
-// the shift stays with the person on duty: the session is marked as a helper's.
-import type { Session, Sessions } from './sessions.ts'
+// Who holds the shift. One staff member is on duty; the shift (who, since when) is kept in the store (kiosk_shift),
+// so that a restart, which ends every session (they live in memory), keeps the shift and its summary: the staff
+// member on duty types the PIN again and goes on with the same shift. Someone else who types a PIN to act (a
+// colleague covering a break) is asked whether to take the shift over; if not, they are a helper: their actions are
+// theirs (the rows carry their id) but the shift stays with the person on duty.
+import type { Store } from '../store/store.ts'
+import type { Session } from './sessions.ts'
 
-const helpers = new WeakSet<Session>()
-
-/** Marks a session as acting without the shift. */
-export function markHelper(s: Session): void {
-  helpers.add(s)
+export interface Shift {
+  /** The staff member's id. */
+  staff: string
+  /** Wall clock ms: the start of the shift. */
+  since: number
 }
 
-/** The session takes the shift (after "take over the shift?" was answered yes). */
-export function markOnDuty(s: Session): void {
-  helpers.delete(s)
+/** The shift in force, or null when nobody is on duty. */
+export function currentShift(store: Pick<Store, 'currentShift'>): Shift | null {
+  return store.currentShift()
 }
 
-export function isOnDuty(s: Session): boolean {
-  return !helpers.has(s)
-}
-
-/** The staff member on duty: the newest staff session that is not a helper's. */
-export function onDutySession(sessions: Sessions): Session | null {
-  return sessions.active('staff').find(isOnDuty) ?? null
+/** Whether the session's person holds the shift (otherwise they act as a helper). */
+export function isOnDuty(store: Pick<Store, 'currentShift'>, s: Session): boolean {
+  return store.currentShift()?.staff === s.person.id
 }
 
 /** What staff may record when they acknowledge an alarm (the screen offers these, in words). */

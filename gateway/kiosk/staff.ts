@@ -10,7 +10,7 @@ import { sendRefusal, sourceOf } from './guard.ts'
 import { maskHolder, maskName } from './mask.ts'
 import type { Person } from './pins.ts'
 import { clearCookie, COOKIE, readCookie, sessionCookie, type Session } from './sessions.ts'
-import { ACK_OUTCOMES, ALL_OUTCOMES, isOnDuty, markHelper, markOnDuty, onDutySession, type AckOutcome } from './shift.ts'
+import { ACK_OUTCOMES, ALL_OUTCOMES, currentShift, isOnDuty, type AckOutcome, type Shift } from './shift.ts'
 
 /** Why a staff member opened the gate by hand (kept short and fixed so the platform can count them). */
 export const OPEN_REASONS = ['ambulance', 'fire', 'delivery', 'disabled', 'broken_scanner', 'other'] as const
@@ -61,7 +61,7 @@ export const schemas = {
 }
 
 export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): void {
-  const { gw, log, sessions, records, live } = ctx
+  const { gw, log, sessions, records, live, staffName } = ctx
   const audit = log.child({ module: 'gateway/kiosk' })
 
   /** Commits a kiosk event with its info alert and wakes the uplink. */
@@ -73,30 +73,38 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
 
   const openTasks = (): number => (gw.tasks?.list() ?? []).filter((t) => t.status === 'due' || t.status === 'overdue').length
 
-  const shiftSummary = (s: Session): Record<string, unknown> => ({
-    staff: s.person.id,
-    from: new Date(s.since).toISOString(),
+  const shiftSummary = (duty: Shift): Record<string, unknown> => ({
+    staff: duty.staff,
+    from: new Date(duty.since).toISOString(),
     to: new Date(gw.clock.now()).toISOString(),
-    ...records.shift(s.since, gw.clock.now() + 1),
+    ...records.shift(duty.since, gw.clock.now() + 1),
     openAlarms: live.openAlarms().length,
     openTasks: openTasks(),
   })
 
-  const handover = (s: Session, note: string, next: Person | null): Record<string, unknown> => {
-    const summary = shiftSummary(s)
+  /** Ends the shift (handed over, to `next` when someone takes it); its staff member's sessions end with it. */
+  const handover = (duty: Shift, note: string, next: Person | null): Record<string, unknown> => {
+    const summary = shiftSummary(duty)
     const alert: SystemAlert = {
       kind: 'shift_handover',
       severity: 'info',
-      message: `${s.person.id} handed the shift over${next ? ` to ${next.id}` : ''}`,
-      staff: s.person.id,
+      message: `${duty.staff} handed the shift over${next ? ` to ${next.id}` : ''}`,
+      staff: duty.staff,
       shift: summary,
       ...(note ? { note } : {}),
       ...(next ? { next: next.id } : {}),
     }
-    record({ kind: 'shift_handover', staff: s.person.id, detail: { ...summary, note, next: next?.id ?? null }, alert })
-    sessions.end(s.token)
-    audit.info({ staff: s.person.id, next: next?.id ?? null, entries: summary.entries }, 'shift handed over')
+    record({ kind: 'shift_handover', staff: duty.staff, detail: { ...summary, note, next: next?.id ?? null }, alert, shift: null })
+    for (const x of sessions.active('staff')) if (x.person.id === duty.staff) sessions.end(x.token)
+    audit.info({ staff: duty.staff, next: next?.id ?? null, entries: summary.entries }, 'shift handed over')
     return summary
+  }
+
+  /** What the screen is told of a session: who, since when (the shift's start for the person on duty). */
+  const sessionView = (s: Session): { staff: { id: string; name: string }; since: number; onDuty: boolean } => {
+    const duty = currentShift(gw.store)
+    const onDuty = duty?.staff === s.person.id
+    return { staff: publicPerson(s.person), since: onDuty ? duty.since : s.since, onDuty }
   }
 
   app.post('/api/kiosk/login', async (req, reply) => {
@@ -105,52 +113,66 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     const checked = await ctx.guard.check(ctx.pins, 'staff', sourceOf(req), body.pin)
     if (!checked.ok) return sendRefusal(reply, checked)
     const person = checked.person
+    // The session this screen had (someone else's): kept, so that "cancel" on "take over the shift?" gives it back.
+    const before = sessions.get(readCookie(req.headers.cookie, COOKIE.staff), 'staff')
+    // One session per person: an older one of theirs ends (the shift, if theirs, goes on).
+    for (const prev of sessions.active('staff')) if (prev.person.id === person.id) sessions.end(prev.token)
     // One staff member on duty. Someone else acts under their own name without taking the shift, unless they
     // say so (takeOver): the screen asks "take over the shift?" with the summary of the shift it would end.
-    let since: number | null = null
-    let helper = false
-    for (const prev of sessions.active('staff')) {
-      if (prev.person.id === person.id) {
-        if (isOnDuty(prev)) since ??= prev.since
-        sessions.end(prev.token)
-      }
-    }
-    const duty = onDutySession(sessions)
-    if (duty && since === null) {
-      if (body.takeOver) handover(duty, '', person)
-      else helper = true
+    let duty = currentShift(gw.store)
+    if (duty && duty.staff !== person.id && body.takeOver) {
+      handover(duty, '', person)
+      duty = null
     }
     const s = sessions.create(person)
-    if (helper) markHelper(s)
-    else if (since !== null) s.since = since
-    else startShift(s)
+    if (before && before.person.id !== person.id) s.previous = before.token
+    if (!duty) startShift(s)
     live.dutyChanged()
-    const onDuty = helper && duty ? { onDuty: { ...publicPerson(duty.person), since: duty.since }, summary: shiftSummary(duty) } : {}
-    return reply.header('set-cookie', sessionCookie('staff', s.token, ctx.gw.config.kiosk.tls !== undefined)).send({ staff: publicPerson(person), since: s.since, ...onDuty })
+    const helper = duty !== null && duty.staff !== person.id
+    const onDuty = helper ? { onDuty: { id: duty!.staff, name: staffName(duty!.staff), since: duty!.since }, summary: shiftSummary(duty!) } : {}
+    const { staff, since } = sessionView(s)
+    return reply.header('set-cookie', sessionCookie('staff', s.token, ctx.gw.config.kiosk.tls !== undefined)).send({ staff, since, ...onDuty })
   })
 
   app.get('/api/kiosk/session', async (req) => {
     const s = sessions.get(readCookie(req.headers.cookie, COOKIE.staff), 'staff')
+    const view = s ? sessionView(s) : null
     // The lock of the asking address only: the screen never learns the network's, nor the network the screen's.
-    return { staff: s ? publicPerson(s.person) : null, since: s?.since ?? null, onDuty: s ? isOnDuty(s) : null, lockedForMs: ctx.guard.lockedFor('staff', sourceOf(req)) }
+    return { staff: view?.staff ?? null, since: view?.since ?? null, onDuty: view?.onDuty ?? null, lockedForMs: ctx.guard.lockedFor('staff', sourceOf(req)) }
   })
 
   // A helper (logged in while someone else is on duty) takes the shift: the other shift ends as handed over.
   app.post('/api/kiosk/takeover', async (req, reply) => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
-    if (isOnDuty(s)) return reply.code(409).send({ error: 'already_on_duty', message: 'this staff member already holds the shift' })
-    const duty = onDutySession(sessions)
+    if (isOnDuty(gw.store, s)) return reply.code(409).send({ error: 'already_on_duty', message: 'this staff member already holds the shift' })
+    const duty = currentShift(gw.store)
     const summary = duty ? handover(duty, '', s.person) : null
-    markOnDuty(s)
-    s.since = gw.clock.now()
     startShift(s)
     live.dutyChanged()
-    return { staff: publicPerson(s.person), since: s.since, summary }
+    return { staff: publicPerson(s.person), since: currentShift(gw.store)?.since ?? s.since, summary }
+  })
+
+  // "Take over the shift?" answered "cancel": the helper's session ends and the screen gets back the session it had
+  // before the PIN was typed (when it is still open), as if nothing had been typed. The shift is untouched.
+  app.post('/api/kiosk/login/cancel', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    if (isOnDuty(gw.store, s)) return reply.code(409).send({ error: 'already_on_duty', message: 'this staff member holds the shift: hand it over instead' })
+    sessions.end(s.token)
+    const back = s.previous ? sessions.get(s.previous, 'staff') : null
+    if (!back) return reply.header('set-cookie', clearCookie('staff')).send({ staff: null, since: null, onDuty: null })
+    return reply.header('set-cookie', sessionCookie('staff', back.token, ctx.gw.config.kiosk.tls !== undefined)).send(sessionView(back))
   })
 
   function startShift(s: Session): void {
-    record({ kind: 'shift_login', staff: s.person.id, alert: { kind: 'shift_login', severity: 'info', message: `${s.person.id} is on duty at the kiosk`, staff: s.person.id } })
+    const since = gw.clock.now()
+    record({
+      kind: 'shift_login',
+      staff: s.person.id,
+      alert: { kind: 'shift_login', severity: 'info', message: `${s.person.id} is on duty at the kiosk`, staff: s.person.id },
+      shift: { staff: s.person.id, since },
+    })
     audit.info({ staff: s.person.id }, 'staff logged in')
   }
 
@@ -166,11 +188,12 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     const body = parseBody(schemas.handover, req, reply)
     if (!body) return
     // A helper never held the shift: leaving ends only their session.
-    if (!isOnDuty(s)) {
+    const duty = currentShift(gw.store)
+    if (!duty || duty.staff !== s.person.id) {
       sessions.end(s.token)
       return reply.header('set-cookie', clearCookie('staff')).send({ summary: null })
     }
-    const summary = handover(s, body.note, null)
+    const summary = handover(duty, body.note, null)
     live.dutyChanged()
     return reply.header('set-cookie', clearCookie('staff')).send({ summary })
   })

@@ -169,4 +169,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX config_changes_ts ON config_changes(ts);
   `,
+  `
+  -- Who holds the shift at the kiosk (gateway/kiosk/shift.ts): one row while a staff member is on duty, written with
+  -- the shift_login and cleared with the shift_handover. Sessions live in memory and end with the process; the shift
+  -- and its summary go on across a restart.
+  CREATE TABLE kiosk_shift (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    staff TEXT NOT NULL,                     -- the staff member's id (never a name or a PIN)
+    since INTEGER NOT NULL                   -- wall clock ms: the start of the shift
+  );
+  `,
 ]

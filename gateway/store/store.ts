@@ -285,6 +285,17 @@ export class Store {
     )
   }
 
+  /** The kiosk shift in force: who is on duty since when (kiosk_shift), or null. */
+  currentShift(): { staff: string; since: number } | null {
+    return (this.db.prepare(`SELECT staff, since FROM kiosk_shift WHERE id = 1`).get() as { staff: string; since: number } | undefined) ?? null
+  }
+
+  /** Starts (`shift`) or ends (null) the kiosk shift; called inside the transaction of its kiosk record. */
+  setShift(shift: { staff: string; since: number } | null): void {
+    if (shift === null) this.db.prepare(`DELETE FROM kiosk_shift`).run()
+    else this.db.prepare(`INSERT INTO kiosk_shift (id, staff, since) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET staff = excluded.staff, since = excluded.since`).run(shift.staff, shift.since)
+  }
+
   recentEntries(limit: number): Record<string, unknown>[] {
     return this.db
       .prepare(`SELECT id, event_id AS eventId, ts, direction, kind, subject, pass_id AS passId, temp_c AS tempC, rechecked,

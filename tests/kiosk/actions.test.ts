@@ -1,29 +1,13 @@
 // Every staff action at the kiosk: what the gate does (relay, buzzer), the row it leaves in SQLite and the message
 // the platform receives (checked against docs/asyncapi.yaml), and the errors a guard sees for bad input.
 import { describe, expect, it } from 'vitest'
-import { assertPublished, startKiosk, type KioskEnv } from './helpers.ts'
+import { assertPublished, snapshot, startKiosk, type KioskEnv } from './helpers.ts'
 import { pass } from './passes.ts'
 
 const pulses = (k: KioskEnv): number => k.gw.relays[0]!.health().counters.pulses ?? 0
 const lastEntry = (k: KioskEnv): Record<string, any> => {
   const r = k.gw.store.db.prepare('SELECT * FROM entries ORDER BY id DESC LIMIT 1').get() as Record<string, any>
   return { ...r, reasons: JSON.parse(r.reasons), detail: r.detail ? JSON.parse(r.detail) : null }
-}
-/** The staff screen's snapshot, as a screen that connects now gets it (open alarms, who is on duty). */
-async function snapshot(k: KioskEnv): Promise<Record<string, any>> {
-  const res = await fetch(`${k.gw.url}/api/kiosk/events`)
-  const reader = res.body!.getReader()
-  let buf = ''
-  for (;;) {
-    const { value, done } = await reader.read()
-    if (done) throw new Error('the feed ended before its snapshot')
-    buf += Buffer.from(value).toString('utf8')
-    const m = /event: snapshot\ndata: (.*)\n\n/.exec(buf)
-    if (m) {
-      await reader.cancel()
-      return JSON.parse(m[1]!)
-    }
-  }
 }
 const lastMessage = (k: KioskEnv, topic: string): any => {
   const m = k.outbox(topic).at(-1)!
@@ -68,7 +52,9 @@ describe('staff actions', () => {
     const alert = lastMessage(k, 'alert')
     expect(alert).toMatchObject({ kind: 'fever', severity: 'critical', entryId: fever.json.eventId, tempC: 38.2 })
     expect(alert.message).toMatch(/typed at the kiosk/)
-    expect((await k.req('GET', '/api/kiosk/fevers', undefined, cookie)).json.fevers[0]).toMatchObject({ entryId: fever.json.eventId, tempC: 38.2, secondary: false })
+    // Whose fever it is, for the armpit check: the masked name and the unit visited (never the full name).
+    expect((await k.req('GET', '/api/kiosk/fevers', undefined, cookie)).json.fevers[0]).toMatchObject({ entryId: fever.json.eventId, tempC: 38.2, secondary: false, passKind: 'visitor', name: 'L**', unit: '2-2-201' })
+    expect((await snapshot(k)).alarms).toMatchObject([{ entryId: fever.json.eventId, passKind: 'visitor', name: 'L**', unit: '2-2-201' }])
 
     // Bad input: a clear message per field, nothing recorded.
     const before = k.gw.store.lastSeq()

@@ -116,3 +116,20 @@ export function assertPublished(m: { topic: string; event: Record<string, unknow
   assertMessage(messageForTopic(m.topic), m.event)
   return m.data
 }
+
+/** The staff screen's snapshot, as a screen that connects now gets it (open alarms, who is on duty). */
+export async function snapshot(k: KioskEnv): Promise<Record<string, any>> {
+  const res = await fetch(`${k.gw.url}/api/kiosk/events`)
+  const reader = res.body!.getReader()
+  let buf = ''
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error('the feed ended before its snapshot')
+    buf += Buffer.from(value).toString('utf8')
+    const m = /event: snapshot\ndata: (.*)\n\n/.exec(buf)
+    if (m) {
+      await reader.cancel()
+      return JSON.parse(m[1]!)
+    }
+  }
+}

@@ -153,7 +153,7 @@ describe('kiosk in Chromium', () => {
     expect(await page.getAttribute('#card', 'data-state')).toBe('admit')
     expect(await page.textContent('#card-word')).toContain('通行')
     expect(await page.textContent('#card-temp')).toBe('36.6 °C')
-    expect(await page.textContent('#card-who')).toBe('进 · 住户 · R-01****67')
+    expect(await page.textContent('#card-who')).toBe('进门 · 住户 · R-01****67')
     expect(await page.content()).not.toContain('R-0102-67')
     await shot('admit')
     await page.setViewportSize({ width: 1280, height: 800 })
@@ -165,12 +165,12 @@ describe('kiosk in Chromium', () => {
   it('shows a refusal in red with the reason in words', async () => {
     await scanIn.scan('https://example.com/not-a-pass')
     await page.waitForSelector('#card[data-state="deny"]')
-    expect(await page.textContent('#card-reason')).toBe('不是有效通行码')
+    expect(await page.textContent('#card-reason')).toBe('非通行码，请出示通行码')
     // No temperature was wanted for a code that is not a pass: no empty "— °C".
     expect(await page.textContent('#card-temp')).toBe('')
     await shot('deny')
     await page.click('.lang-btn[data-lang="en"]')
-    expect(await page.textContent('#card-reason')).toBe('Not a valid pass')
+    expect(await page.textContent('#card-reason')).toBe('Not a pass: show your pass')
     expect(await page.textContent('#card-word')).toContain('DENIED')
     await shot('deny-en')
     await page.click('.lang-btn[data-lang="zh"]')

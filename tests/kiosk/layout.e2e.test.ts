@@ -18,7 +18,7 @@ import { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer
 import { PtyPair } from '../../simulators/pty.ts'
 import { localDay } from '../../gateway/time.ts'
 import { GatewayProcess, ptyGateDevices, ROOT, tempDir } from '../helpers/gatewayProcess.ts'
-import { layoutProblems, tapCentre } from './layout.ts'
+import { layoutProblems, tapCentre, touchScroll } from './layout.ts'
 
 const SHOTS = process.env.KIOSK_SHOTS ?? join(tmpdir(), 'estate-gate-kiosk-shots')
 const VIEWPORTS = [
@@ -32,6 +32,7 @@ const issuer = newKeyPair('estate-key-1')
 let passNo = 0
 const pass = (): Promise<string> => issuePass(issuer, { sub: `H-3-1-${500 + ++passNo}`, kind: 'resident', jti: `layout-pass-${passNo}` }, { now: Date.now(), ttlSeconds: 3600 })
 const PINS = { zh: '246810', en: '135790' }
+const WANG_PIN = '112233'
 /** The error line of a field (a text field or a row of choices). */
 const errOf = (name: string): string => `.field[data-field="${name}"] .err, .field[data-for="${name}"] .err`
 
@@ -61,7 +62,7 @@ describe('staff screen layout on real displays', () => {
         rules: { recheckDelayMs: 100, duplicateScanMs: 0 },
         passes: { issuers: [{ kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }] },
         localBroker: { enabled: false },
-        kiosk: { staffPins: [{ id: 'zhang', name: '张伟', pin: PINS.zh }, { id: 'li', name: 'Li Na', pin: PINS.en }], techPins: ['97531'] },
+        kiosk: { staffPins: [{ id: 'zhang', name: '张伟', pin: PINS.zh }, { id: 'li', name: 'Li Na', pin: PINS.en }, { id: 'wang', name: '王芳', pin: WANG_PIN }], techPins: ['97531'] },
         // Areas named as the default schedules name them (ids), which the screen must put in words.
         schedules: [
           { id: 'lift-halls', kind: 'disinfection', area: 'lift-halls', cron: '*/10 * * * *', graceMinutes: 1 },
@@ -76,8 +77,9 @@ describe('staff screen layout on real displays', () => {
     db.prepare('UPDATE task_evaluation SET evaluated_until = ?').run(Date.now() - 30 * 60_000)
     // What fell due while the box was off is "missed"; one raised before the stop whose grace ran out is overdue.
     const dueAt = Date.now() - 5 * 60_000 - 7_000
-    db.prepare(`INSERT INTO task_occurrences (task_id, due_at, day, kind, area, grace_minutes, status, raised_at) VALUES (?, ?, ?, ?, ?, ?, 'due', ?)`).run(
-      'lift-halls', dueAt, localDay(dueAt, 'Asia/Shanghai'), 'disinfection', 'lift-halls', 1, dueAt)
+    const raise = db.prepare(`INSERT INTO task_occurrences (task_id, due_at, day, kind, area, grace_minutes, status, raised_at) VALUES (?, ?, ?, ?, ?, ?, 'due', ?)`)
+    // Two of them (the banner shows the first and "+1").
+    for (const at of [dueAt, dueAt - 60_000]) raise.run('lift-halls', at, localDay(at, 'Asia/Shanghai'), 'disinfection', 'lift-halls', 1, at)
     db.close()
     gw = await GatewayProcess.start(config, { dir })
     await gw.until(async () => ((await gw.health()).components['thermo-in']?.online ? true : undefined), 5000, 'thermometer online')
@@ -157,19 +159,63 @@ describe('staff screen layout on real displays', () => {
     await tapCentre(pages.en, '#takeover-no')
     await pages.en.waitForSelector('#modal', { state: 'hidden' })
     expect(await pages.en.textContent('#duty-name')).toBe('张伟')
+    // Helping without the shift is on screen for as long as it lasts.
+    expect(await pages.en.textContent('#helper-mark')).toBe('Just helping: Li Na')
+    expect(await pages.zh.isVisible('#helper-mark')).toBe(false)
     await both((p) => p.waitForSelector('#actions .btn-red'))
     await checkState('logged-in')
+  })
+
+  it('the next person at a screen has 换人; "take over the shift?" has 取消, which gives the screen back as it was', async () => {
+    const zh = pages.zh
+    await tapCentre(zh, '#switch-btn')
+    await zh.waitForSelector('#modal[data-kind="pin"]')
+    for (const d of WANG_PIN) await tapCentre(zh, `#modal .keypad button[data-key="${d}"]`)
+    await tapCentre(zh, '#pin-ok')
+    await zh.waitForSelector('#takeover-cancel')
+    expect(await zh.textContent('#takeover-no')).toBe('不接班，仅临时操作')
+    await checkState('takeover-cancel', ['zh'])
+    await tapCentre(zh, '#takeover-cancel')
+    await zh.waitForSelector('#modal', { state: 'hidden' })
+    // Back to Zhang Wei's session on this screen, on duty: nothing changed.
+    expect(await zh.evaluate(() => fetch('/api/kiosk/session').then((r) => r.json()))).toMatchObject({ staff: { id: 'zhang' }, onDuty: true })
+    expect(await zh.isVisible('#helper-mark')).toBe(false)
+    expect(await zh.textContent('#handover-btn')).toBe('交班')
+    expect(gw.query("SELECT count(*) AS n FROM kiosk_events WHERE staff = 'wang'")).toEqual([{ n: 0 }])
   })
 
   it('an admit and a denial', async () => {
     thermo.setTemperature(36.6)
     await scanIn.scan(await pass())
     await both((p) => p.waitForSelector('#card[data-state="admit"]'))
+    const admitted = await pages.zh.getAttribute('#card', 'data-event-id')
     await checkState('admit')
     await scanIn.scan('https://example.com/not-a-pass')
     await both((p) => p.waitForSelector('#card[data-state="deny"]'))
-    expect(await pages.zh.textContent('#card-reason')).toBe('不是有效通行码')
+    expect(await pages.zh.textContent('#card-reason')).toBe('非通行码，请出示通行码')
+    // The person before stays in view, small, under the card: whoever looked away sees what happened.
+    const before = `#recent li.recent[data-event-id="${admitted}"]`
+    await both((p) => p.waitForSelector(before))
+    expect(await pages.zh.textContent(before)).toMatch(/^\d\d:\d\d:\d\d✔ 通行36\.6 °C$/)
     await checkState('deny')
+    // A screen that reloads gets them back from the gate box.
+    await pages.zh.reload()
+    await pages.zh.waitForSelector('body[data-connected="yes"]')
+    await pages.zh.waitForSelector(before)
+  })
+
+  it('a bad reading asks to measure again, in amber: not a refusal', async () => {
+    // Below rules.validRangeC (34-42.5 °C): the thermometer missed the forehead.
+    thermo.setTemperature(30.0)
+    await scanIn.scan(await pass())
+    await both((p) => p.waitForSelector('#card[data-state="remeasure"]'))
+    thermo.setTemperature(36.6)
+    expect(await pages.zh.textContent('#card-word')).toBe('⟳ 请重新测温')
+    expect(await pages.en.textContent('#card-word')).toBe('⟳ MEASURE AGAIN')
+    expect(await pages.zh.textContent('#card-reason')).toBe('读数无效，请额头对准测温仪')
+    // Amber, not the red of a denial.
+    expect(await pages.zh.$eval('#card', (e) => getComputedStyle(e).backgroundColor)).toBe('rgb(245, 158, 11)')
+    await checkState('remeasure')
   })
 
   it('a fever alarm leaves the next results in view; a second alarm joins the stack', async () => {
@@ -185,16 +231,36 @@ describe('staff screen layout on real displays', () => {
     // The alarm still waits, and the result of the person after is on screen beside it.
     expect(await pages.zh.isVisible('#alarm')).toBe(true)
     expect(await pages.zh.isVisible('#card-word')).toBe(true)
+    // Beside the alarm stack at 800x480 the overdue banner keeps to one line, "+1" with it.
+    for (const p of [pages.zh, pages.en]) {
+      const lines = await p.evaluate(() => {
+        const banner = document.getElementById('task-banner')!
+        const more = banner.querySelector('.task-more')!.getBoundingClientRect()
+        const done = banner.querySelector('button')!.getBoundingClientRect()
+        const text = document.createRange()
+        text.selectNodeContents(banner.querySelector('.task-banner-text')!)
+        const tops = new Set([...text.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)))
+        return { textLines: tops.size, moreBesideDone: Math.abs(more.top + more.height / 2 - (done.top + done.height / 2)) < 3, more: banner.querySelector('.task-more')!.textContent }
+      })
+      expect(lines).toEqual({ textLines: 1, moreBesideDone: true, more: '+1' })
+    }
     await checkState('alarm-and-two-more')
     thermo.setTemperature(38.4)
     await scanIn.scan(await pass())
     await both((p) => p.waitForSelector('#alarm[data-count="2"]'))
     thermo.setTemperature(36.6)
+    // The new alarm comes to the front (newest first), the one being dealt with goes second.
     expect(await pages.zh.textContent('#alarm-count')).toBe('1/2')
+    expect(await pages.zh.textContent('#alarm-temp')).toBe('38.4 °C')
     await checkState('alarm-stack')
+    await tapCentre(pages.zh, '#alarm-next')
+    expect(await pages.zh.textContent('#alarm-count')).toBe('2/2')
+    expect(await pages.zh.textContent('#alarm-temp')).toBe('38.1 °C')
+    await tapCentre(pages.zh, '#alarm-next')
+    expect(await pages.zh.textContent('#alarm-temp')).toBe('38.4 °C')
   })
 
-  it('acknowledging asks for the outcome', async () => {
+  it('acknowledging asks for the outcome (the newest alarm, at the front)', async () => {
     await both((p) => tapCentre(p, '#alarm-ack'))
     await both((p) => p.waitForSelector('#modal[data-kind="ack"]'))
     await tapCentre(pages.zh, '#ack-ok')
@@ -203,25 +269,73 @@ describe('staff screen layout on real displays', () => {
     await tapCentre(pages.zh, '.choice[data-value="observation_point"]')
     await tapCentre(pages.zh, '#ack-ok')
     await both((p) => p.waitForSelector('#alarm[data-count="1"]'))
+    // The 38.4 one was handled; the first fever is what is left.
+    expect(await pages.zh.textContent('#alarm-temp')).toBe('38.1 °C')
     await tapCentre(pages.en, '#modal-buttons .btn-gray')
     expect(gw.query("SELECT staff, detail FROM kiosk_events WHERE kind = 'fever_acknowledged'")).toEqual([{ staff: 'zhang', detail: JSON.stringify({ via: 'ack', outcome: 'observation_point' }) }])
   })
 
   it('an armpit check still a fever keeps the alarm, with the next step', async () => {
     const zh = pages.zh
-    await tapCentre(zh, '#alarm-secondary')
-    await zh.waitForSelector('#modal[data-kind="secondary"]')
+    await both((p) => tapCentre(p, '#alarm-secondary'))
+    await both((p) => p.waitForSelector('#modal[data-kind="secondary"]'))
+    // Whose temperature it is: a resident, the masked household, the forehead reading and its time.
+    expect(await zh.textContent('#secondary-who')).toMatch(/^住户 · H-3-\*{4}\d\d · 额温 38\.1 °C · \d\d:\d\d$/)
+    expect(await pages.en.textContent('#secondary-who')).toMatch(/^Resident · H-3-\*{4}\d\d · forehead 38\.1 °C · \d\d:\d\d$/)
+    await checkState('armpit-dialog')
+    await tapCentre(pages.en, '#modal-buttons .btn-gray')
     for (const k of '38.5') await tapCentre(zh, `.pad-host button[data-key="${k}"]`)
     await tapCentre(zh, '#modal-buttons [data-submit]')
     await both((p) => p.waitForSelector('#alarm.confirmed'))
-    expect(await zh.textContent('#alarm-help')).toContain('腋温复测 38.5 °C 仍发热')
+    expect(await zh.textContent('#alarm-help')).toContain('腋温仍发热 38.5 °C · 请按发热流程处置')
     expect(await zh.isVisible('#alarm-secondary')).toBe(false)
+    // The armpit reading is the next step of the same alarm, not a fresh red 禁止通行.
+    await both((p) => p.waitForSelector('#card[data-state="followup"]'))
+    expect(await zh.textContent('#card-word')).toBe('⚠ 腋温仍发热')
+    expect(await zh.textContent('#card-temp')).toBe('38.5 °C')
+    expect(await zh.textContent('#card-reason')).toBe('请按发热流程处置')
     await checkState('alarm-still-fever')
     await tapCentre(zh, '#alarm-ack')
     await tapCentre(zh, '.choice[data-value="called_120"]')
     await tapCentre(zh, '#ack-ok')
     await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
     expect(gw.query("SELECT count(*) AS n FROM kiosk_events WHERE kind = 'fever_acknowledged' AND detail LIKE '%called_120%'")).toEqual([{ n: 1 }])
+  })
+
+  it('the armpit check lists every fever of the last 12 hours, 住户 or 访客, in a list that scrolls by touch', async () => {
+    const zh = pages.zh
+    // Four visitors registered with a fever (each its own alarm), after the two residents' fevers.
+    for (const [i, name] of ['王', '李', '赵', '钱'].entries()) {
+      const status = await zh.evaluate(async (body) => {
+        const r = await fetch('/api/kiosk/visitor', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        return r.status
+      }, { name, phoneLast4: `100${i}`, hostUnit: `2-1-10${i}`, tempC: 38.2 + i / 10 })
+      expect(status).toBe(200)
+    }
+    await both((p) => p.waitForSelector('#alarm[data-count="4"]'))
+    await both((p) => tapCentre(p, '#actions .btn:nth-child(4)'))
+    await both((p) => p.waitForSelector('#modal[data-kind="secondary"] .fever-row'))
+    const rows = await zh.$$eval('.fever-row', (els) => els.map((e) => e.textContent ?? ''))
+    expect(rows).toHaveLength(6)
+    expect(rows[0]).toMatch(/^访客钱\*\* · 被访 2-1-103 · 额温 38\.5 °C · /)
+    expect(rows.at(-1)).toMatch(/^住户H-3-\*{4}\d\d · 额温 38\.1 °C · .* ✔$/)
+    expect(await zh.$eval('.fever-list', (e) => e.scrollHeight > e.clientHeight)).toBe(true)
+    await checkState('fevers-list')
+    // A finger drags the list up: the oldest fever comes into view and takes a tap at its centre.
+    const last = '.fever-row:last-child'
+    expect(await zh.$eval(last, (e) => e.getBoundingClientRect().bottom <= e.parentElement!.getBoundingClientRect().bottom)).toBe(false)
+    await touchScroll(zh, '.fever-list', 200)
+    await expect.poll(() => zh.$eval(last, (e) => e.getBoundingClientRect().bottom <= e.parentElement!.getBoundingClientRect().bottom + 0.5), { timeout: 5000 }).toBe(true)
+    expect(await layoutProblems(zh)).toEqual([])
+    await tapCentre(zh, last)
+    expect(await zh.getAttribute(last, 'class')).toContain(' on')
+    await both((p) => tapCentre(p, '#modal-buttons .btn-gray'))
+    // One acknowledgement for the four: 全部处置（4）.
+    expect(await zh.textContent('#alarm-ack-all')).toBe('全部处置（4）')
+    await tapCentre(zh, '#alarm-ack-all')
+    await tapCentre(zh, '.choice[data-value="false_alarm"]')
+    await tapCentre(zh, '#ack-ok')
+    await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
   })
 
   it('the visitor dialog with its errors showing, in the staff language, its buttons in reach', async () => {
@@ -236,7 +350,7 @@ describe('staff screen layout on real displays', () => {
     })
     await expect.poll(() => pages.zh.textContent(errOf('phoneLast4')), { timeout: 10_000 }).toBe('只填手机号后四位数字')
     await expect.poll(() => pages.zh.textContent(errOf('hostUnit')), { timeout: 10_000 }).toBe('请填写被访住户，如 3-1-502')
-    await expect.poll(() => pages.en.textContent(errOf('phoneLast4')), { timeout: 10_000 }).toBe('Only the last four digits of the phone')
+    await expect.poll(() => pages.en.textContent(errOf('phoneLast4')), { timeout: 10_000 }).toBe('Only the last 4 digits')
     await checkState('visitor-errors')
     // The unit keypad has the "-" a unit needs.
     await tapCentre(pages.zh, '[data-field="hostUnit"] input')
@@ -266,6 +380,41 @@ describe('staff screen layout on real displays', () => {
     expect(row.staff).toBe('zhang')
     expect(JSON.parse(row.detail)).toMatchObject({ manual: { plate: '沪AC1234', occupants: 1 } })
     await tapCentre(pages.en, '#modal-buttons .btn-gray')
+  })
+
+  it('a dialog keeps the live result and the alarms in view: a denial or a new fever while staff type is seen', async () => {
+    await both((p) => tapCentre(p, '#actions .btn:nth-child(2)'))
+    await both((p) => p.waitForSelector('#modal[data-kind="visitor"]'))
+    await scanIn.scan('https://example.com/while-typing')
+    await both((p) => p.waitForSelector('#strip-result[data-look="deny"]'))
+    expect(await pages.zh.textContent('#strip-word')).toBe('✘ 禁止通行')
+    expect(await pages.zh.textContent('#strip-reason')).toBe('非通行码，请出示通行码')
+    expect(await pages.zh.isVisible('#strip-reason')).toBe(true)
+    thermo.setTemperature(38.6)
+    await scanIn.scan(await pass())
+    await both((p) => p.waitForSelector('#strip-alarm:not([hidden])'))
+    await scanIn.scan(await pass())
+    await both((p) => p.waitForSelector('#strip-alarm[data-count="2"]'))
+    thermo.setTemperature(36.6)
+    expect(await pages.zh.textContent('#strip-alarm')).toBe('⚠ 发热报警 共 2 个')
+    expect(await pages.en.textContent('#strip-alarm')).toBe('⚠ FEVER ALARM (2 open)')
+    // Above the dialog, not under its shade: the dialog takes the screen below the strip.
+    for (const p of [pages.zh, pages.en]) {
+      const seen = await p.evaluate(() => {
+        const strip = document.getElementById('strip')!.getBoundingClientRect()
+        const box = document.querySelector('.modal-box')!.getBoundingClientRect()
+        const alarm = document.getElementById('strip-alarm')!.getBoundingClientRect()
+        const hit = document.elementFromPoint(alarm.left + alarm.width / 2, alarm.top + alarm.height / 2)
+        return { top: strip.top, below: box.top >= strip.bottom, hit: hit?.id }
+      })
+      expect(seen).toEqual({ top: 0, below: true, hit: 'strip-alarm' })
+    }
+    await checkState('dialog-strip')
+    await both((p) => tapCentre(p, '#modal-buttons .btn-gray'))
+    await tapCentre(pages.zh, '#alarm-ack-all')
+    await tapCentre(pages.zh, '.choice[data-value="false_alarm"]')
+    await tapCentre(pages.zh, '#ack-ok')
+    await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
   })
 
   it('opening the gate without a reason says so in words, not in the validator\'s English', async () => {

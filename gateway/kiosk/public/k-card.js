@@ -1,12 +1,14 @@
 // @ts-check
 // The result card (the last decision, large), the prompt above it (re-check, re-measure, type a temperature)
-// and the connection banner. A result stays 8 s, then "please scan"; a new person being measured clears it.
-import { $ } from './common.js'
-import { OVERRIDE_TEXT, PASS_KIND, REASON_TEXT, t } from './i18n.js'
+// and the connection banner. A result stays 8 s, then "please scan"; a new person being measured clears it. The
+// results before it stay in a row under the card.
+import { $, el } from './common.js'
+import { OVERRIDE_TEXT, REASON_TEXT } from './i18n.js'
 import { beep } from './k-sound.js'
-import { celsius, changed, L, state, timeOf, W } from './k-state.js'
+import { celsius, changed, L, state, timeOf, W, whoText } from './k-state.js'
 
 const CARD_MS = 8000
+const HISTORY = 6
 /** @type {Record<string, number>} */
 const PROMPT_MS = { recheck: 15000, remeasure: 6000 }
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -14,18 +16,34 @@ let cardTimer
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let promptTimer
 
+/**
+ * How a result looks: admit (green), deny (red), remeasure (amber: a bad reading is a request to measure again,
+ * not a refusal), followup (an armpit check still a fever: the next step of its alarm, not a new denial).
+ * @param {import('./k-state.js').Card} c
+ * @returns {'admit' | 'deny' | 'remeasure' | 'followup'}
+ */
+export function cardLook(c) {
+  if (c.decision === 'admit') return 'admit'
+  if (c.source === 'override' && (c.overrideReason === 'secondary_check' || c.action === 'secondary_check')) return 'followup'
+  // Only anti-passback in warn mode can come with it (a refused pass is never measured).
+  if (c.reasons.includes('temp_invalid')) return 'remeasure'
+  return 'deny'
+}
+
 /** @param {import('./k-state.js').Card} card @param {boolean} live */
 export function showCard(card, live) {
   state.card = card
+  if (!state.history.some((c) => c.eventId === card.eventId)) state.history = [card, ...state.history].slice(0, HISTORY)
   clearTimeout(cardTimer)
   cardTimer = setTimeout(() => {
     state.card = null
     changed('card')
   }, CARD_MS)
-  if (state.prompt && state.prompt.kind === 'recheck' && state.prompt.scanner === card.scanner) clearPrompt()
+  // The card says it now (the re-check is over; "measure again" is the card itself).
+  if (state.prompt && (state.prompt.kind === 'recheck' || cardLook(card) === 'remeasure') && state.prompt.scanner === card.scanner) clearPrompt()
   changed('card')
   // Admitted with the gate shut: the staff must not hear the admit chime.
-  if (live) beep(card.gateFailed ? 'deny' : card.decision)
+  if (live) beep(card.gateFailed ? 'deny' : cardLook(card))
 }
 
 export function clearCard() {
@@ -59,6 +77,9 @@ export function reasonText(c) {
 
 /** @param {import('./k-state.js').Card} c */
 function admitText(c) {
+  const look = cardLook(c)
+  if (look === 'remeasure') return L('remeasureWhy')
+  if (look === 'followup') return L('stillFeverNext')
   if (c.source === 'override' && c.decision === 'admit') {
     if (c.overrideReason === 'secondary_check') return L('secondaryOk')
     const why = W(OVERRIDE_TEXT, c.overrideReason)
@@ -66,17 +87,23 @@ function admitText(c) {
   }
   const reasons = c.reasons.filter((r) => r !== 'manual_override' || c.decision === 'deny')
   if (reasons.length === 0) return c.direction === 'in' && c.tempC !== null ? L('tempOk') : ''
-  return reasons.map((r) => W(REASON_TEXT, r)).join(L('list'))
+  // Anti-passback says which way the person went twice: 重复进门（无出门记录）, or its mirror on the way out.
+  return reasons.map((r) => W(REASON_TEXT, r === 'anti_passback' && c.direction === 'out' ? 'anti_passback_out' : r)).join(L('list'))
 }
 
 /** @param {import('./k-state.js').Card} c */
-export const cardWord = (c) => `${c.decision === 'admit' ? '✔' : '✘'} ${L(c.decision)}`
+export function cardWord(c) {
+  const look = cardLook(c)
+  if (look === 'remeasure') return `⟳ ${L('remeasureWord')}`
+  if (look === 'followup') return `⚠ ${L('stillFeverWord')}`
+  return `${c.decision === 'admit' ? '✔' : '✘'} ${L(c.decision)}`
+}
 
 export function renderCard() {
   const el = $('card')
   const c = state.card
-  el.className = `card ${c ? c.decision : 'idle'}${state.connected ? '' : ' stale'}`
-  el.dataset.state = c ? c.decision : 'idle'
+  el.className = `card ${c ? cardLook(c) : 'idle'}${state.connected ? '' : ' stale'}`
+  el.dataset.state = c ? cardLook(c) : 'idle'
   el.dataset.eventId = c ? c.eventId : ''
   el.dataset.gate = c?.gateFailed ? 'failed' : ''
   if (!c) {
@@ -91,8 +118,7 @@ export function renderCard() {
     // A dash only where a temperature was wanted and not had; a refused pass or an exit has none to show.
     const missing = c.reasons.includes('no_temperature') || c.reasons.includes('temp_invalid')
     $('card-temp').textContent = c.tempC === null ? (missing ? '— °C' : '') : celsius(c.tempC)
-    const kind = c.passKind ? W(PASS_KIND, c.passKind) : ''
-    $('card-who').textContent = [L(c.direction), kind, c.holder].filter(Boolean).join(' · ')
+    $('card-who').textContent = [L(c.direction), whoText(c)].filter(Boolean).join(' · ')
     $('card-reason').textContent = reasonText(c)
     const meta = [timeOf(c.ts)]
     if (c.rechecked) meta.push(L('rechecked'))
@@ -102,6 +128,41 @@ export function renderCard() {
     $('card-meta').textContent = meta.join(' · ')
   }
   renderPrompt()
+  renderRecent()
+}
+
+/**
+ * The results before the one on the card, small, in a row under it (as many as fit): who looked away from the gate
+ * for a moment still sees what happened, after the card has moved on or gone back to "please scan".
+ */
+function renderRecent() {
+  const ol = $('recent')
+  const before = state.history.filter((c) => c.eventId !== state.card?.eventId).slice(0, 4)
+  ol.hidden = before.length === 0
+  const items = before.map((c) => {
+    const look = cardLook(c)
+    const why = look === 'admit' ? celsius(c.tempC) : reasonText(c)
+    const li = el('li', { className: `recent ${look}` }, el('span', { className: 'rc-time', textContent: timeOf(c.ts) }), el('b', { textContent: cardWord(c) }), el('span', { className: 'rc-why', textContent: why }))
+    li.dataset.eventId = c.eventId
+    li.dataset.look = look
+    return li
+  })
+  ol.replaceChildren(el('li', { className: 'recent-label', textContent: L('recent') }), ...items)
+  fitRecent()
+}
+
+/** Drops the oldest results that do not fit the row, then the newest one's reason: never a clipped word. */
+export function fitRecent() {
+  const ol = $('recent')
+  if (ol.hidden) return
+  const items = /** @type {HTMLElement[]} */ ([...ol.querySelectorAll('li.recent')])
+  for (const li of items) {
+    li.hidden = false
+    li.classList.remove('short')
+  }
+  const fits = () => ol.scrollWidth <= ol.clientWidth + 0.5
+  for (let i = items.length - 1; i > 0 && !fits(); i--) /** @type {HTMLElement} */ (items[i]).hidden = true
+  if (!fits()) items[0]?.classList.add('short')
 }
 
 function renderPrompt() {

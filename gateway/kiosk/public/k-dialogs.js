@@ -3,7 +3,7 @@
 // Everything behind an open dialog is inert (no tap reaches it). Field errors from the server are shown in the
 // staff's language next to their field: the server's words are for logs, the codes are for screens.
 import { $, button, el } from './common.js'
-import { L, state } from './k-state.js'
+import { changed, L, state } from './k-state.js'
 
 /** The input the on-screen keypads type into. @type {HTMLInputElement | null} */
 export let activeInput = null
@@ -23,16 +23,19 @@ export function openModal(title, body, buttons, opts = {}) {
   $('modal-buttons').replaceChildren(...buttons)
   $('modal').hidden = false
   $('modal').dataset.kind = opts.kind ?? ''
+  document.body.dataset.modal = 'yes'
   for (const id of ['top', 'main', 'bottom']) $(id).inert = true
   onFocusInput = opts.onFocus ?? null
   const first = /** @type {HTMLInputElement | null} */ ($('modal-body').querySelector('input'))
   if (first) focusInput(first)
   else activeInput = null
+  changed('modal')
 }
 
 export function closeModal() {
   $('modal').hidden = true
   $('modal').dataset.kind = ''
+  document.body.dataset.modal = 'no'
   $('modal-body').replaceChildren()
   for (const id of ['top', 'main', 'bottom']) $(id).inert = false
   activeInput = null

@@ -4,8 +4,8 @@
 import { api, button, el } from './common.js'
 import { cancelButton, choices, closeModal, field, num, openModal, showErrors, toast, value } from './k-dialogs.js'
 import { padFor } from './k-keypads.js'
-import { celsius, L, state, timeOf, W } from './k-state.js'
-import { OVERRIDE_TEXT, TASK_AREA, TASK_KIND } from './i18n.js'
+import { celsius, L, state, timeOf, W, whoText } from './k-state.js'
+import { OVERRIDE_TEXT, PASS_KIND, TASK_AREA, TASK_KIND } from './i18n.js'
 
 /** A pad host that shows the keypad of whichever field has the focus. */
 function padHost() {
@@ -108,20 +108,48 @@ export function typedTemperatureDialog() {
   ], 'temperature')
 }
 
-/** The armpit check for one fever (from its alarm) or a fever picked from the last 12 hours. @param {string | null} entryId */
-export async function secondaryDialog(entryId) {
-  let chosen = entryId
+/** Whose fever, how high on the forehead, when: what staff check before they take the armpit reading. @param {import('./k-state.js').Fever} f */
+const feverLine = (f) => [whoText(f), L('forehead', { t: celsius(f.tempC) }), timeOf(f.ts, true)].filter(Boolean).join(' · ')
+
+/**
+ * The fevers of the last 12 hours as one choice, newest first: every one of them (the list scrolls by touch), each
+ * marked 住户 / 访客 and with its person, forehead reading and time; ✔ where an armpit check was recorded.
+ * @param {import('./k-state.js').Fever[]} fevers
+ */
+function feverChoice(fevers) {
+  const list = el('div', { className: 'choices fever-list' })
+  list.dataset.field = 'entryId'
+  list.dataset.value = fevers[0]?.entryId ?? ''
+  for (const [i, f] of fevers.entries()) {
+    const row = button('', `choice fever-row${i === 0 ? ' on' : ''}`, () => {
+      list.dataset.value = f.entryId
+      for (const c of list.children) c.classList.toggle('on', c === row)
+    })
+    row.dataset.value = f.entryId
+    const mark = el('span', { className: `kind-mark ${f.passKind ?? ''}`, textContent: f.passKind ? W(PASS_KIND, f.passKind) : '–' })
+    const rest = { ...f, passKind: null }
+    row.append(mark, el('span', { textContent: feverLine(rest) + (f.secondary ? ' ✔' : '') }))
+    list.append(row)
+  }
+  const wrap = el('div', { className: 'field' }, el('label', { textContent: L('secondaryPick') }), list, el('div', { className: 'err' }))
+  wrap.dataset.for = 'entryId'
+  return wrap
+}
+
+/**
+ * The armpit check for one fever (from its alarm: whose it is, shown first) or for a fever picked from the last 12 hours.
+ * @param {import('./k-state.js').Fever | null} fever
+ */
+export async function secondaryDialog(fever) {
+  const chosen = fever?.entryId ?? null
   const form = el('div', { className: 'form one' })
-  if (!chosen) {
+  if (fever) form.append(el('div', { className: 'note who', id: 'secondary-who', textContent: feverLine(fever) }))
+  else {
     const r = await api('/api/kiosk/fevers')
-    /** @type {{ entryId: string, ts: number, holder: string | null, tempC: number | null, secondary: boolean }[]} */
+    /** @type {import('./k-state.js').Fever[]} */
     const fevers = r.ok ? r.data.fevers : []
     if (fevers.length === 0) form.append(el('div', { className: 'note', textContent: L('noFevers') }))
-    else {
-      chosen = fevers[0]?.entryId ?? null
-      const opts = /** @type {[string, string][]} */ (fevers.slice(0, 4).map((f) => [f.entryId, `${timeOf(f.ts, true)} ${f.holder ?? ''} ${celsius(f.tempC)}${f.secondary ? ' ✔' : ''}`]))
-      form.append(choices('entryId', opts, chosen, 'secondaryPick'))
-    }
+    else form.append(feverChoice(fevers))
   }
   form.append(field('tempC', L('armpit'), { pad: 'decimal', max: 4 }))
   formDialog(L('secondaryTitle'), form, [

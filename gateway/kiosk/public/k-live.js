@@ -54,6 +54,8 @@ function applySnapshot(s) {
   state.tasks = s.tasks
   state.duty = s.duty
   state.relayFaults = s.relayFaults ?? []
+  // The results the screen missed while away (a reload, a lost connection), newest first.
+  if (Array.isArray(s.recent)) state.history = [...s.recent]
   setAlarms(s.alarms)
   if (s.last && Date.now() - s.last.ts < CARD_MS && (!state.card || state.card.eventId !== s.last.eventId)) showCard(s.last, false)
   state.connected = true

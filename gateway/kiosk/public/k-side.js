@@ -77,9 +77,18 @@ export function renderTasks() {
   const first = overdue[0]
   banner.hidden = !first
   if (first) {
-    const more = overdue.length > 1 ? ` +${overdue.length - 1}` : ''
     banner.dataset.taskId = String(first.id)
-    banner.replaceChildren(el('span', { className: 'task-banner-text', textContent: `⚠ ${L('overdueBanner')}${L('colon')}${taskText(first)}${more}` }), doneButton(first))
+    // The label has a short form for a narrow banner (beside the alarm stack at 800x480); "+1" is a chip of its own,
+    // so it never wraps to a line by itself.
+    const text = el(
+      'span',
+      { className: 'task-banner-text' },
+      el('span', { className: 'tb-long', textContent: `⚠ ${L('overdueBanner')}${L('colon')}` }),
+      el('span', { className: 'tb-short', textContent: L('overdueShort') ? `⚠ ${L('overdueShort')}${L('colon')}` : '⚠ ' }),
+      taskText(first),
+    )
+    const more = overdue.length > 1 ? [el('span', { className: 'task-more', textContent: `+${overdue.length - 1}` })] : []
+    banner.replaceChildren(text, ...more, doneButton(first))
   }
   taskChime(overdue.length > 0)
 }

@@ -41,11 +41,15 @@ function tone(freq, at, ms, gain = 0.25, type = 'square') {
   o.stop(start + ms / 1000)
 }
 
-/** @param {'admit' | 'deny'} decision */
-export function beep(decision) {
-  if (state.alarms.length > 0) return
-  if (decision === 'admit') tone(1320, 0, 120, 0.15, 'sine')
-  else {
+/** @param {'admit' | 'deny' | 'remeasure' | 'followup'} look (k-card.js cardLook) */
+export function beep(look) {
+  if (state.alarms.length > 0 || look === 'followup') return
+  if (look === 'admit') tone(1320, 0, 120, 0.15, 'sine')
+  else if (look === 'remeasure') {
+    // Two short mid notes: "again", not the low double of a refusal.
+    tone(880, 0, 90, 0.2, 'triangle')
+    tone(880, 160, 90, 0.2, 'triangle')
+  } else {
     tone(392, 0, 220)
     tone(392, 320, 220)
   }

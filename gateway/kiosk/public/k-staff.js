@@ -51,7 +51,8 @@ export function pinDialog(then) {
 }
 
 /**
- * Someone typed a PIN while another person is on duty: take the shift over, or act just this once.
+ * Someone typed a PIN while another person is on duty: take the shift over, help without taking it (不接班，仅临时操作),
+ * or cancel (the screen gets back the session it had before the PIN).
  * @param {{ id: string, name: string }} onDuty
  * @param {Record<string, any>} summary
  * @param {() => void} [then]
@@ -73,7 +74,15 @@ function takeOverDialog(onDuty, summary, then) {
     then?.()
   })
   no.id = 'takeover-no'
-  openModal(L('takeOverTitle'), [el('div', { className: 'form one' }, text, summaryList(summary, onDuty.name))], [no, yes], { kind: 'takeover' })
+  const cancel = button(L('cancel'), 'btn btn-gray', async () => {
+    const r = await api('/api/kiosk/login/cancel', {})
+    if (!r.ok && r.status !== 401) return showErrors(r)
+    state.staff = r.ok && r.data.staff ? { ...r.data.staff, onDuty: r.data.onDuty !== false } : null
+    changed('actions')
+    closeModal()
+  })
+  cancel.id = 'takeover-cancel'
+  openModal(L('takeOverTitle'), [el('div', { className: 'form one' }, text, summaryList(summary, onDuty.name))], [cancel, no, yes], { kind: 'takeover' })
 }
 
 export function handoverDialog() {
@@ -127,14 +136,22 @@ export function renderActions(/** @type {Record<string, () => void>} */ actions)
   } else {
     const leave = button(state.staff.onDuty ? L('handover') : L('logout'), 'btn btn-gray', handoverDialog)
     leave.id = 'handover-btn'
+    // The next person at this screen logs in here, not by borrowing the session of the one before.
+    const next = button(L('switchStaff'), 'btn btn-outline', () => pinDialog())
+    next.id = 'switch-btn'
     nav.replaceChildren(
       button(L('open'), 'btn btn-red', actions.open ?? (() => {})),
       button(L('visitor'), 'btn', actions.visitor ?? (() => {})),
       button(L('vehicle'), 'btn', actions.vehicle ?? (() => {})),
       button(L('secondary'), 'btn', actions.secondary ?? (() => {})),
+      next,
       leave,
     )
   }
+  // Helping without the shift is said on screen for as long as it lasts: whose name the actions carry.
+  const mark = $('helper-mark')
+  mark.hidden = !state.staff || state.staff.onDuty
+  mark.textContent = state.staff && !state.staff.onDuty ? L('helperMark', { name: state.staff.name }) : ''
   // Only in the demo: say so, with its PINs and the way to the tech pages.
   const demo = state.info?.demo
   const box = $('demo-box')

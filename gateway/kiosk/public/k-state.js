@@ -2,15 +2,17 @@
 // The staff screen's state: what the server last sent (snapshot and events) and this screen's own (language, the
 // result on show, the staff session). Parts render from it; `changed(part)` asks the wiring to re-render a part.
 import { localTime } from './common.js'
-import { t, word } from './i18n.js'
+import { PASS_KIND, t, word } from './i18n.js'
 
 /**
  * @typedef {{ eventId: string, ts: number, direction: 'in' | 'out', decision: 'admit' | 'deny', reasons: string[], tempC: number | null,
- *   passKind: string | null, holder: string | null, rechecked: boolean, source: 'scan' | 'override', scanner: string | null,
+ *   passKind: string | null, holder: string | null, name?: string | null, unit?: string | null, rechecked: boolean, source: 'scan' | 'override', scanner: string | null,
  *   staff: string | null, overrideReason: string | null, action: string | null, degraded: boolean, alarm: boolean, gateFailed?: boolean }} Card
  * @typedef {{ relay: string, entryId: string, ts: number, direction: 'in' | 'out', error: string }} RelayFault
  * @typedef {{ entryId: string, kind: 'fever' | 'isolation_breach', ts: number, direction: 'in' | 'out', passKind: string | null,
- *   holder: string | null, tempC: number | null, manual: boolean, secondaryC: number | null }} Alarm
+ *   holder: string | null, tempC: number | null, manual: boolean, secondaryC: number | null, name?: string | null, unit?: string | null }} Alarm
+ * @typedef {{ entryId: string, ts: number, tempC: number | null, passKind: string | null, holder: string | null, name?: string | null,
+ *   unit?: string | null, secondary?: boolean }} Fever a fever entry, for the armpit check (an alarm is one)
  * @typedef {{ name: string, kind: string, status: string, detail?: string | number | null }} Device
  * @typedef {{ id: number, taskId?: string, kind: string, area: string, status: string, dueAt: string }} Task
  * @typedef {{ id: string, name: string }} Staff
@@ -45,6 +47,9 @@ export const state = {
   duty: null,
   /** @type {Card | null} */
   card: null,
+  /** The last results, newest first (the card's among them): the recent row shows the ones before it. */
+  /** @type {Card[]} */
+  history: [],
   /** @type {Prompt | null} */
   prompt: null,
   /** This screen's own staff session, or null; `onDuty` false: acting without the shift. */
@@ -62,6 +67,14 @@ export const timeOf = (ts, short = false) => localTime(ts, state.info?.timeZone,
 
 /** @param {number | null} c */
 export const celsius = (c) => (c === null ? '' : `${c.toFixed(1)} °C`)
+
+/**
+ * Whose result or alarm: the kind (住户 / 访客), the masked holder id, or for a visitor registered by hand the masked
+ * name and the unit visited.
+ * @param {{ passKind: string | null, holder: string | null, name?: string | null, unit?: string | null }} x
+ */
+export const whoText = (x) =>
+  [x.passKind ? W(PASS_KIND, x.passKind) : '', x.holder, x.name, x.unit ? L('visiting', { u: x.unit }) : ''].filter(Boolean).join(' · ')
 
 /** @type {Map<string, Set<() => void>>} */
 const listeners = new Map()

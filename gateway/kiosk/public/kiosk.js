@@ -4,12 +4,13 @@
 // need a staff session (k-staff, k-forms). This file wires them together.
 import { $, setLoggedOutHandler } from './common.js'
 import { renderAlarms, wireAlarms } from './k-alarms.js'
-import { renderCard, renderConnection, renderRelayFaults } from './k-card.js'
+import { fitRecent, renderCard, renderConnection, renderRelayFaults } from './k-card.js'
 import { closeModal, modalOpen } from './k-dialogs.js'
 import { openDialog, secondaryDialog, typedTemperatureDialog, vehicleDialog, visitorDialog } from './k-forms.js'
 import { connect } from './k-live.js'
 import { fitTasks, renderDevices, renderDuty, renderFigures, renderTasks } from './k-side.js'
 import { audio, renderSound } from './k-sound.js'
+import { fitStrip, renderStrip } from './k-strip.js'
 import { renderActions, withStaff } from './k-staff.js'
 import { changed, L, onChange, state, timeOf } from './k-state.js'
 
@@ -36,6 +37,7 @@ const renderClock = () => ($('clock').textContent = timeOf(Date.now(), true))
 
 onChange('card', renderCard)
 onChange('alarms', renderAlarms)
+for (const part of ['card', 'alarms', 'modal']) onChange(part, renderStrip)
 onChange('figures', renderFigures)
 onChange('devices', renderDevices)
 onChange('tasks', renderTasks)
@@ -45,6 +47,7 @@ onChange('actions', () => renderActions(actions))
 onChange('connection', () => {
   renderConnection()
   renderCard()
+  renderStrip()
 })
 onChange('all', () => {
   renderStatic()
@@ -73,6 +76,8 @@ setLoggedOutHandler(() => {
 })
 wireAlarms()
 new ResizeObserver(() => fitTasks()).observe($('side'))
+new ResizeObserver(() => fitStrip()).observe($('strip'))
+new ResizeObserver(() => fitRecent()).observe($('recent'))
 setInterval(renderClock, 1000)
 
 audio()
