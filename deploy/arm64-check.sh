@@ -17,24 +17,12 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
-# ===== The release: how it is made and how it starts. Switch these two when the built release lands. ==========
+# ===== The release: how it is made (npm run release) and how it starts (as deploy/estate-gate.service). =========
 # make_release DIR: leaves in DIR the one .tgz a technician copies to a Pi (unpacked, it holds package/).
-make_release() { standin_release "$1"; }
+make_release() { (cd "$REPO" && node scripts/release.mjs --out "$1" >/dev/null); }
 # How the unpacked release starts (from its directory; `--config FILE` is appended), as the systemd unit does.
-START=(node --import tsx gateway/main.ts)
+START=(node --max-semi-space-size=2 dist/main.js)
 # ===============================================================================================================
-
-# Stand-in until the release script exists: what npm pack packs, plus the lockfile that `npm ci` needs (npm pack
-# always leaves package-lock.json out).
-standin_release() {
-  local tmp=$1/.standin
-  mkdir -p "$tmp"
-  (cd "$REPO" && npm pack --silent --pack-destination "$tmp" >/dev/null)
-  tar -xzf "$tmp"/*.tgz -C "$tmp"
-  cp "$REPO/package-lock.json" "$tmp/package/"
-  tar -czf "$1/estate-gate.tgz" -C "$tmp" package
-  rm -rf "$tmp"
-}
 
 NODE_VERSIONS=${ARM64_NODE:-22.23.5}
 # Who runs npm itself. host (the default): this machine's node runs npm's own JavaScript (resolving, downloading,
