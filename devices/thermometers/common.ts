@@ -43,16 +43,17 @@ export interface OnDemandOptions {
 const MISSES: ReadonlySet<string> = new Set(['timeout', 'crc', 'exception'])
 
 /**
- * How long before a person's request an idle poll may have been sent and still answer for them. The person is in
- * front of the sensor well before the scanner decodes their code, and the sensor's register holds its latest
- * sample; waiting for the poll, then t3.5, then an exchange of our own would add 20-40 ms at 9600 baud.
+ * How long before a person's request an idle poll may have been sent and still answer for them, on the wire or
+ * just answered. The person is in front of the sensor well before the scanner decodes their code, and the sensor's
+ * register holds its latest sample; waiting for the poll (or for t3.5 after it), then an exchange of our own, would
+ * add 5-40 ms at 9600 baud. Two people are never 100 ms apart at one thermometer.
  */
 export const SHARE_POLL_MS = 100
 
 export class OnDemand {
   private chain: Promise<unknown> = Promise.resolve()
-  /** The idle poll on the wire, if any: a person's request arriving meanwhile takes its reply (SHARE_POLL_MS). */
-  private polling: { sentMono: number; reply: Promise<MeasureResult> } | null = null
+  /** The last idle poll, on the wire or answered: a person's request soon after takes its reply (SHARE_POLL_MS). */
+  private lastPoll: { sentMono: number; reply: Promise<MeasureResult> } | null = null
   private queued = 0
   private lastEnd = -Infinity
   private misses = 0
@@ -65,14 +66,14 @@ export class OnDemand {
   }
 
   /**
-   * A person's reading: the reply of the idle poll in flight when it was sent at most SHARE_POLL_MS ago and its
+   * A person's reading: the reply of the idle poll (on the wire or answered) sent at most SHARE_POLL_MS ago when its
    * reading is one `accept` takes (a poll sent before they stepped up reads the ambient); else an exchange of its own.
    */
   async measure(accept: (celsius: number) => boolean = () => true): Promise<MeasureResult> {
-    const poll = this.polling
+    const poll = this.lastPoll
     if (poll && this.opts.clock.mono() - poll.sentMono <= SHARE_POLL_MS) {
-      const r = await poll.reply
-      if (r.ok && accept(r.reading.celsius)) return r
+      const r = await poll.reply.catch(() => null)
+      if (r?.ok && accept(r.reading.celsius)) return r
     }
     return this.run()
   }
@@ -88,12 +89,10 @@ export class OnDemand {
       let result: MeasureResult
       try {
         const reply = this.opts.query()
-        if (isPoll) this.polling = { sentMono: clock.mono(), reply }
+        if (isPoll) this.lastPoll = { sentMono: clock.mono(), reply }
         result = await reply
       } catch (err) {
         result = { ok: false, error: 'fault', detail: (err as Error).message }
-      } finally {
-        if (isPoll) this.polling = null
       }
       this.lastEnd = clock.mono()
       this.account(result)
@@ -119,6 +118,7 @@ export class OnDemand {
   closed(): void {
     this.active = false
     this.misses = 0
+    this.lastPoll = null
     this.clearPoll()
   }
 

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { thermometerSchema } from '../../devices/config.ts'
 import { fromHex } from '../../devices/protocols/crc.ts'
 import { t35Ms } from '../../devices/protocols/modbus.ts'
+import { SHARE_POLL_MS } from '../../devices/thermometers/common.ts'
 import { GyMcuThermometer } from '../../devices/thermometers/gyMcu.ts'
 import { ModbusThermometer } from '../../devices/thermometers/modbusRtu.ts'
 import type { MeasureResult, Thermometer } from '../../devices/types.ts'
@@ -21,6 +22,8 @@ const cfg = (path: string, extra: Record<string, unknown> = {}) =>
   thermometerSchema.parse({ name: 'thermo-in', driver: 'modbus-rtu', path, timeoutMs: 50, pollIntervalMs: 60_000, ...extra })
 const req = (extra = {}) => ({ notBefore: performance.now(), timeoutMs: 500, ...extra })
 const ok = (r: MeasureResult) => (r.ok ? r.reading : null)
+// A request within SHARE_POLL_MS of the poll at open takes its reply; these tests are about exchanges of their own.
+const pollAged = () => sleep(SHARE_POLL_MS + 10)
 
 describe('ModbusThermometer (mock binding)', () => {
   function setup(path: string, answer: (w: Buffer) => Uint8Array | null, extra: Record<string, unknown> = {}) {
@@ -40,6 +43,7 @@ describe('ModbusThermometer (mock binding)', () => {
     const { t } = setup('/dev/mbA', () => modbusReply(1, 4, [3650]), { offsetC: 0.4 })
     await t.start()
     await waitFor(() => t.health().online, 'online after the first poll')
+    await pollAged()
     const r = ok(await t.measure(req()))
     expect(r).toMatchObject({ device: 'thermo-in', rawCelsius: 36.5, celsius: 36.9, ambientCelsius: null, ambientOutOfRange: false })
     expect(mock.writes('/dev/mbA')[0]).toEqual(fromHex('01 04 00 00 00 01 31 CA'))
@@ -65,6 +69,7 @@ describe('ModbusThermometer (mock binding)', () => {
     t.onHealth((h) => health.push(h.online))
     await t.start()
     await waitFor(() => t.health().online, 'online')
+    await pollAged()
     expect(await t.measure(req())).toMatchObject({ ok: false, error: 'exception', detail: expect.stringMatching(/0x02 \(illegal data address\)/) })
     expect(t.health().online).toBe(true)
     expect(await t.measure(req())).toMatchObject({ ok: false, error: 'crc' })
@@ -80,13 +85,14 @@ describe('ModbusThermometer (mock binding)', () => {
     const { t, times } = setup('/dev/mbD', () => modbusReply(1, 4, [3650]))
     await t.start()
     await waitFor(() => t.health().online, 'online')
+    await pollAged()
     const results = await Promise.all([t.measure(req()), t.measure(req()), t.measure(req())])
     expect(results.every((r) => r.ok)).toBe(true)
     expect(times).toHaveLength(4)
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(t35Ms(9600) - 0.5)
   })
 
-  it('a reading asked for while the idle poll is on the wire takes its reply; an ambient one gets an exchange of its own', async () => {
+  it('a reading asked for while the idle poll is on the wire, or just after its reply, takes it; an ambient one gets an exchange of its own', async () => {
     mock.create('/dev/mbG')
     const pending: (() => void)[] = []
     let value = 3650
@@ -102,6 +108,10 @@ describe('ModbusThermometer (mock binding)', () => {
     const shared = t.measure(req(person))
     pending.shift()!()
     expect(ok(await shared)?.celsius).toBe(36.5)
+    expect(mock.writes('/dev/mbG')).toHaveLength(1)
+
+    // Answered a moment ago: still theirs, no request of its own (which would wait t3.5 first).
+    expect(ok(await t.measure(req(person)))?.celsius).toBe(36.5)
     expect(mock.writes('/dev/mbG')).toHaveLength(1)
 
     // The next idle poll reads the empty gate (25 °C): the person's request then asks again.
@@ -197,6 +207,7 @@ describe('GyMcuThermometer (mock binding)', () => {
     started.push(t)
     await t.start()
     await waitFor(() => t.health().online, 'online after the first poll')
+    await pollAged()
     expect(ok(await t.measure(req()))).toMatchObject({ celsius: 36.8, ambientCelsius: 40, ambientOutOfRange: true })
     mock.respond('/dev/gyD', null)
     for (let i = 0; i < 3; i++) expect(await t.measure(req())).toMatchObject({ ok: false, error: 'timeout' })
