@@ -5,12 +5,13 @@ import { scannerSchema, thermometerSchema } from '../../devices/config.ts'
 import { fromHex } from '../../devices/protocols/crc.ts'
 import { Gm65Scanner } from '../../devices/scanners/gm65.ts'
 import { LineScanner } from '../../devices/scanners/line.ts'
+import { SHARE_POLL_MS } from '../../devices/thermometers/common.ts'
 import { GyMcuThermometer } from '../../devices/thermometers/gyMcu.ts'
 import { ModbusThermometer } from '../../devices/thermometers/modbusRtu.ts'
 import type { Device, MeasureResult, ScanRead } from '../../devices/types.ts'
 import { PtyPair } from '../../simulators/pty.ts'
 import { FakeGm65, gyFrame, modbusReply } from './fakeDevices.ts'
-import { testCtx, waitFor } from './helpers.ts'
+import { sleep, testCtx, waitFor } from './helpers.ts'
 import { PtyDevice } from './ptyDevice.ts'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -79,6 +80,8 @@ describe('modbus-rtu thermometer over a pty', () => {
     await t.start()
     await waitFor(() => t.health().online, 'online after the poll at open')
     expect(requests[0]).toEqual(fromHex('01 03 00 00 00 01 84 0A'))
+    // Past the window in which a person's request takes the poll's reply: each measure below asks for itself.
+    await sleep(SHARE_POLL_MS + 10)
     const r1 = await t.measure(req())
     expect(r1).toMatchObject({ ok: true, reading: { celsius: 36.5 } })
     expect(t.health().counters.noiseBytes).toBe(3)
