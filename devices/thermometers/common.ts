@@ -43,17 +43,17 @@ export interface OnDemandOptions {
 const MISSES: ReadonlySet<string> = new Set(['timeout', 'crc', 'exception'])
 
 /**
- * How long before a person's request an idle poll may have been sent and still answer for them, on the wire or
- * just answered. The person is in front of the sensor well before the scanner decodes their code, and the sensor's
- * register holds its latest sample; waiting for the poll (or for t3.5 after it), then an exchange of our own, would
- * add 5-40 ms at 9600 baud. Two people are never 100 ms apart at one thermometer.
+ * How long before a person's request an idle poll still on the wire may have been sent and still answer for them.
+ * The person is in front of the sensor well before the scanner decodes their code, and the sensor's register holds
+ * its latest sample; waiting for the poll, then t3.5, then an exchange of our own would add 5-40 ms at 9600 baud.
+ * A poll already answered serves only within t3.5 of its reply: a request of our own could not go out sooner.
  */
 export const SHARE_POLL_MS = 100
 
 export class OnDemand {
   private chain: Promise<unknown> = Promise.resolve()
   /** The last idle poll, on the wire or answered: a person's request soon after takes its reply (SHARE_POLL_MS). */
-  private lastPoll: { sentMono: number; reply: Promise<MeasureResult> } | null = null
+  private lastPoll: { sentMono: number; reply: Promise<MeasureResult>; endMono: number | null } | null = null
   private queued = 0
   private lastEnd = -Infinity
   private misses = 0
@@ -66,12 +66,14 @@ export class OnDemand {
   }
 
   /**
-   * A person's reading: the reply of the idle poll (on the wire or answered) sent at most SHARE_POLL_MS ago when its
-   * reading is one `accept` takes (a poll sent before they stepped up reads the ambient); else an exchange of its own.
+   * A person's reading: the reply of the idle poll on the wire (sent at most SHARE_POLL_MS ago) or answered within
+   * t3.5, when its reading is one `accept` takes (a poll sent before they stepped up reads the ambient); else an exchange of its own.
    */
   async measure(accept: (celsius: number) => boolean = () => true): Promise<MeasureResult> {
     const poll = this.lastPoll
-    if (poll && this.opts.clock.mono() - poll.sentMono <= SHARE_POLL_MS) {
+    const now = this.opts.clock.mono()
+    const usable = poll && (poll.endMono === null ? now - poll.sentMono <= SHARE_POLL_MS : now - poll.endMono <= this.opts.minGapMs)
+    if (poll && usable) {
       const r = await poll.reply.catch(() => null)
       if (r?.ok && accept(r.reading.celsius)) return r
     }
@@ -89,8 +91,10 @@ export class OnDemand {
       let result: MeasureResult
       try {
         const reply = this.opts.query()
-        if (isPoll) this.lastPoll = { sentMono: clock.mono(), reply }
+        const poll = isPoll ? { sentMono: clock.mono(), reply, endMono: null as number | null } : null
+        if (poll) this.lastPoll = poll
         result = await reply
+        if (poll) poll.endMono = clock.mono()
       } catch (err) {
         result = { ok: false, error: 'fault', detail: (err as Error).message }
       }

@@ -22,7 +22,7 @@ const cfg = (path: string, extra: Record<string, unknown> = {}) =>
   thermometerSchema.parse({ name: 'thermo-in', driver: 'modbus-rtu', path, timeoutMs: 50, pollIntervalMs: 60_000, ...extra })
 const req = (extra = {}) => ({ notBefore: performance.now(), timeoutMs: 500, ...extra })
 const ok = (r: MeasureResult) => (r.ok ? r.reading : null)
-// A request within SHARE_POLL_MS of the poll at open takes its reply; these tests are about exchanges of their own.
+// A request soon after the poll at open takes its reply; these tests are about exchanges of their own.
 const pollAged = () => sleep(SHARE_POLL_MS + 10)
 
 describe('ModbusThermometer (mock binding)', () => {
@@ -110,7 +110,7 @@ describe('ModbusThermometer (mock binding)', () => {
     expect(ok(await shared)?.celsius).toBe(36.5)
     expect(mock.writes('/dev/mbG')).toHaveLength(1)
 
-    // Answered a moment ago: still theirs, no request of its own (which would wait t3.5 first).
+    // Answered within t3.5 (a request of its own could not go out yet): still theirs. Later, a request of its own.
     expect(ok(await t.measure(req(person)))?.celsius).toBe(36.5)
     expect(mock.writes('/dev/mbG')).toHaveLength(1)
 
