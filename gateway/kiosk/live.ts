@@ -24,6 +24,9 @@ export interface Card {
   /** A visitor registered by hand: masked name, host unit. */
   name: string | null
   unit: string | null
+  /** A vehicle registered by hand: the plate and how many were in it. */
+  plate: string | null
+  occupants: number | null
   rechecked: boolean
   source: 'scan' | 'override'
   scanner: string | null
@@ -45,19 +48,32 @@ export interface RelayFault {
   error: string
 }
 
+/**
+ * An open alarm. The same person alarming again while it is open (scanned again a minute later, registered again)
+ * joins it rather than opening another: one alarm, `count` entries (each its own row in the log), the latest reading.
+ */
 export interface Alarm {
+  /** The first entry: the one the alarm is known by. */
   entryId: string
   kind: 'fever' | 'isolation_breach'
+  /** When the first entry was decided. */
   ts: number
   direction: 'in' | 'out'
   passKind: string | null
   holder: string | null
+  /** The latest entry's reading. */
   tempC: number | null
   manual: boolean
   /** A secondary (armpit) check that was still a fever: the alarm stays open for its next step. */
   secondaryC: number | null
   name: string | null
   unit: string | null
+  plate: string | null
+  occupants: number | null
+  /** How many entries joined in this alarm, every one of them (first first), and when the latest was decided. */
+  count: number
+  entryIds: string[]
+  lastTs: number
 }
 
 export interface DeviceChip {
@@ -96,6 +112,8 @@ const DEVICES_REFRESH_MS = 5_000
 export class KioskLive {
   private readonly clients = new Set<ServerResponse>()
   private readonly alarms = new Map<string, Alarm>()
+  /** Which person each open alarm is for (see personKey), by its entryId: never sent to a screen. */
+  private readonly alarmPerson = new Map<string, string>()
   private readonly relayFaults = new Map<string, RelayFault>()
   private last: Card | null = null
   /** The last few results, newest first: a screen that reloads still shows what just happened. */
@@ -104,7 +122,9 @@ export class KioskLive {
   private readonly timers: NodeJS.Timeout[] = []
 
   constructor(private readonly d: LiveDeps) {
-    for (const a of d.records.openAlarms(d.clock.now() - ALARM_LOOKBACK_MS)) this.alarms.set(a.entryId, toAlarm(a))
+    for (const a of d.records.openAlarms(d.clock.now() - ALARM_LOOKBACK_MS)) {
+      this.raise(toAlarm(a), personKey(a.kind, a.passId, { maskedName: a.name, hostUnit: a.unit, phoneLast4: a.phoneLast4, plate: a.plate }))
+    }
     this.timers.push(
       setInterval(() => this.broadcast(': ping\n\n'), HEARTBEAT_MS),
       setInterval(() => this.clients.size > 0 && this.send('devices', this.devices()), DEVICES_REFRESH_MS),
@@ -162,8 +182,13 @@ export class KioskLive {
     if (this.relayFaults.delete(relay)) this.send('relays', this.openRelayFaults())
   }
 
+  /** The open alarm an entry belongs to (the first one of it, or one that joined it). */
+  alarmOf(entryId: string): Alarm | undefined {
+    return this.alarms.get(entryId) ?? [...this.alarms.values()].find((a) => a.entryIds.includes(entryId))
+  }
+
   hasAlarm(entryId: string): boolean {
-    return this.alarms.has(entryId)
+    return this.alarmOf(entryId) !== undefined
   }
 
   onDecision(e: DecisionEvent): void {
@@ -178,6 +203,7 @@ export class KioskLive {
       passKind: e.kind,
       holder: maskHolder(e.subject),
       ...manualWho(e.manual),
+      ...manualVehicle(e.manual),
       rechecked: e.rechecked,
       source: e.source,
       scanner: e.scanner,
@@ -197,7 +223,7 @@ export class KioskLive {
     }
     if (alarming) {
       const kind = e.alerts.includes('fever') ? 'fever' : 'isolation_breach'
-      this.alarms.set(e.eventId, {
+      const alarm: Alarm = {
         entryId: e.eventId,
         kind,
         ts: e.ts,
@@ -209,7 +235,14 @@ export class KioskLive {
         secondaryC: null,
         name: card.name,
         unit: card.unit,
-      })
+        plate: card.plate,
+        occupants: card.occupants,
+        count: 1,
+        entryIds: [e.eventId],
+        lastTs: e.ts,
+      }
+      const joined = this.raise(alarm, personKey(kind, e.passId, e.manual))
+      if (joined) this.d.log.info({ entryId: e.eventId, alarm: joined.entryId, count: joined.count }, 'the same person alarmed again: joined the open alarm')
       this.send('alarms', this.openAlarms())
     }
     this.scheduleFigures()
@@ -219,19 +252,42 @@ export class KioskLive {
     this.send('prompt', p)
   }
 
-  /** Closes an alarm (acknowledged); false when there was none open for that entry. */
+  /** Closes the alarm an entry belongs to (acknowledged); false when there was none open for that entry. */
   closeAlarm(entryId: string): boolean {
-    if (!this.alarms.delete(entryId)) return false
+    const a = this.alarmOf(entryId)
+    if (!a) return false
+    this.alarms.delete(a.entryId)
+    this.alarmPerson.delete(a.entryId)
     this.send('alarms', this.openAlarms())
     return true
   }
 
   /** The armpit check confirmed the fever: the alarm stays, showing the reading and the next step. */
   secondaryFever(entryId: string, tempC: number): void {
-    const a = this.alarms.get(entryId)
+    const a = this.alarmOf(entryId)
     if (!a) return
     a.secondaryC = tempC
     this.send('alarms', this.openAlarms())
+  }
+
+  /**
+   * Opens an alarm, or joins it to the open one of the same kind for the same person (returned then): the count, the
+   * latest reading and time; an armpit reading already taken stays.
+   */
+  private raise(a: Alarm, person: string | null): Alarm | null {
+    const open = person === null ? undefined : [...this.alarmPerson].find(([, p]) => p === person)
+    const into = open ? this.alarms.get(open[0]) : undefined
+    if (!into) {
+      this.alarms.set(a.entryId, a)
+      if (person !== null) this.alarmPerson.set(a.entryId, person)
+      return null
+    }
+    into.count += a.count
+    into.entryIds.push(...a.entryIds)
+    into.lastTs = a.lastTs
+    into.tempC = a.tempC
+    into.secondaryC = a.secondaryC ?? into.secondaryC
+    return into
   }
 
   pendingChanged(): void {
@@ -328,6 +384,32 @@ function toAlarm(a: AlarmRow): Alarm {
     secondaryC: a.secondaryC,
     name: a.name,
     unit: a.unit,
+    plate: a.plate,
+    occupants: a.occupants,
+    count: 1,
+    entryIds: [a.entryId],
+    lastTs: a.ts,
+  }
+}
+
+/**
+ * Who alarmed, to tell the same person alarming again: the pass (its id), or for someone registered by hand the
+ * visitor (masked name, phone digits, unit visited) or the vehicle (plate). Null when it cannot be told: never joined.
+ */
+function personKey(kind: Alarm['kind'], passId: string | null, manual: Record<string, unknown> | null): string | null {
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '')
+  if (passId) return `${kind} pass ${passId}`
+  if (text(manual?.plate)) return `${kind} plate ${text(manual?.plate)}`
+  const visitor = [manual?.maskedName, manual?.phoneLast4, manual?.hostUnit].map(text)
+  if (visitor.every((v) => v !== '')) return `${kind} visitor ${JSON.stringify(visitor)}`
+  return null
+}
+
+/** A vehicle registered by hand: the plate and the number of people in it. */
+function manualVehicle(manual: Record<string, unknown> | null): { plate: string | null; occupants: number | null } {
+  return {
+    plate: typeof manual?.plate === 'string' && manual.plate !== '' ? manual.plate : null,
+    occupants: typeof manual?.occupants === 'number' ? manual.occupants : null,
   }
 }
 

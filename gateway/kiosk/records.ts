@@ -28,6 +28,13 @@ export interface AlarmRow {
   /** A visitor registered by hand: the masked name and the host unit (the screen says whose fever it is). */
   name: string | null
   unit: string | null
+  /** A vehicle registered by hand: its plate and how many were in it. */
+  plate: string | null
+  occupants: number | null
+  /** The pass scanned, or null (registered by hand): with `name`, `unit` and `plate`, which person alarmed again. */
+  passId: string | null
+  /** The last four phone digits of a visitor registered by hand (never shown: only to tell one visitor from another). */
+  phoneLast4: string | null
 }
 
 /** A fever of the last hours, for the armpit check's list. */
@@ -38,20 +45,34 @@ export interface FeverRow {
   subject: string | null
   tempC: number | null
   secondary: boolean
+  /** The latest armpit reading recorded for it, and whether it was still a fever (the list marks it so, not ✔). */
+  secondaryC: number | null
+  secondaryFever: boolean
   name: string | null
   unit: string | null
 }
 
+/** What an entry registered by hand says of its person (entries.detail.manual), or null. */
+function manualOf(detail: string | null): Record<string, unknown> | undefined {
+  try {
+    return detail ? ((JSON.parse(detail) as { manual?: Record<string, unknown> }).manual ?? undefined) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+
 /** The masked name and host unit of an entry registered by hand (entries.detail.manual), or nulls. */
 function whoOf(detail: string | null): { name: string | null; unit: string | null } {
-  let manual: Record<string, unknown> | undefined
-  try {
-    manual = detail ? ((JSON.parse(detail) as { manual?: Record<string, unknown> }).manual ?? undefined) : undefined
-  } catch {
-    manual = undefined
-  }
-  const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+  const manual = manualOf(detail)
   return { name: text(manual?.maskedName), unit: text(manual?.hostUnit) }
+}
+
+/** A vehicle's plate and occupants (entries.detail.manual), and a visitor's phone digits, or nulls. */
+function vehicleOf(detail: string | null): { plate: string | null; occupants: number | null; phoneLast4: string | null } {
+  const manual = manualOf(detail)
+  return { plate: text(manual?.plate), occupants: typeof manual?.occupants === 'number' ? manual.occupants : null, phoneLast4: text(manual?.phoneLast4) }
 }
 
 export interface Figures {
@@ -102,7 +123,7 @@ export class KioskRecords {
     const p = (sql: string): Statement => store.db.prepare(sql)
     this.st = {
       insert: p(`INSERT INTO kiosk_events (event_id, ts, day, kind, staff, entry_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      alarms: p(`SELECT event_id AS entryId, ts, direction, kind AS passKind, subject, temp_c AS tempC, scanner, reasons, source, detail,
+      alarms: p(`SELECT event_id AS entryId, ts, direction, kind AS passKind, subject, pass_id AS passId, temp_c AS tempC, scanner, reasons, source, detail,
         (SELECT s.temp_c FROM entries s WHERE s.ts >= e.ts AND s.source = 'override'
           AND s.detail LIKE '%"feverEntryId":"' || e.event_id || '"%' ORDER BY s.ts DESC, s.id DESC LIMIT 1) AS secondaryC
         FROM entries e WHERE ts >= ? AND ${ALARMING}
@@ -112,8 +133,10 @@ export class KioskRecords {
       byDay: p(`SELECT direction, decision, count(*) AS n FROM entries WHERE day = ? GROUP BY direction, decision`),
       fevers: p(`SELECT count(*) AS n FROM entries WHERE day = ? AND decision = 'deny' AND reasons LIKE '%"fever"%'
         AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%')`),
+      // The latest armpit reading of each fever, as "decision:temp" (one look-up, not two).
       fevers24: p(`SELECT event_id AS entryId, ts, kind AS passKind, subject, temp_c AS tempC, detail,
-        EXISTS (SELECT 1 FROM entries s WHERE s.ts >= ? AND s.source = 'override' AND s.detail LIKE '%"feverEntryId":"' || e.event_id || '"%') AS secondary
+        (SELECT s.decision || ':' || coalesce(s.temp_c, '') FROM entries s WHERE s.ts >= ? AND s.source = 'override'
+          AND s.detail LIKE '%"feverEntryId":"' || e.event_id || '"%' ORDER BY s.ts DESC, s.id DESC LIMIT 1) AS secondaryLast
         FROM entries e WHERE ts >= ? AND decision = 'deny' AND reasons LIKE '%"fever"%'
         AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%') ORDER BY ts DESC LIMIT 50`),
       isolated: p(`SELECT count(*) AS n FROM isolation WHERE start_day <= ? AND (end_day IS NULL OR end_day >= ?)`),
@@ -152,14 +175,26 @@ export class KioskRecords {
 
   /** Alarms not yet acknowledged since `sinceTs` (they survive a page reload and a restart). */
   openAlarms(sinceTs: number): AlarmRow[] {
-    const rows = this.st.alarms.all(sinceTs) as (Omit<AlarmRow, 'kind' | 'manual' | 'name' | 'unit'> & { reasons: string; source: string; detail: string | null })[]
-    return rows.map(({ reasons, source, detail, ...r }) => ({ ...r, ...whoOf(detail), kind: reasons.includes('"fever"') ? 'fever' : 'isolation_breach', manual: source === 'override' }))
+    type Row = Omit<AlarmRow, 'kind' | 'manual' | 'name' | 'unit' | 'plate' | 'occupants' | 'phoneLast4'> & { reasons: string; source: string; detail: string | null }
+    const rows = this.st.alarms.all(sinceTs) as Row[]
+    return rows.map(({ reasons, source, detail, ...r }) => ({
+      ...r,
+      ...whoOf(detail),
+      ...vehicleOf(detail),
+      kind: reasons.includes('"fever"') ? 'fever' : 'isolation_breach',
+      manual: source === 'override',
+    }))
   }
 
-  /** Fever denials since `sinceTs` (newest first), each with whether a secondary check was recorded for it. */
+  /** Fever denials since `sinceTs` (newest first), each with its latest secondary check, if one was recorded. */
   recentFevers(sinceTs: number): FeverRow[] {
-    const rows = this.st.fevers24.all(sinceTs, sinceTs) as (Omit<FeverRow, 'secondary' | 'name' | 'unit'> & { secondary: number; detail: string | null })[]
-    return rows.map(({ detail, ...r }) => ({ ...r, ...whoOf(detail), secondary: r.secondary === 1 }))
+    type Row = Omit<FeverRow, 'secondary' | 'secondaryC' | 'secondaryFever' | 'name' | 'unit'> & { secondaryLast: string | null; detail: string | null }
+    const rows = this.st.fevers24.all(sinceTs, sinceTs) as Row[]
+    return rows.map(({ detail, secondaryLast, ...r }) => {
+      const [decision, temp] = secondaryLast === null ? [null, null] : secondaryLast.split(':')
+      const secondaryC = temp === null || temp === undefined || temp === '' ? null : Number(temp)
+      return { ...r, ...whoOf(detail), secondary: secondaryLast !== null, secondaryC, secondaryFever: decision === 'deny' }
+    })
   }
 
   isAcknowledged(entryId: string): boolean {

@@ -7,6 +7,7 @@ import type { SystemAlert } from '../alerts.ts'
 import type { DecisionEvent } from '../pipeline/pipeline.ts'
 import { parseBody, requireSession, type KioskContext } from './context.ts'
 import { sendRefusal, sourceOf } from './guard.ts'
+import type { Alarm } from './live.ts'
 import { maskHolder, maskName } from './mask.ts'
 import type { Person } from './pins.ts'
 import { clearCookie, COOKIE, readCookie, sessionCookie, type Session } from './sessions.ts'
@@ -63,6 +64,8 @@ export const schemas = {
 export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): void {
   const { gw, log, sessions, records, live, staffName } = ctx
   const audit = log.child({ module: 'gateway/kiosk' })
+  /** False-alarm acknowledgements refused for a fever the armpit check had confirmed (no note), since start. */
+  let refusedFalseAlarms = 0
 
   /** Commits a kiosk event with its info alert and wakes the uplink. */
   const record = (...args: Parameters<typeof records.record>): ReturnType<typeof records.record> => {
@@ -284,8 +287,9 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     // A normal armpit reading settles the alarm (whoever takes it has seen the person); one that is still a
     // fever keeps it open with the next step on screen (observation point, doctor, 120) and its outcome to record.
     const settle = (d: DecisionEvent): void => {
-      if (!live.hasAlarm(body.entryId)) return
-      if (d.decision === 'admit') acknowledge(s, body.entryId, 'fever', 'secondary_check', 'secondary_normal')
+      const alarm = live.alarmOf(body.entryId)
+      if (!alarm) return
+      if (d.decision === 'admit') acknowledge(s, alarm, 'secondary_check', 'secondary_normal')
       else live.secondaryFever(body.entryId, body.tempC)
     }
     return manual(reply, 'secondary', settle, () =>
@@ -307,41 +311,55 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     if (!s) return
     const body = parseBody(schemas.ack, req, reply)
     if (!body) return
-    const alarms = live.openAlarms().filter((a) => (body.entryId ? a.entryId === body.entryId : a.kind === body.kind))
+    const one = body.entryId ? live.alarmOf(body.entryId) : undefined
+    const alarms = body.entryId ? (one ? [one] : []) : live.openAlarms().filter((a) => a.kind === body.kind)
     if (alarms.length === 0) return reply.code(409).send({ error: 'no_alarm', message: 'no open alarm for that entry (already acknowledged?)' })
     const wrong = body.outcome && alarms.find((a) => !(ACK_OUTCOMES[a.kind] as readonly string[]).includes(body.outcome!))
     if (wrong) return reply.code(400).send({ error: 'invalid', fields: { outcome: `not an outcome of a ${wrong.kind} alarm: ${ACK_OUTCOMES[wrong.kind].join(', ')}` } })
-    const done = alarms.map((a) => ({ entryId: a.entryId, eventId: acknowledge(s, a.entryId, a.kind, 'ack', body.outcome ?? null, body.note).eventId }))
+    // A fever the armpit check confirmed is a fever: calling it a false alarm takes a note saying why (the thermometer
+    // was faulty, ...). Refused without one, before anything is recorded: the alarm stays open, as it was.
+    const confirmed = body.outcome === 'false_alarm' && !body.note ? alarms.filter((a) => a.kind === 'fever' && a.secondaryC !== null) : []
+    if (confirmed.length > 0) {
+      refusedFalseAlarms++
+      audit.warn(
+        { staff: s.person.id, entryIds: confirmed.map((a) => a.entryId), secondaryC: confirmed.map((a) => a.secondaryC), refusedFalseAlarms },
+        'false alarm refused: the armpit check confirmed the fever, and no note said why',
+      )
+      return reply.code(400).send({
+        error: 'note_required',
+        message: `the armpit check confirmed this fever (${confirmed.map((a) => `${a.secondaryC} °C`).join(', ')}): a false alarm needs a note saying why`,
+        fields: { note: 'a false alarm on a fever the armpit check confirmed needs a note saying why' },
+      })
+    }
+    const done = alarms.map((a) => ({ entryId: a.entryId, eventId: acknowledge(s, a, 'ack', body.outcome ?? null, body.note).eventId }))
     return body.entryId ? { acknowledged: body.entryId, eventId: done[0]!.eventId, outcome: body.outcome ?? null } : { acknowledged: done, outcome: body.outcome ?? null }
   })
 
-  function acknowledge(
-    s: Session,
-    entryId: string,
-    kind: 'fever' | 'isolation_breach',
-    via: 'ack' | 'secondary_check',
-    outcome: AckOutcome | 'secondary_normal' | null,
-    note?: string,
-  ): { eventId: string } {
+  /** Acknowledges an alarm: a record (and info alert) for each entry in it, then it closes. Returns the first's. */
+  function acknowledge(s: Session, alarm: Alarm, via: 'ack' | 'secondary_check', outcome: AckOutcome | 'secondary_normal' | null, note?: string): { eventId: string } {
+    const { kind } = alarm
     const ackKind = kind === 'fever' ? 'fever_acknowledged' : 'isolation_breach_acknowledged'
     const extra = { ...(outcome ? { outcome } : {}), ...(note ? { note } : {}) }
-    const r = record({
-      kind: ackKind,
-      staff: s.person.id,
-      entryId,
-      detail: { via, outcome, ...(note ? { note } : {}) },
-      alert: {
+    const one = (entryId: string): { eventId: string } =>
+      record({
         kind: ackKind,
-        severity: 'info',
-        message: `${s.person.id} acknowledged the ${kind === 'fever' ? 'fever' : 'isolation breach'} alarm${outcome ? ` (${outcome})` : ''}`,
         staff: s.person.id,
         entryId,
-        ...extra,
-      },
-    })
-    live.closeAlarm(entryId)
-    audit.info({ staff: s.person.id, entryId, kind: ackKind, via }, 'alarm acknowledged')
-    return r
+        detail: { via, outcome, ...(note ? { note } : {}) },
+        alert: {
+          kind: ackKind,
+          severity: 'info',
+          message: `${s.person.id} acknowledged the ${kind === 'fever' ? 'fever' : 'isolation breach'} alarm${outcome ? ` (${outcome})` : ''}`,
+          staff: s.person.id,
+          entryId,
+          ...extra,
+        },
+      })
+    // One transaction: an alarm is acknowledged for every entry in it, or for none.
+    const rs = gw.store.db.transaction(() => alarm.entryIds.map(one))()
+    live.closeAlarm(alarm.entryId)
+    audit.info({ staff: s.person.id, entryId: alarm.entryId, entries: alarm.count, kind: ackKind, via }, 'alarm acknowledged')
+    return rs[0]!
   }
 
   function manual(reply: FastifyReply, what: string, after: ((d: DecisionEvent) => void) | null, run: () => DecisionEvent): unknown {
