@@ -177,6 +177,8 @@ describe('kiosk in Chromium', () => {
   })
 
   it('prompts a re-check, then raises the fever alarm with sound until a logged-in staff member acknowledges it', async () => {
+    // The refusal before stays on the card for its time (at least 5 s, to be read): the next person starts after it.
+    await page.waitForSelector('#card[data-state="idle"]', { timeout: 10_000 })
     thermo.setTemperature(37.8)
     await scanIn.scan(await pass())
     await page.waitForSelector('#prompt[data-kind="recheck"]:not([hidden])')
@@ -229,7 +231,7 @@ describe('kiosk in Chromium', () => {
     await shot('open-dialog')
     await page.click('#modal-buttons .btn-green')
     await page.waitForSelector('#card[data-state="admit"]')
-    expect(await page.textContent('#card-reason')).toBe('人工放行：救护车')
+    expect(await page.textContent('#card-reason')).toBe('人工开闸：救护车')
     const row = lastEntry()
     expect(row).toMatchObject({ source: 'override', staff: 'zhang', decision: 'admit', reasons: '["manual_override"]' })
     const entry = await published('entry', (d) => d.source === 'override' && d.overrideReason === 'ambulance')

@@ -135,12 +135,14 @@ describe('the staff screen words for what the server says', () => {
 
   it('uses the gate supervisor wording of issue 17', () => {
     const zh = STRINGS.zh
-    expect([zh.alarmFever, zh.alarmIsolation, zh.acknowledge, zh.shiftOpenAlarms]).toEqual(['发热报警', '居家隔离人员外出报警', '处置完毕', '未处理报警'])
+    expect([zh.alarmFever, zh.alarmIsolation, zh.shiftOpenAlarms]).toEqual(['发热报警', '居家隔离人员外出报警', '未处理报警'])
+    // The third review at the 7-inch screen: the acknowledgement button and its dialog, a gate opened by hand.
+    expect([zh.acknowledge, zh.ackTitle, zh.openedBy]).toEqual(['登记处置', '登记处置', '人工开闸'])
     // The second review at the gate (800x480): what a supervisor says out loud.
     expect([t('zh', 'ackAll', { n: 2 }), zh.takeOverNo, zh.dirIn, zh.dirOut, zh.in, zh.out]).toEqual(['全部处置（2）', '不接班，仅临时操作', '进门', '出门', '进门', '出门'])
     expect([REASON_TEXT.unknown_code!.zh, REASON_TEXT.anti_passback!.zh, REASON_TEXT.anti_passback_out!.zh]).toEqual(['非通行码，请出示通行码', '重复进门（无出门记录）', '重复出门（无进门记录）'])
     expect([zh.scanIn, zh.uplink, zh.backlog, zh.duty, zh.byStaff, zh.nextLogin, zh.shiftFrom, zh.shiftEntries, zh.degraded, zh.secondaryOk]).toEqual([
-      '入口扫码', '平台连接', '待上传', '值班：', '操作人：', '接班人登录', '值班时段', '通行人次', '测温仪离线', '腋温复测正常，放行',
+      '入口扫码', '平台连接', '待上传', '值班：', '操作人：', '接班人登录', '值班时段', '通行人次', '测温仪离线', '腋温复测正常 {t}，放行',
     ])
     expect(t('zh', 'openCount', { n: 1 })).toBe('1 项待完成')
     expect(REASON_TEXT.wrong_gate!.zh).toBe('此通行码不适用于本门')

@@ -1,10 +1,11 @@
 // @ts-check
 // Open alarms (fever, isolation breach) as one stack beside the result card: the gate goes on while they wait,
 // the next results, the connection banner and overdue tasks stay in view. One is at the front, with a count;
-// each is acknowledged with what was done about it (one alarm, or all of a kind at once).
+// each is acknowledged with what was done about it (one alarm, or all of a kind at once). The same person alarming
+// again joins their alarm (the server does it): one alarm with how many times and the latest reading.
 import { $, api, button, el } from './common.js'
 import { OUTCOME_TEXT } from './i18n.js'
-import { cancelButton, choices, closeModal, field, openModal, showErrors, toast, value } from './k-dialogs.js'
+import { cancelButton, choices, closeModal, field, openModal, showError, showErrors, toast, value } from './k-dialogs.js'
 import { siren } from './k-sound.js'
 import { celsius, changed, L, state, timeOf, W, whoText } from './k-state.js'
 import { secondaryDialog } from './k-forms.js'
@@ -18,13 +19,14 @@ const OUTCOMES = {
 
 /**
  * The stack newest first; a new alarm comes to the front (1/n), so a second fever is never hidden behind the first
- * one being dealt with. Otherwise the front stays where staff put it (下一个).
+ * one being dealt with, and so does one the same person raised again (a new reading). Otherwise the front stays where
+ * staff put it (下一个).
  * @param {import('./k-state.js').Alarm[]} list
  */
 export function setAlarms(list) {
-  const before = new Set(state.alarms.map((a) => a.entryId))
+  const before = new Map(state.alarms.map((a) => [a.entryId, a.count ?? 1]))
   state.alarms = [...list].sort((a, b) => b.ts - a.ts)
-  const fresh = state.alarms.find((a) => !before.has(a.entryId))
+  const fresh = state.alarms.find((a) => (before.get(a.entryId) ?? 0) < (a.count ?? 1))
   if (fresh || !state.alarms.some((a) => a.entryId === state.alarmFront)) state.alarmFront = (fresh ?? state.alarms[0])?.entryId ?? ''
   changed('alarms')
 }
@@ -55,7 +57,7 @@ export function renderAlarms() {
   $('alarm-next').textContent = `${L('alarmNext')} ▶`
   $('alarm-title').textContent = `⚠ ${alarmTitle(a)}`
   $('alarm-temp').textContent = celsius(a.tempC)
-  $('alarm-who').textContent = [timeOf(a.ts, true), L(a.direction), whoText(a)].filter(Boolean).join(' · ')
+  keepParts($('alarm-who'), [whenText(a), L(a.direction), ...whoText(a).split(' · ')])
   // An armpit check that was still a fever: the next step, not "take the armpit temperature" again.
   $('alarm-help').textContent = a.secondaryC !== null ? L('alarmStillFever', { t: celsius(a.secondaryC) }) : L(fever ? 'alarmFeverHelp' : 'alarmIsolationHelp')
   box.classList.toggle('confirmed', a.secondaryC !== null)
@@ -68,21 +70,84 @@ export function renderAlarms() {
   siren(true)
 }
 
+/** When: the time, or for an alarm raised again by the same person how many times and the latest (共 2 次 · 最近 10:32). */
+const whenText = (/** @type {import('./k-state.js').Alarm} */ a) =>
+  (a.count ?? 1) > 1 ? L('alarmTimes', { n: a.count, time: timeOf(a.lastTs ?? a.ts, true) }) : timeOf(a.ts, true)
+
 /**
- * Asks what was done, then acknowledges one alarm or every open one of its kind.
+ * Fills a line with parts joined by " · ", each kept on one line (a holder id or a reading never breaks in two).
+ * @param {HTMLElement} box @param {string[]} parts
+ */
+function keepParts(box, parts) {
+  box.replaceChildren()
+  for (const [i, p] of parts.filter(Boolean).entries()) box.append(...(i > 0 ? [' · '] : []), el('span', { className: 'keep', textContent: p }))
+}
+
+/** A fever the armpit check confirmed (still a fever): it is not waved through as a false alarm. */
+const confirmed = (/** @type {import('./k-state.js').Alarm} */ a) => a.kind === 'fever' && a.secondaryC !== null
+
+/** Puts a message under a field of the open dialog. @param {string} name @param {string} text */
+function fieldError(name, text) {
+  const f = document.querySelector(`#modal-body [data-field="${name}"]`)?.closest('.field')
+  f?.classList.toggle('bad', text !== '')
+  const err = f?.querySelector('.err')
+  if (err) err.textContent = text
+}
+
+/**
+ * Asks what was done, then acknowledges one alarm or every open one of its kind. Whose alarm it is comes first, with
+ * the forehead and, when taken, the armpit reading. After an armpit check that confirmed the fever, 误报 is not a plain
+ * choice: it needs a note saying why, and a second tap to confirm (the server refuses it without a note too).
  * @param {import('./k-state.js').Alarm} a
  * @param {boolean} all
  */
 function ackDialog(a, all) {
-  const opts = /** @type {[string, string][]} */ (OUTCOMES[a.kind].map((o) => [o, W(OUTCOME_TEXT, o)]))
-  const one = [timeOf(a.ts, true), whoText(a), celsius(a.tempC)].filter(Boolean).join(' · ')
-  const what = `${alarmTitle(a)} · ${all ? L('ackAll', { n: state.alarms.filter((x) => x.kind === a.kind).length }) : one}`
-  const form = el('div', { className: 'form one' }, el('div', { className: 'note', textContent: what }), choices('outcome', opts, null, 'ackOutcome'), field('note', L('ackNote'), { max: 200 }))
+  const group = all ? state.alarms.filter((x) => x.kind === a.kind) : [a]
+  const sure = group.find(confirmed)
+  const opts = /** @type {[string, string][]} */ (
+    OUTCOMES[a.kind].map((o) => [o, o === 'false_alarm' && sure ? L('falseAlarmNeedsNote') : W(OUTCOME_TEXT, o)])
+  )
+  const temps = [a.tempC === null ? '' : L('forehead', { t: celsius(a.tempC) }), a.secondaryC === null ? '' : L('armpitAt', { t: celsius(a.secondaryC) })]
+  const parts = [alarmTitle(a), ...(all ? [L('ackAll', { n: group.length })] : [whenText(a), whoText(a), ...temps])].filter(Boolean)
+  const what = el('div', { className: 'note', id: 'ack-what' })
+  keepParts(what, parts)
+  const outcomes = choices('outcome', opts, null, 'ackOutcome')
+  const note = field('note', L('ackNote'), { max: 200 })
+  const noteLabel = /** @type {HTMLElement} */ (note.querySelector('label'))
+  const form = el('div', { className: 'form one' }, what, outcomes, note)
+  /** Whether this acknowledgement is a false alarm on a confirmed fever (a note and a second tap needed). */
+  const needsNote = () => sure !== undefined && value('outcome') === 'false_alarm'
+  let armed = false
+  const disarm = () => {
+    armed = false
+    ok.textContent = L('confirm')
+    ok.className = 'btn btn-green'
+    showError('')
+  }
+  outcomes.addEventListener('click', () => {
+    noteLabel.textContent = needsNote() ? L('ackNoteRequired') : L('ackNote')
+    fieldError('note', '')
+    disarm()
+  })
   const ok = button(L('confirm'), 'btn btn-green', async () => {
     const outcome = value('outcome')
     if (!outcome) return showErrors({ ok: false, status: 400, data: { error: 'invalid', fields: { outcome: '' } } })
-    const note = value('note') || undefined
-    const r = await api('/api/kiosk/ack', all ? { kind: a.kind, outcome, note } : { entryId: a.entryId, outcome, note })
+    const text = value('note') || undefined
+    if (needsNote()) {
+      if (!text) return fieldError('note', L('code_note_required'))
+      fieldError('note', '')
+      if (!armed) {
+        armed = true
+        ok.textContent = L('falseAlarmConfirm')
+        ok.className = 'btn btn-red'
+        return showError(L('falseAlarmSure', { t: celsius(sure?.secondaryC ?? null) }))
+      }
+    }
+    const r = await api('/api/kiosk/ack', all ? { kind: a.kind, outcome, note: text } : { entryId: a.entryId, outcome, note: text })
+    if (!r.ok && r.data.error === 'note_required') {
+      disarm()
+      return fieldError('note', L('code_note_required'))
+    }
     if (!r.ok && r.data.error !== 'no_alarm') return showErrors(r)
     closeModal()
     toast(`${L('saved')}${L('colon')}${W(OUTCOME_TEXT, outcome)}`)

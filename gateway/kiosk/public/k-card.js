@@ -1,20 +1,38 @@
 // @ts-check
 // The result card (the last decision, large), the prompt above it (re-check, re-measure, type a temperature)
-// and the connection banner. A result stays 8 s, then "please scan"; a new person being measured clears it. The
-// results before it stay in a row under the card.
+// and the connection banner. A result stays 8 s, then "please scan"; a new person being measured clears it. A
+// denial stays at least 5 s, so that staff can read why: what comes meanwhile waits in the row under the card
+// (下一位), and the card moves on to it after. The results before it stay in that row too (之前). The prompt banner
+// is the card's own (the person being measured, no result on the card yet): with someone else's result on the
+// card, a prompt waits in the row as the next person.
 import { $, el } from './common.js'
 import { OVERRIDE_TEXT, REASON_TEXT } from './i18n.js'
 import { beep } from './k-sound.js'
 import { celsius, changed, L, state, timeOf, W, whoText } from './k-state.js'
 
 const CARD_MS = 8000
+/** A denial stays on the card at least this long: read from 2 m away, a reason takes a few seconds. */
+export const HOLD_MS = 5000
+/** A denial that waited this long behind others (a burst of refusals) is left to the row: the card keeps up. */
+const STALE_MS = 10000
 const HISTORY = 6
 /** @type {Record<string, number>} */
 const PROMPT_MS = { recheck: 15000, remeasure: 6000 }
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let cardTimer
 /** @type {ReturnType<typeof setTimeout> | undefined} */
+let holdTimer
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let promptTimer
+/** Until when (performance.now()) the denial on the card is held; 0 when it is not. */
+let heldUntil = 0
+/** Results that came while a denial was held, oldest first, with when they came. */
+/** @type {{ card: import('./k-state.js').Card, at: number }[]} */
+let queue = []
+/** When, during a hold, something asked for the card to go (a new person being measured, a temperature to type). */
+let clearAsked = 0
+/** When the prompt came. */
+let promptAt = 0
 
 /**
  * How a result looks: admit (green), deny (red), remeasure (amber: a bad reading is a request to measure again,
@@ -30,23 +48,67 @@ export function cardLook(c) {
   return 'deny'
 }
 
+/** Whether a result is held on the card (a refusal, an armpit check still a fever): not a re-measure, not an admit. */
+const held = (/** @type {import('./k-state.js').Card} */ c) => ['deny', 'followup'].includes(cardLook(c))
+const holding = () => performance.now() < heldUntil
+
+/** The results waiting for the card, oldest first. */
+export const waitingCards = () => queue.map((q) => q.card)
+
 /** @param {import('./k-state.js').Card} card @param {boolean} live */
 export function showCard(card, live) {
-  state.card = card
   if (!state.history.some((c) => c.eventId === card.eventId)) state.history = [card, ...state.history].slice(0, HISTORY)
+  // This scanner's person has a result: their re-check or re-measure is over (the result says it now).
+  if (state.prompt && card.scanner !== null && state.prompt.scanner === card.scanner) endPrompt()
+  if (card.eventId === state.card?.eventId || queue.some((q) => q.card.eventId === card.eventId)) changed('card')
+  else if (holding()) {
+    queue.push({ card, at: performance.now() })
+    changed('card')
+  } else present(card)
+  // Admitted with the gate shut: the staff must not hear the admit chime. The sound is the gate's: at once.
+  if (live) beep(card.gateFailed ? 'deny' : cardLook(card))
+}
+
+/** @param {import('./k-state.js').Card} card */
+function present(card) {
+  state.card = card
   clearTimeout(cardTimer)
+  clearTimeout(holdTimer)
   cardTimer = setTimeout(() => {
     state.card = null
     changed('card')
   }, CARD_MS)
-  // The card says it now (the re-check is over; "measure again" is the card itself).
-  if (state.prompt && (state.prompt.kind === 'recheck' || cardLook(card) === 'remeasure') && state.prompt.scanner === card.scanner) clearPrompt()
+  heldUntil = held(card) ? performance.now() + HOLD_MS : 0
+  if (heldUntil) holdTimer = setTimeout(release, HOLD_MS)
   changed('card')
-  // Admitted with the gate shut: the staff must not hear the admit chime.
-  if (live) beep(card.gateFailed ? 'deny' : cardLook(card))
 }
 
+/**
+ * The denial has been on the card long enough: the next result that matters takes it. An admit or a re-measure
+ * with something after it (a later result, a new person being measured) is left to the row: it is over.
+ */
+function release() {
+  heldUntil = 0
+  const now = performance.now()
+  const later = (/** @type {number} */ at) => queue.some((q) => q.at > at) || clearAsked > at || (state.prompt !== null && promptAt > at)
+  queue = queue.filter((q) => (held(q.card) ? now - q.at < STALE_MS : !later(q.at)))
+  const next = queue.shift()
+  const clear = clearAsked > 0 || state.prompt !== null
+  clearAsked = 0
+  if (next) return present(next.card)
+  if (clear) {
+    state.card = null
+    clearTimeout(cardTimer)
+  }
+  changed('card')
+}
+
+/** Someone new is in front of the gate: the card goes back to them, unless it holds a denial (then after it). */
 export function clearCard() {
+  if (holding()) {
+    clearAsked = performance.now()
+    return
+  }
   state.card = null
   clearTimeout(cardTimer)
 }
@@ -57,15 +119,18 @@ export function onPrompt(p) {
   // A new person is being measured: the previous person's result must not stay under the prompt.
   clearCard()
   state.prompt = p
+  promptAt = performance.now()
   clearTimeout(promptTimer)
-  promptTimer = setTimeout(clearPrompt, PROMPT_MS[p.kind] ?? 6000)
+  promptTimer = setTimeout(() => {
+    endPrompt()
+    changed('card')
+  }, PROMPT_MS[p.kind] ?? 6000)
   changed('card')
 }
 
-function clearPrompt() {
+function endPrompt() {
   state.prompt = null
   clearTimeout(promptTimer)
-  changed('card')
 }
 
 /** @param {import('./k-state.js').Card} c */
@@ -75,15 +140,24 @@ export function reasonText(c) {
   return admitText(c)
 }
 
+/** A vehicle registered by hand: 车辆登记 · 粤B12345 · 1人. @param {import('./k-state.js').Card} c */
+const vehicleText = (c) => [W(OVERRIDE_TEXT, 'vehicle'), c.plate, c.occupants ? L('occupantsN', { n: c.occupants }) : ''].filter(Boolean).join(' · ')
+
+/** An admitted vehicle: its reason line says it all (registered, plate, people); the line above, only the way. */
+const vehicleAdmit = (/** @type {import('./k-state.js').Card} */ c) => c.source === 'override' && c.decision === 'admit' && c.overrideReason === 'vehicle'
+
 /** @param {import('./k-state.js').Card} c */
 function admitText(c) {
   const look = cardLook(c)
   if (look === 'remeasure') return L('remeasureWhy')
   if (look === 'followup') return L('stillFeverNext')
   if (c.source === 'override' && c.decision === 'admit') {
-    if (c.overrideReason === 'secondary_check') return L('secondaryOk')
+    if (c.overrideReason === 'secondary_check') return L('secondaryOk', { t: celsius(c.tempC) })
+    if (vehicleAdmit(c)) return vehicleText(c)
     const why = W(OVERRIDE_TEXT, c.overrideReason)
-    return [W(REASON_TEXT, 'manual_override'), why].filter(Boolean).join(L('colon'))
+    // The gate opened by hand for a reason (人工开闸：救护车); a visitor registered is let in (人工放行：访客登记).
+    const how = c.overrideReason === 'visitor' ? W(REASON_TEXT, 'manual_override') : L('openedBy')
+    return [how, why].filter(Boolean).join(L('colon'))
   }
   const reasons = c.reasons.filter((r) => r !== 'manual_override' || c.decision === 'deny')
   if (reasons.length === 0) return c.direction === 'in' && c.tempC !== null ? L('tempOk') : ''
@@ -118,7 +192,7 @@ export function renderCard() {
     // A dash only where a temperature was wanted and not had; a refused pass or an exit has none to show.
     const missing = c.reasons.includes('no_temperature') || c.reasons.includes('temp_invalid')
     $('card-temp').textContent = c.tempC === null ? (missing ? '— °C' : '') : celsius(c.tempC)
-    $('card-who').textContent = [L(c.direction), whoText(c)].filter(Boolean).join(' · ')
+    $('card-who').textContent = [L(c.direction), vehicleAdmit(c) ? '' : whoText(c)].filter(Boolean).join(' · ')
     $('card-reason').textContent = reasonText(c)
     const meta = [timeOf(c.ts)]
     if (c.rechecked) meta.push(L('rechecked'))
@@ -129,39 +203,86 @@ export function renderCard() {
   }
   renderPrompt()
   renderRecent()
+  fitCard()
 }
 
 /**
- * The results before the one on the card, small, in a row under it (as many as fit): who looked away from the gate
- * for a moment still sees what happened, after the card has moved on or gone back to "please scan".
+ * When the card is too small for all it says (beside the alarm stack, under the banners, on the 7-inch), the time
+ * goes first, then the line of whose it was; with several reasons at once, the word, then the reason, get smaller:
+ * never a clipped word.
+ */
+export function fitCard() {
+  const card = $('card')
+  const word = $('card-word')
+  const reason = $('card-reason')
+  const parts = [$('card-meta'), $('card-who')]
+  for (const p of parts) p.hidden = false
+  word.style.fontSize = ''
+  reason.style.fontSize = ''
+  const fits = () => card.scrollHeight <= card.clientHeight + 0.5
+  for (const p of parts) {
+    if (fits()) return
+    p.hidden = true
+  }
+  for (let px = parseFloat(getComputedStyle(word).fontSize) - 4; !fits() && px >= 28; px -= 4) word.style.fontSize = `${px}px`
+  for (let px = parseFloat(getComputedStyle(reason).fontSize) - 2; !fits() && px >= 20; px -= 2) reason.style.fontSize = `${px}px`
+}
+
+/** @param {import('./k-state.js').Card} c */
+function recentItem(c) {
+  const look = cardLook(c)
+  const why = look === 'admit' ? celsius(c.tempC) : reasonText(c)
+  const li = el('li', { className: `recent ${look}` }, el('span', { className: 'rc-time', textContent: timeOf(c.ts) }), el('b', { textContent: cardWord(c) }), el('span', { className: 'rc-why', textContent: why }))
+  li.dataset.eventId = c.eventId
+  li.dataset.look = look
+  return li
+}
+
+/**
+ * The row under the card, small: first what comes after the card's result (下一位: results waiting while a denial
+ * is read, a person being measured meanwhile), then the results before it (之前), as many as fit. Who looked away
+ * from the gate for a moment still sees what happened, after the card has moved on or gone back to "please scan".
  */
 function renderRecent() {
   const ol = $('recent')
-  const before = state.history.filter((c) => c.eventId !== state.card?.eventId).slice(0, 4)
-  ol.hidden = before.length === 0
-  const items = before.map((c) => {
-    const look = cardLook(c)
-    const why = look === 'admit' ? celsius(c.tempC) : reasonText(c)
-    const li = el('li', { className: `recent ${look}` }, el('span', { className: 'rc-time', textContent: timeOf(c.ts) }), el('b', { textContent: cardWord(c) }), el('span', { className: 'rc-why', textContent: why }))
-    li.dataset.eventId = c.eventId
-    li.dataset.look = look
-    return li
-  })
-  ol.replaceChildren(el('li', { className: 'recent-label', textContent: L('recent') }), ...items)
+  const next = state.card ? waitingCards() : []
+  const shown = new Set([state.card?.eventId, ...next.map((c) => c.eventId)])
+  const before = state.history.filter((c) => !shown.has(c.eventId)).slice(0, 4)
+  const items = next.map((c) => recentItem(c))
+  const p = state.card ? state.prompt : null
+  if (p) {
+    const li = el('li', { className: 'recent measuring' }, el('b', { textContent: L(p.kind === 'remeasure' ? 'remeasureWord' : 'measuring') }), el('span', { className: 'rc-why', textContent: celsius(p.tempC) }))
+    li.dataset.look = 'measuring'
+    li.dataset.prompt = p.kind
+    items.push(li)
+  }
+  const head = items.length > 0 ? [el('li', { className: 'recent-label next', textContent: L('next') })] : []
+  const tail = before.length > 0 ? [el('li', { className: 'recent-label before', textContent: L('recent') })] : []
+  ol.hidden = items.length + before.length === 0
+  ol.replaceChildren(...head, ...items, ...tail, ...before.map((c) => recentItem(c)))
   fitRecent()
 }
 
-/** Drops the oldest results that do not fit the row, then the newest one's reason: never a clipped word. */
+/**
+ * Drops the oldest results that do not fit the row (what comes next is kept longest), then the first one's reason:
+ * never a clipped word.
+ */
 export function fitRecent() {
   const ol = $('recent')
   if (ol.hidden) return
   const items = /** @type {HTMLElement[]} */ ([...ol.querySelectorAll('li.recent')])
-  for (const li of items) {
+  const label = /** @type {HTMLElement | null} */ (ol.querySelector('li.recent-label.before'))
+  for (const li of [...items, ...(label ? [label] : [])]) {
     li.hidden = false
     li.classList.remove('short')
   }
   const fits = () => ol.scrollWidth <= ol.clientWidth + 0.5
-  for (let i = items.length - 1; i > 0 && !fits(); i--) /** @type {HTMLElement} */ (items[i]).hidden = true
+  for (let i = items.length - 1; i > 0 && !fits(); i--) {
+    const li = /** @type {HTMLElement} */ (items[i])
+    li.hidden = true
+    // 之前 with nothing left after it goes too.
+    if (label && li.previousElementSibling === label) label.hidden = true
+  }
   if (!fits()) items[0]?.classList.add('short')
 }
 
@@ -176,7 +297,8 @@ function renderPrompt() {
     $('prompt-text').textContent = L('manualTemp')
     action.hidden = false
     action.textContent = L('typeTemp')
-  } else if (state.prompt) {
+  } else if (state.prompt && !state.card) {
+    // Only over the card of the person it is for (being measured, no result yet), never over someone else's result.
     box.hidden = false
     box.dataset.kind = state.prompt.kind
     const temp = state.prompt.tempC === null ? '' : `  ${celsius(state.prompt.tempC)}`

@@ -113,7 +113,8 @@ const feverLine = (f) => [whoText(f), L('forehead', { t: celsius(f.tempC) }), ti
 
 /**
  * The fevers of the last 12 hours as one choice, newest first: every one of them (the list scrolls by touch), each
- * marked 住户 / 访客 and with its person, forehead reading and time; ✔ where an armpit check was recorded.
+ * marked 住户 / 访客 and with its person, forehead reading and time; ✔ where an armpit check found it normal, ⚠ 腋温仍发热
+ * where it was still a fever.
  * @param {import('./k-state.js').Fever[]} fevers
  */
 function feverChoice(fevers) {
@@ -128,7 +129,9 @@ function feverChoice(fevers) {
     row.dataset.value = f.entryId
     const mark = el('span', { className: `kind-mark ${f.passKind ?? ''}`, textContent: f.passKind ? W(PASS_KIND, f.passKind) : '–' })
     const rest = { ...f, passKind: null }
-    row.append(mark, el('span', { textContent: feverLine(rest) + (f.secondary ? ' ✔' : '') }))
+    // ✔ where the armpit check was normal; one still a fever is marked as a fever, not ticked off.
+    const checked = f.secondary ? (f.secondaryFever ? ` ⚠ ${L('stillFeverWord')}` : ' ✔') : ''
+    row.append(mark, el('span', { textContent: feverLine(rest) + checked }))
     list.append(row)
   }
   const wrap = el('div', { className: 'field' }, el('label', { textContent: L('secondaryPick') }), list, el('div', { className: 'err' }))

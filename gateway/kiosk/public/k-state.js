@@ -6,13 +6,15 @@ import { PASS_KIND, t, word } from './i18n.js'
 
 /**
  * @typedef {{ eventId: string, ts: number, direction: 'in' | 'out', decision: 'admit' | 'deny', reasons: string[], tempC: number | null,
- *   passKind: string | null, holder: string | null, name?: string | null, unit?: string | null, rechecked: boolean, source: 'scan' | 'override', scanner: string | null,
+ *   passKind: string | null, holder: string | null, name?: string | null, unit?: string | null, plate?: string | null, occupants?: number | null, rechecked: boolean, source: 'scan' | 'override', scanner: string | null,
  *   staff: string | null, overrideReason: string | null, action: string | null, degraded: boolean, alarm: boolean, gateFailed?: boolean }} Card
  * @typedef {{ relay: string, entryId: string, ts: number, direction: 'in' | 'out', error: string }} RelayFault
  * @typedef {{ entryId: string, kind: 'fever' | 'isolation_breach', ts: number, direction: 'in' | 'out', passKind: string | null,
- *   holder: string | null, tempC: number | null, manual: boolean, secondaryC: number | null, name?: string | null, unit?: string | null }} Alarm
+ *   holder: string | null, tempC: number | null, manual: boolean, secondaryC: number | null, name?: string | null, unit?: string | null,
+ *   plate?: string | null, occupants?: number | null, count?: number, entryIds?: string[], lastTs?: number }} Alarm the same person alarming again
+ *   joins their open alarm: `count` entries, `tempC` the latest reading, `lastTs` the latest time
  * @typedef {{ entryId: string, ts: number, tempC: number | null, passKind: string | null, holder: string | null, name?: string | null,
- *   unit?: string | null, secondary?: boolean }} Fever a fever entry, for the armpit check (an alarm is one)
+ *   unit?: string | null, secondary?: boolean, secondaryC?: number | null, secondaryFever?: boolean }} Fever a fever entry, for the armpit check (an alarm is one)
  * @typedef {{ name: string, kind: string, status: string, detail?: string | number | null }} Device
  * @typedef {{ id: number, taskId?: string, kind: string, area: string, status: string, dueAt: string }} Task
  * @typedef {{ id: string, name: string }} Staff
@@ -70,11 +72,13 @@ export const celsius = (c) => (c === null ? '' : `${c.toFixed(1)} °C`)
 
 /**
  * Whose result or alarm: the kind (住户 / 访客), the masked holder id, or for a visitor registered by hand the masked
- * name and the unit visited.
- * @param {{ passKind: string | null, holder: string | null, name?: string | null, unit?: string | null }} x
+ * name and the unit visited, for a vehicle its plate and the people in it.
+ * @param {{ passKind: string | null, holder: string | null, name?: string | null, unit?: string | null, plate?: string | null, occupants?: number | null }} x
  */
 export const whoText = (x) =>
-  [x.passKind ? W(PASS_KIND, x.passKind) : '', x.holder, x.name, x.unit ? L('visiting', { u: x.unit }) : ''].filter(Boolean).join(' · ')
+  [x.passKind ? W(PASS_KIND, x.passKind) : '', x.holder, x.name, x.unit ? L('visiting', { u: x.unit }) : '', x.plate, x.occupants ? L('occupantsN', { n: x.occupants }) : '']
+    .filter(Boolean)
+    .join(' · ')
 
 /** @type {Map<string, Set<() => void>>} */
 const listeners = new Map()

@@ -1,11 +1,22 @@
 // @ts-check
 // The strip over an open dialog: the live result (word, temperature, reason, time, in the card's colours), the
-// connection when it is down, and the open alarms (the front one's name and how many). Staff typing a visitor in
-// still see a denial or a new fever the moment it happens; the dialog takes the screen below it.
+// connection when it is down, and the open alarms (the front one's name, its temperature and how many). Staff typing
+// a visitor in still see a denial or a new fever the moment it happens; the dialog takes the screen below it. A tap on
+// the alarm closes the dialog and brings that alarm to the front of the stack; when something was typed in the
+// dialog, the first tap asks (再点一次) so that a stray finger does not throw a form away.
 import { $ } from './common.js'
 import { alarmTitle, frontAlarm } from './k-alarms.js'
 import { cardLook, cardWord, reasonText } from './k-card.js'
-import { celsius, L, state, timeOf } from './k-state.js'
+import { closeModal } from './k-dialogs.js'
+import { celsius, changed, L, state, timeOf } from './k-state.js'
+
+const ASK_MS = 4000
+/** Whether something was typed or chosen in the open dialog (reset when a dialog opens). */
+let touched = false
+/** Until when (performance.now()) a second tap on the alarm leaves the dialog. */
+let askedUntil = 0
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let askTimer
 
 export function renderStrip() {
   const c = state.card
@@ -26,7 +37,11 @@ export function renderStrip() {
   const alarm = $('strip-alarm')
   alarm.hidden = !a
   alarm.dataset.count = String(state.alarms.length)
-  alarm.textContent = a ? `⚠ ${alarmTitle(a)}${state.alarms.length > 1 ? ` ${L('alarmTotal', { n: state.alarms.length })}` : ''}` : ''
+  alarm.dataset.entryId = a?.entryId ?? ''
+  const asking = performance.now() < askedUntil
+  alarm.dataset.asking = asking ? 'yes' : ''
+  const total = state.alarms.length > 1 ? ` ${L('alarmTotal', { n: state.alarms.length })}` : ''
+  alarm.textContent = !a ? '' : asking ? L('stripLeave') : `⚠ ${alarmTitle(a)}${a.tempC === null ? '' : ` ${celsius(a.tempC)}`}${total}`
   fitStrip()
 }
 
@@ -40,4 +55,35 @@ export function fitStrip() {
     if (box.scrollWidth <= box.clientWidth + 0.5) return
     p.hidden = true
   }
+}
+
+/** The alarm in the strip, tapped: the dialog gives way to the stack, with that alarm at its front. */
+function toAlarm() {
+  const id = $('strip-alarm').dataset.entryId ?? ''
+  if (!id) return
+  if (touched && performance.now() >= askedUntil) {
+    askedUntil = performance.now() + ASK_MS
+    clearTimeout(askTimer)
+    askTimer = setTimeout(renderStrip, ASK_MS)
+    return renderStrip()
+  }
+  askedUntil = 0
+  clearTimeout(askTimer)
+  closeModal()
+  state.alarmFront = id
+  changed('alarms', 'modal')
+}
+
+export function wireStrip() {
+  $('strip-alarm').addEventListener('click', toAlarm)
+  const body = $('modal-body')
+  // Typing (keypads send input events too) or a choice: the form holds something of the staff's.
+  for (const ev of ['input', 'click']) body.addEventListener(ev, (e) => {
+    if (ev === 'input' || /** @type {HTMLElement} */ (e.target).closest('.choice')) touched = true
+  }, true)
+  // A new dialog starts untouched.
+  new MutationObserver(() => {
+    touched = false
+    askedUntil = 0
+  }).observe(body, { childList: true })
 }

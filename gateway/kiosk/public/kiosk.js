@@ -4,13 +4,13 @@
 // need a staff session (k-staff, k-forms). This file wires them together.
 import { $, setLoggedOutHandler } from './common.js'
 import { renderAlarms, wireAlarms } from './k-alarms.js'
-import { fitRecent, renderCard, renderConnection, renderRelayFaults } from './k-card.js'
+import { fitCard, fitRecent, renderCard, renderConnection, renderRelayFaults } from './k-card.js'
 import { closeModal, modalOpen } from './k-dialogs.js'
 import { openDialog, secondaryDialog, typedTemperatureDialog, vehicleDialog, visitorDialog } from './k-forms.js'
 import { connect } from './k-live.js'
 import { fitTasks, renderDevices, renderDuty, renderFigures, renderTasks } from './k-side.js'
 import { audio, renderSound } from './k-sound.js'
-import { fitStrip, renderStrip } from './k-strip.js'
+import { fitStrip, renderStrip, wireStrip } from './k-strip.js'
 import { renderActions, withStaff } from './k-staff.js'
 import { changed, L, onChange, state, timeOf } from './k-state.js'
 
@@ -75,9 +75,11 @@ setLoggedOutHandler(() => {
   changed('actions')
 })
 wireAlarms()
+wireStrip()
 new ResizeObserver(() => fitTasks()).observe($('side'))
 new ResizeObserver(() => fitStrip()).observe($('strip'))
 new ResizeObserver(() => fitRecent()).observe($('recent'))
+new ResizeObserver(() => fitCard()).observe($('card'))
 setInterval(renderClock, 1000)
 
 audio()
