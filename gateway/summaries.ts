@@ -8,6 +8,7 @@ import type { Clock } from '../devices/types.ts'
 import { taskDayFigures } from './schedules/figures.ts'
 import type { OutboxMessage, OutboxRow, Store } from './store/store.ts'
 import { rfc3339 } from './time.ts'
+import { zoneOffsetMs } from './zone.ts'
 
 export type SummaryKind = 'hour' | 'day'
 
@@ -30,36 +31,9 @@ export interface SummaryCounts {
 
 const HOUR = 3_600_000
 
-/** The zone's offset from UTC at `ts`, in ms (from the formatted wall-clock time, so DST is right). */
-export function tzOffsetMs(ts: number, timeZone: string): number {
-  const parts = offsetFormat(timeZone).formatToParts(ts)
-  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value)
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'))
-  return asUtc - Math.floor(ts / 1000) * 1000
-}
-
-const offsetFormats = new Map<string, Intl.DateTimeFormat>()
-function offsetFormat(timeZone: string): Intl.DateTimeFormat {
-  let f = offsetFormats.get(timeZone)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
-    offsetFormats.set(timeZone, f)
-  }
-  return f
-}
-
 /** Start (epoch ms) of the local hour or day containing `ts`. */
 export function periodStart(kind: SummaryKind, ts: number, timeZone: string): number {
-  const off = tzOffsetMs(ts, timeZone)
+  const off = zoneOffsetMs(ts, timeZone)
   const size = kind === 'hour' ? HOUR : 24 * HOUR
   return ts - (((ts + off) % size) + size) % size
 }
@@ -71,7 +45,7 @@ export function nextPeriod(kind: SummaryKind, start: number, timeZone: string): 
 
 /** `2026-11-23T10` (hour) or `2026-11-23` (day), local. */
 export function periodLabel(kind: SummaryKind, start: number, timeZone: string): string {
-  const local = new Date(start + tzOffsetMs(start, timeZone)).toISOString()
+  const local = new Date(start + zoneOffsetMs(start, timeZone)).toISOString()
   return kind === 'hour' ? local.slice(0, 13) : local.slice(0, 10)
 }
 
@@ -229,5 +203,5 @@ export class Summarizer {
 export function dayStartOf(day: string, timeZone: string): number {
   const noonUtc = Date.parse(`${day}T12:00:00Z`)
   if (Number.isNaN(noonUtc)) throw new Error(`expected a date YYYY-MM-DD, got ${JSON.stringify(day)}`)
-  return periodStart('day', noonUtc - tzOffsetMs(noonUtc, timeZone), timeZone)
+  return periodStart('day', noonUtc - zoneOffsetMs(noonUtc, timeZone), timeZone)
 }
