@@ -7,7 +7,7 @@ import type { SystemAlert } from '../alerts.ts'
 import type { DecisionEvent } from '../pipeline/pipeline.ts'
 import { fieldErrors, parseBody, requireSession, type KioskContext } from './context.ts'
 import { sendRefusal, sourceOf } from './guard.ts'
-import { maskHolder, maskName } from './mask.ts'
+import { maskName, shownHolder } from './mask.ts'
 import type { Person } from './pins.ts'
 import { clearCookie, COOKIE, readCookie, sessionCookie, type Session } from './sessions.ts'
 import { ACK_OUTCOMES, ALL_OUTCOMES, currentShift, isOnDuty, type AckOutcome, type Shift } from './shift.ts'
@@ -197,7 +197,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.get('/api/kiosk/fevers', async (req, reply) => {
     if (!requireSession(ctx, 'staff', req, reply)) return
     const fevers = records.recentFevers(gw.clock.now() - SECONDARY_WITHIN_MS)
-    return { fevers: fevers.map(({ subject, ...f }) => ({ ...f, holder: maskHolder(subject) })) }
+    return { fevers: fevers.map(({ subject, ...f }) => ({ ...f, holder: shownHolder(subject, f.passKind) })) }
   })
 
   app.post('/api/kiosk/handover', async (req, reply) => {

@@ -5,7 +5,7 @@ import { REASONS } from '../../gateway/pipeline/rules.ts'
 import { DEFAULT_SCHEDULES } from '../../gateway/schedules/defaults.ts'
 import { csvCell, csvLine } from '../../gateway/sheets/csv.ts'
 import * as sheetWords from '../../gateway/sheets/words.ts'
-import { maskHolder, maskName } from '../../gateway/kiosk/mask.ts'
+import { maskHolder, maskName, shownHolder } from '../../gateway/kiosk/mask.ts'
 import { readCookie } from '../../gateway/kiosk/sessions.ts'
 import { OPEN_REASONS } from '../../gateway/kiosk/staff.ts'
 import { ROOT } from '../helpers/gatewayProcess.ts'
@@ -28,6 +28,18 @@ describe('masking', () => {
     expect(maskHolder('V-12')).toBe('V****2')
     expect(maskHolder('ab')).toBe('****')
     expect(maskHolder(null)).toBeNull()
+  })
+
+  it('shows a resident by the unit the staff know (the household id names it), anyone else masked', () => {
+    expect(shownHolder('H-3-1-502', 'resident')).toBe('3-1-502')
+    expect(shownHolder('H-12-502', 'resident')).toBe('12-502')
+    // Not a household id as DESIGN section 6 writes them: masked as before.
+    expect(shownHolder('H-000123', 'resident')).toBe('H-00****23')
+    expect(shownHolder('R-0102-67', 'resident')).toBe('R-01****67')
+    expect(shownHolder('H-3-1-502-7-1', 'resident')).toBe('H-3-****-1')
+    // Only a resident's pass names a home.
+    expect(shownHolder('H-3-1-502', 'visitor')).toBe('H-3-****02')
+    expect(shownHolder(null, null)).toBeNull()
   })
 
   it('keeps only the first character of a name', () => {
