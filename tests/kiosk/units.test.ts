@@ -156,9 +156,9 @@ describe('the staff screen words for what the server says', () => {
     ])
     expect(t('zh', 'openCount', { n: 1 })).toBe('1 项待完成')
     expect(REASON_TEXT.wrong_gate!.zh).toBe('此通行码不适用于本门')
-    // The name label and its error say the same thing.
-    expect(zh.name).toContain('只保留姓氏')
-    expect(zh.err_name).toContain('只保留姓氏')
+    // The name label and its error say the same thing (the third review: what the system keeps).
+    expect(zh.name).toBe('访客姓名（系统只保存姓氏）')
+    expect(zh.err_name).toContain(zh.name)
     expect(STRINGS.en.colon).toBe(': ')
   })
 })
