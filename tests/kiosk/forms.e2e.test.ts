@@ -186,6 +186,12 @@ describe('forms, dialogs, keypads, connection and toasts on the staff screen', (
     for (const key of '3-1-502') await tapCentre(zh, `.pad-host button[data-key="${key}"]`)
     expect(await zh.textContent(errOf('hostUnit'))).toBe('')
     expect(await zh.textContent(errOf('name'))).toBe('请填写访客姓名（系统只保存姓氏）')
+    // A surname picked: its error goes too, and nothing was sent all along.
+    await tapCentre(zh, '[data-field="name"] input')
+    await tapCentre(zh, '.surname-kb button[data-key="王"]')
+    await zh.waitForSelector('#modal:not([data-step="surname"]) [data-field="name"] input')
+    expect(await zh.textContent(errOf('name'))).toBe('')
+    expect(await zh.$$('#modal-body .field.bad')).toHaveLength(0)
     expect(posted).toEqual([])
   }, 60_000)
 
@@ -209,7 +215,7 @@ describe('forms, dialogs, keypads, connection and toasts on the staff screen', (
     await tapCentre(zh, '#actions .btn:nth-child(2)')
     await zh.waitForSelector('#modal[data-kind="visitor"]')
     expect(await focus(zh)).toEqual({ focused: 'BODY', active: ['phoneLast4:digits'] })
-    expect(await zh.getAttribute('#modal', 'data-step')).toBe(null)
+    expect(await zh.getAttribute('#modal', 'data-step')).not.toBe('surname')
     await tapCentre(zh, '#modal-buttons [data-offline]')
     // The handover note: nothing focused.
     await tapCentre(zh, '#handover-btn')

@@ -33,6 +33,7 @@ export function openModal(title, body, buttons, opts = {}) {
   $('modal-buttons').replaceChildren(...buttons)
   $('modal').hidden = false
   $('modal').dataset.kind = opts.kind ?? ''
+  $('modal').dataset.step = ''
   document.body.dataset.modal = 'yes'
   for (const id of ['top', 'main', 'bottom']) $(id).inert = true
   onFocusInput = opts.onFocus ?? null
@@ -49,6 +50,7 @@ export function openModal(title, body, buttons, opts = {}) {
 export function closeModal() {
   $('modal').hidden = true
   $('modal').dataset.kind = ''
+  $('modal').dataset.step = ''
   document.body.dataset.modal = 'no'
   $('modal-body').replaceChildren()
   for (const id of ['top', 'main', 'bottom']) $(id).inert = false
@@ -60,7 +62,8 @@ export function closeModal() {
 export const modalOpen = () => !$('modal').hidden
 
 /**
- * The field the keypad types into (marked, its keypad shown), without the browser's focus.
+ * The field the keypad types into (marked, its keypad shown): the one a finger tapped (which the browser focused), or
+ * the first keypad field of a dialog just opened (which it did not).
  * @param {HTMLInputElement} input
  */
 export function targetInput(input) {
@@ -69,9 +72,6 @@ export function targetInput(input) {
   for (const f of $('modal-body').querySelectorAll('.field')) f.classList.toggle('active', f.contains(input))
   onFocusInput?.(input, previous)
 }
-
-/** A tap on a field: it takes the focus and the keypad. @param {HTMLInputElement} input */
-export const focusInput = targetInput
 
 export function cancelButton() {
   const b = button(L('cancel'), 'btn btn-gray', closeModal)
@@ -99,7 +99,7 @@ export function field(name, label, opts = {}) {
   if (opts.max) input.maxLength = opts.max
   // A picker opens on the click, once the finger is up: opened on the focus (at the touch), the tap would end on a
   // key of the picker now under the finger.
-  input.addEventListener(input.dataset.picker ? 'click' : 'focus', () => focusInput(input))
+  input.addEventListener(input.dataset.picker ? 'click' : 'focus', () => targetInput(input))
   const wrap = el('div', { className: opts.wide ? 'field wide' : 'field' }, el('label', { textContent: label }), input, el('div', { className: 'err' }))
   wrap.dataset.field = name
   return wrap
