@@ -1,16 +1,17 @@
 // The staff's actions at the kiosk (all JSON POSTs behind a staff session; nothing personal ever goes in a URL).
 // Gate-affecting ones become entry rows and P/entry events through the pipeline (committed before the relay
 // moves); shift changes and alarm acknowledgements are kiosk events with an info P/alert.
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { SystemAlert } from '../alerts.ts'
 import type { DecisionEvent } from '../pipeline/pipeline.ts'
-import { parseBody, requireSession, type KioskContext } from './context.ts'
+import { fieldErrors, parseBody, requireSession, type KioskContext } from './context.ts'
 import { sendRefusal, sourceOf } from './guard.ts'
-import { maskHolder, maskName } from './mask.ts'
+import { maskName, shownHolder } from './mask.ts'
 import type { Person } from './pins.ts'
 import { clearCookie, COOKIE, readCookie, sessionCookie, type Session } from './sessions.ts'
 import { ACK_OUTCOMES, ALL_OUTCOMES, currentShift, isOnDuty, type AckOutcome, type Shift } from './shift.ts'
+import { HOST_UNIT, nameOk, normalPlate, OCCUPANTS, PHONE_LAST4, PLATE, temperatureProblem } from './public/k-checks.js'
 
 /** Why a staff member opened the gate by hand (kept short and fixed so the platform can count them). */
 export const OPEN_REASONS = ['ambulance', 'fire', 'delivery', 'disabled', 'broken_scanner', 'other'] as const
@@ -28,12 +29,9 @@ export const schemas = {
     .refine((b) => b.reason !== 'other' || (b.text ?? '').length > 0, { path: ['text'], message: 'say why (reason "other")' }),
   visitor: z.strictObject({
     direction,
-    name: z.string().trim().min(1, 'the visitor’s name (only its first character is kept)').max(32),
-    phoneLast4: z.string().regex(/^\d{4}$/, 'the last four digits of the phone number, nothing more'),
-    hostUnit: z
-      .string()
-      .trim()
-      .regex(/^[0-9A-Za-z#-]{1,16}$/, 'the host unit, e.g. 3-1-502'),
+    name: z.string().trim().refine(nameOk, 'the visitor’s surname (only the first character of the name is kept)'),
+    phoneLast4: z.string().regex(PHONE_LAST4, 'the last four digits of the phone number, nothing more'),
+    hostUnit: z.string().trim().regex(HOST_UNIT, 'the host unit, e.g. 3-1-502'),
     tempC: tempC.nullable().default(null),
   }),
   vehicle: z.strictObject({
@@ -41,9 +39,9 @@ export const schemas = {
     plate: z
       .string()
       .trim()
-      .transform((p) => p.toUpperCase().replace(/[\s·.-]/g, ''))
-      .pipe(z.string().regex(/^[\u4e00-\u9fa5]?[A-Z0-9]{5,8}$/, 'a plate such as 沪A12345')),
-    occupants: z.number().int().min(1).max(9),
+      .transform(normalPlate)
+      .pipe(z.string().regex(PLATE, 'a plate such as 沪A12345')),
+    occupants: z.number().int().min(OCCUPANTS.min).max(OCCUPANTS.max),
     tempC: tempC.nullable().default(null),
   }),
   temperature: z.strictObject({ scanner: z.string().min(1).max(64), tempC }),
@@ -69,6 +67,26 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     const r = records.record(...args)
     gw.wakeUplink()
     return r
+  }
+
+  /**
+   * A form's body with every error in one answer: the schema's, and those that need the rules in force or more than
+   * one field (a temperature inside rules.validRangeC; going in needs one), checked even when the schema failed, so
+   * that staff never fix one field only to be told of the next.
+   */
+  function parseForm<T extends z.ZodType>(schema: T, req: FastifyRequest, reply: FastifyReply, temperature: 'inbound' | 'always'): z.output<T> | null {
+    const raw: Record<string, unknown> = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}
+    const r = schema.safeParse(raw)
+    const fields = r.success ? {} : fieldErrors(r.error.issues)
+    const [lo, hi] = gw.config.rules.validRangeC
+    const problem = temperatureProblem(raw.tempC, temperature === 'always' || (raw.direction ?? 'in') === 'in', [lo, hi])
+    if (problem === 'needed') fields.tempC ??= temperature === 'always' ? 'a temperature in °C' : 'an inbound entry needs a temperature'
+    if (problem === 'range') fields.tempC = `between ${lo} and ${hi} °C (got ${String(raw.tempC)})`
+    if (!r.success || Object.keys(fields).length > 0) {
+      void reply.code(400).send({ error: 'invalid', fields })
+      return null
+    }
+    return r.data
   }
 
   const openTasks = (): number => (gw.tasks?.list() ?? []).filter((t) => t.status === 'due' || t.status === 'overdue').length
@@ -179,7 +197,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.get('/api/kiosk/fevers', async (req, reply) => {
     if (!requireSession(ctx, 'staff', req, reply)) return
     const fevers = records.recentFevers(gw.clock.now() - SECONDARY_WITHIN_MS)
-    return { fevers: fevers.map(({ subject, ...f }) => ({ ...f, holder: maskHolder(subject) })) }
+    return { fevers: fevers.map(({ subject, ...f }) => ({ ...f, holder: shownHolder(subject, f.passKind) })) }
   })
 
   app.post('/api/kiosk/handover', async (req, reply) => {
@@ -215,7 +233,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.post('/api/kiosk/visitor', async (req, reply) => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
-    const body = parseBody(schemas.visitor, req, reply)
+    const body = parseForm(schemas.visitor, req, reply, 'inbound')
     if (!body) return
     let maskedName: string
     try {
@@ -240,7 +258,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.post('/api/kiosk/vehicle', async (req, reply) => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
-    const body = parseBody(schemas.vehicle, req, reply)
+    const body = parseForm(schemas.vehicle, req, reply, 'inbound')
     if (!body) return
     return manual(reply, 'vehicle', null, () =>
       gw.pipeline.manualEntry({
@@ -259,10 +277,8 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.post('/api/kiosk/temperature', async (req, reply) => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
-    const body = parseBody(schemas.temperature, req, reply)
+    const body = parseForm(schemas.temperature, req, reply, 'always')
     if (!body) return
-    const [lo, hi] = gw.config.rules.validRangeC
-    if (body.tempC < lo || body.tempC > hi) return reply.code(400).send({ error: 'invalid', fields: { tempC: `between ${lo} and ${hi} °C` } })
     if (!gw.manualTemperatures.give(body.scanner, { celsius: body.tempC, staff: s.person.id })) {
       return reply.code(409).send({ error: 'not_waiting', message: `no scan at ${body.scanner} is waiting for a temperature` })
     }
@@ -274,7 +290,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.post('/api/kiosk/secondary', async (req, reply) => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
-    const body = parseBody(schemas.secondary, req, reply)
+    const body = parseForm(schemas.secondary, req, reply, 'always')
     if (!body) return
     const fever = records.entry(body.entryId)
     if (!fever || fever.decision !== 'deny' || !fever.reasons.includes('"fever"')) {
@@ -359,7 +375,8 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   function decided(d: DecisionEvent, what: string): Record<string, unknown> {
     audit.info({ action: what, staff: d.staff, eventId: d.eventId, decision: d.decision, seq: d.seqs[0] }, 'kiosk action')
     if (d.seqs.length === 0) throw new Error('the entry could not be recorded; the gate stayed closed')
-    return { eventId: d.eventId, decision: d.decision, reasons: d.reasons, seq: d.seqs[0] }
+    // gateFailed: admitted, and the relay did not move (the screen must not say "opened").
+    return { eventId: d.eventId, decision: d.decision, reasons: d.reasons, seq: d.seqs[0], gateFailed: d.relayFailures.length > 0 }
   }
 }
 

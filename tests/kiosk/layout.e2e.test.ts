@@ -279,9 +279,9 @@ describe('staff screen layout on real displays', () => {
     const zh = pages.zh
     await both((p) => tapCentre(p, '#alarm-secondary'))
     await both((p) => p.waitForSelector('#modal[data-kind="secondary"]'))
-    // Whose temperature it is: a resident, the masked household, the forehead reading and its time.
-    expect(await zh.textContent('#secondary-who')).toMatch(/^住户 · H-3-\*{4}\d\d · 额温 38\.1 °C · \d\d:\d\d$/)
-    expect(await pages.en.textContent('#secondary-who')).toMatch(/^Resident · H-3-\*{4}\d\d · forehead 38\.1 °C · \d\d:\d\d$/)
+    // Whose temperature it is: a resident, the unit, the forehead reading and its time.
+    expect(await zh.textContent('#secondary-who')).toMatch(/^住户 · 3-1-5\d\d · 额温 38\.1 °C · \d\d:\d\d$/)
+    expect(await pages.en.textContent('#secondary-who')).toMatch(/^Resident · 3-1-5\d\d · forehead 38\.1 °C · \d\d:\d\d$/)
     await checkState('armpit-dialog')
     await tapCentre(pages.en, '#modal-buttons .btn-gray')
     for (const k of '38.5') await tapCentre(zh, `.pad-host button[data-key="${k}"]`)
@@ -318,7 +318,7 @@ describe('staff screen layout on real displays', () => {
     const rows = await zh.$$eval('.fever-row', (els) => els.map((e) => e.textContent ?? ''))
     expect(rows).toHaveLength(6)
     expect(rows[0]).toMatch(/^访客钱\*\* · 被访 2-1-103 · 额温 38\.5 °C · /)
-    expect(rows.at(-1)).toMatch(/^住户H-3-\*{4}\d\d · 额温 38\.1 °C · .* ✔$/)
+    expect(rows.at(-1)).toMatch(/^住户3-1-5\d\d · 额温 38\.1 °C · .* ✔$/)
     expect(await zh.$eval('.fever-list', (e) => e.scrollHeight > e.clientHeight)).toBe(true)
     await checkState('fevers-list')
     // A finger drags the list up: the oldest fever comes into view and takes a tap at its centre.

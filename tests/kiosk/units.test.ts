@@ -5,7 +5,7 @@ import { REASONS } from '../../gateway/pipeline/rules.ts'
 import { DEFAULT_SCHEDULES } from '../../gateway/schedules/defaults.ts'
 import { csvCell, csvLine } from '../../gateway/sheets/csv.ts'
 import * as sheetWords from '../../gateway/sheets/words.ts'
-import { maskHolder, maskName } from '../../gateway/kiosk/mask.ts'
+import { maskHolder, maskName, shownHolder } from '../../gateway/kiosk/mask.ts'
 import { readCookie } from '../../gateway/kiosk/sessions.ts'
 import { OPEN_REASONS } from '../../gateway/kiosk/staff.ts'
 import { ROOT } from '../helpers/gatewayProcess.ts'
@@ -28,6 +28,18 @@ describe('masking', () => {
     expect(maskHolder('V-12')).toBe('V****2')
     expect(maskHolder('ab')).toBe('****')
     expect(maskHolder(null)).toBeNull()
+  })
+
+  it('shows a resident by the unit the staff know (the household id names it), anyone else masked', () => {
+    expect(shownHolder('H-3-1-502', 'resident')).toBe('3-1-502')
+    expect(shownHolder('H-12-502', 'resident')).toBe('12-502')
+    // Not a household id as DESIGN section 6 writes them: masked as before.
+    expect(shownHolder('H-000123', 'resident')).toBe('H-00****23')
+    expect(shownHolder('R-0102-67', 'resident')).toBe('R-01****67')
+    expect(shownHolder('H-3-1-502-7-1', 'resident')).toBe('H-3-****-1')
+    // Only a resident's pass names a home.
+    expect(shownHolder('H-3-1-502', 'visitor')).toBe('H-3-****02')
+    expect(shownHolder(null, null)).toBeNull()
   })
 
   it('keeps only the first character of a name', () => {
@@ -144,9 +156,9 @@ describe('the staff screen words for what the server says', () => {
     ])
     expect(t('zh', 'openCount', { n: 1 })).toBe('1 项待完成')
     expect(REASON_TEXT.wrong_gate!.zh).toBe('此通行码不适用于本门')
-    // The name label and its error say the same thing.
-    expect(zh.name).toContain('只保留姓氏')
-    expect(zh.err_name).toContain('只保留姓氏')
+    // The name label and its error say the same thing (the third review: what the system keeps).
+    expect(zh.name).toBe('访客姓名（系统只保存姓氏）')
+    expect(zh.err_name).toContain(zh.name)
     expect(STRINGS.en.colon).toBe(': ')
   })
 })

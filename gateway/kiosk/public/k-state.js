@@ -26,6 +26,9 @@ export const state = {
   /** @type {'zh' | 'en'} */
   lang: localStorage.getItem('eg.lang') === 'en' ? 'en' : 'zh',
   connected: false,
+  /** When the live feed went down (Date.now()); null while it is up, and before it first came up. */
+  /** @type {number | null} */
+  lostAt: null,
   /** @type {Info | null} */
   info: null,
   /** @type {Record<string, number> | null} */
