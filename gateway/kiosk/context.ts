@@ -38,6 +38,8 @@ export interface KioskGateway {
   readonly relays: readonly Relay[]
   readonly buzzers: readonly Buzzer[]
   readonly logRing: LogRing | null
+  /** Started as the demo (no config file). */
+  readonly demo: boolean
   /** Disinfection and duty-check tasks (gateway/schedules), when the gateway has them. */
   readonly tasks?: { list(): Pick<TaskOccurrence, 'id' | 'taskId' | 'kind' | 'area' | 'status' | 'dueAt' | 'overdueAt'>[] }
   health(): HealthReport
