@@ -10,7 +10,7 @@ import { sendRefusal, sourceOf } from './guard.ts'
 import { maskName, shownHolder } from './mask.ts'
 import type { Person } from './pins.ts'
 import { clearCookie, COOKIE, readCookie, sessionCookie, type Session } from './sessions.ts'
-import { ACK_OUTCOMES, ALL_OUTCOMES, currentShift, isOnDuty, type AckOutcome, type Shift } from './shift.ts'
+import { ACK_OUTCOMES, ALL_OUTCOMES, currentShift, isOnDuty, type AckOutcome, type Shift, type ShiftSummary, type ShiftTask } from './shift.ts'
 import { HOST_UNIT, nameOk, normalPlate, OCCUPANTS, PHONE_LAST4, PLATE, temperatureProblem } from './public/k-checks.js'
 
 /** Why a staff member opened the gate by hand (kept short and fixed so the platform can count them). */
@@ -89,20 +89,36 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     return r.data
   }
 
-  const openTasks = (): number => (gw.tasks?.list() ?? []).filter((t) => t.status === 'due' || t.status === 'overdue').length
+  /** Open tasks (due, overdue), the most urgent first: what the next person must not miss. */
+  const openTasks = (): ShiftTask[] =>
+    (gw.tasks?.list() ?? [])
+      .filter((t) => t.status === 'due' || t.status === 'overdue')
+      .map((t) => ({ id: t.id, taskId: t.taskId, kind: t.kind, area: t.area, status: t.status as 'due' | 'overdue', dueAt: t.dueAt, overdueAt: t.overdueAt }))
+      .sort((a, b) => (a.status === b.status ? (a.overdueAt < b.overdueAt ? -1 : a.overdueAt > b.overdueAt ? 1 : 0) : a.status === 'overdue' ? -1 : 1))
 
-  const shiftSummary = (duty: Shift): Record<string, unknown> => ({
-    staff: duty.staff,
-    from: new Date(duty.since).toISOString(),
-    to: new Date(gw.clock.now()).toISOString(),
-    ...records.shift(duty.since, gw.clock.now() + 1),
-    openAlarms: live.openAlarms().length,
-    openTasks: openTasks(),
-  })
+  /**
+   * The shift so far: the gate's figures over it (the same counts as today's figures), and what is still open (alarms,
+   * tasks), counted and listed (no holder in the list: it goes to the platform with the handover).
+   */
+  const shiftSummary = (duty: Shift): ShiftSummary => {
+    const alarms = live.openAlarms().map((a) => ({ entryId: a.entryId, kind: a.kind, ts: new Date(a.ts).toISOString(), tempC: a.tempC, secondaryC: a.secondaryC }))
+    const tasks = openTasks()
+    return {
+      staff: duty.staff,
+      from: new Date(duty.since).toISOString(),
+      to: new Date(gw.clock.now()).toISOString(),
+      ...records.shift(duty.since, gw.clock.now() + 1),
+      openAlarms: alarms.length,
+      openTasks: tasks.length,
+      overdueTasks: tasks.filter((t) => t.status === 'overdue').length,
+      alarms,
+      tasks,
+    }
+  }
 
   /** Ends the shift (handed over, to `next` when someone takes it); its staff member's sessions end with it. */
-  const handover = (duty: Shift, note: string, next: Person | null): Record<string, unknown> => {
-    const summary = shiftSummary(duty)
+  const handover = (duty: Shift, note: string, next: Person | null): ShiftSummary & { note: string } => {
+    const summary = { ...shiftSummary(duty), note }
     const alert: SystemAlert = {
       kind: 'shift_handover',
       severity: 'info',
@@ -112,7 +128,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
       ...(note ? { note } : {}),
       ...(next ? { next: next.id } : {}),
     }
-    record({ kind: 'shift_handover', staff: duty.staff, detail: { ...summary, note, next: next?.id ?? null }, alert, shift: null })
+    record({ kind: 'shift_handover', staff: duty.staff, detail: { ...summary, next: next?.id ?? null }, alert, shift: null })
     for (const x of sessions.active('staff')) if (x.person.id === duty.staff) sessions.end(x.token)
     audit.info({ staff: duty.staff, next: next?.id ?? null, entries: summary.entries }, 'shift handed over')
     return summary
@@ -171,16 +187,27 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     return { staff: publicPerson(s.person), since: currentShift(gw.store)?.since ?? s.since, summary }
   })
 
-  // "Take over the shift?" answered "cancel": the helper's session ends and the screen gets back the session it had
-  // before the PIN was typed (when it is still open), as if nothing had been typed. The shift is untouched.
-  app.post('/api/kiosk/login/cancel', async (req, reply) => {
+  // "Take over the shift?" answered "cancel", or a helper done helping (退出): the helper's session ends and the screen
+  // gets back the session it had before the PIN was typed (when it is still open): the person on duty, as they left
+  // it. The shift is untouched and nothing is handed over; there is no note to write.
+  const leaveAsHelper = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
     if (isOnDuty(gw.store, s)) return reply.code(409).send({ error: 'already_on_duty', message: 'this staff member holds the shift: hand it over instead' })
     sessions.end(s.token)
+    audit.info({ staff: s.person.id }, 'helper logged out')
     const back = s.previous ? sessions.get(s.previous, 'staff') : null
     if (!back) return reply.header('set-cookie', clearCookie('staff')).send({ staff: null, since: null, onDuty: null })
     return reply.header('set-cookie', sessionCookie('staff', back.token, ctx.gw.config.kiosk.tls !== undefined)).send(sessionView(back))
+  }
+  app.post('/api/kiosk/login/cancel', leaveAsHelper)
+  app.post('/api/kiosk/logout', leaveAsHelper)
+
+  // The shift so far, for its handover: shown first (with a warning while alarms are open), then the note is asked.
+  app.get('/api/kiosk/shift', async (req, reply) => {
+    if (!requireSession(ctx, 'staff', req, reply)) return
+    const duty = currentShift(gw.store)
+    return { summary: duty ? shiftSummary(duty) : null }
   })
 
   function startShift(s: Session): void {
@@ -205,12 +232,9 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     if (!s) return
     const body = parseBody(schemas.handover, req, reply)
     if (!body) return
-    // A helper never held the shift: leaving ends only their session.
+    // A helper never held the shift: they leave as from 退出 (the screen gets back the session it had).
     const duty = currentShift(gw.store)
-    if (!duty || duty.staff !== s.person.id) {
-      sessions.end(s.token)
-      return reply.header('set-cookie', clearCookie('staff')).send({ summary: null })
-    }
+    if (!duty || duty.staff !== s.person.id) return leaveAsHelper(req, reply)
     const summary = handover(duty, body.note, null)
     live.dutyChanged()
     return reply.header('set-cookie', clearCookie('staff')).send({ summary })
