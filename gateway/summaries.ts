@@ -53,10 +53,15 @@ export function summarize(store: Store, from: number, to: number, day: string): 
   const db = store.db
   const c: SummaryCounts = { entries: 0, in: 0, out: 0, admitted: 0, denied: 0, overrides: 0, fevers: 0, byReason: {}, byKind: {}, maxTempC: null, isolatedHouseholds: 0 }
   const groups = db
-    .prepare(`SELECT direction, decision, kind, source, count(*) AS n, max(temp_c) AS maxTemp FROM entries
-      WHERE ts >= ? AND ts < ? GROUP BY direction, decision, kind, source`)
-    .all(from, to) as { direction: 'in' | 'out'; decision: string; kind: string | null; source: string; n: number; maxTemp: number | null }[]
+    .prepare(`SELECT direction, decision, kind, source, count(*) AS n, max(temp_c) AS maxTemp,
+        sum(source = 'override' AND decision = 'deny' AND reasons LIKE '%"fever"%' AND json_extract(detail, '$.reason') = 'secondary_check') AS confirmed
+      FROM entries WHERE ts >= ? AND ts < ? GROUP BY direction, decision, kind, source`)
+    .all(from, to) as { direction: 'in' | 'out'; decision: string; kind: string | null; source: string; n: number; maxTemp: number | null; confirmed: number }[]
+  // An armpit check that confirms a fever is an entry of its own (byReason counts it) but not a second person with a
+  // fever: fevers counts people, as the staff screen and its shift summary do (gateway/kiosk/records.ts).
+  let confirmed = 0
   for (const g of groups) {
+    confirmed += g.confirmed
     c.entries += g.n
     c[g.direction] += g.n
     if (g.decision === 'admit') {
@@ -72,7 +77,7 @@ export function summarize(store: Store, from: number, to: number, day: string): 
       WHERE entries.ts >= ? AND entries.ts < ? GROUP BY j.value`)
     .all(from, to) as { reason: string; n: number }[]
   for (const r of reasons) c.byReason[r.reason] = r.n
-  c.fevers = c.byReason.fever ?? 0
+  c.fevers = (c.byReason.fever ?? 0) - confirmed
   c.isolatedHouseholds = (
     db.prepare(`SELECT count(*) AS n FROM isolation WHERE start_day <= ? AND (end_day IS NULL OR end_day >= ?)`).get(day, day) as { n: number }
   ).n

@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import { assertPublished, snapshot, startKiosk, testClock, type KioskEnv } from './helpers.ts'
 import { pass } from './passes.ts'
+import { summarize } from '../../gateway/summaries.ts'
+import { localDay } from '../../gateway/time.ts'
 
 const ZHANG = '246810'
 const OTHER = '135790'
@@ -141,6 +143,10 @@ describe("the shift's figures", () => {
     // Every kind of staff action, each counted once: the armpit check that settled the visitor's alarm is one action.
     expect(shift.manualBy).toEqual({ opens: 1, registrations: 2, temperatures: 1, armpitChecks: 2, acks: 1, tasksDone: 1 })
     expect(shift.manual).toBe(8)
+    // And the day's summary for the platform and the day sheet: the same two fevers (the armpit check's row is an
+    // entry of its own, in byReason, not a third person).
+    const day = summarize(k.gw.store, 0, k.clock.now() + 1, localDay(k.clock.now(), k.gw.config.site.timezone))
+    expect({ fevers: day.fevers, feverEntries: day.byReason.fever }).toEqual({ fevers: today.fevers, feverEntries: 3 })
   })
 })
 
