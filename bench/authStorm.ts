@@ -5,16 +5,11 @@
 // steady pace while, at once (from a process of their own, bench/stormClient.ts), `logins` kiosk login guesses arrive from LAN addresses (127.0.1.x, spread over
 // `sources` of them: an attacker with many addresses) and `connects` bad broker CONNECTs. Latency is the outside
 // view, as in bench/soak.ts: a code's last byte written to the pty → its entry event at a subscriber of mosquitto.
-import { fork, spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { fork } from 'node:child_process'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
-import { stringify } from 'yaml'
-import { freePort, Mosquitto } from '../cloud-bridge/mosquitto.ts'
-import { issuePass } from '../gateway/passes/issue.ts'
-import { newKeyPair } from '../gateway/passes/keys.ts'
-import { PtyPair } from '../simulators/pty.ts'
-import { gatewayCommand, ptyGateDevices, ROOT } from '../tests/helpers/gatewayProcess.ts'
+import { Mosquitto } from '../cloud-bridge/mosquitto.ts'
+import { startGateProcess, startScriptEnv } from './gateProcess.ts'
 import type { ConnectStormResult } from './storm.ts'
 import { tempDirFor } from './util.ts'
 
@@ -45,14 +40,6 @@ export interface StormBenchResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-/** The environment `npm start` sets before node (package.json's start script: `VAR=value ... node ...`). */
-export function startScriptEnv(): Record<string, string> {
-  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-  const env: Record<string, string> = {}
-  for (const m of script.matchAll(/(?:^|\s)([A-Z_][A-Z0-9_]*)=(\S+)(?=\s)/g)) env[m[1]!] = m[2]!
-  return env
-}
-
 function quantiles(xs: number[]): { p50: number; p99: number; max: number } {
   const s = [...xs].sort((a, b) => a - b)
   if (s.length === 0) return { p50: NaN, p99: NaN, max: NaN }
@@ -63,48 +50,17 @@ function quantiles(xs: number[]): { p50: number; p99: number; max: number } {
 export async function benchAuthStorm(o: { logins: number; sources: number; connects: number; gapMs: number }): Promise<StormBenchResult> {
   const dir = tempDirFor('bench-storm')
   const central = await Mosquitto.start()
-  const [scanPty, thermoPty] = await Promise.all([PtyPair.open({ name: 'scan' }), PtyPair.open({ name: 'thermo' })])
-  const devices = fork(join(import.meta.dirname, 'devices.ts'), [], { execArgv: ['--import', 'tsx'] })
-  const written = new Map<number, number>()
-  let readyDevices: (() => void) | null = null
-  devices.on('message', (m: { cmd: string; i?: number; at?: number; error?: string }) => {
-    if (m.cmd === 'error') console.error(`device process: ${m.error}`)
-    if (m.cmd === 'ready') readyDevices?.()
-    if (m.cmd === 'written') written.set(m.i!, m.at!)
-  })
-  await new Promise<void>((r) => {
-    readyDevices = r
-    devices.send({ cmd: 'start', scannerPath: scanPty.devicePath, thermometerPath: thermoPty.devicePath })
-  })
-
-  const issuer = newKeyPair('bench-storm-key')
-  const kioskPort = await freePort()
-  const brokerPort = await freePort()
-  const file = join(dir, 'gateway.yaml')
-  writeFileSync(
-    file,
-    stringify({
-      dataDir: join(dir, 'data'),
-      devices: ptyGateDevices({ inPath: scanPty.gatewayPath, thermoPath: thermoPty.gatewayPath, pulseMs: 100 }),
-      rules: { duplicateScanMs: 0, antiPassback: 'off' },
-      passes: { issuers: [{ kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }] },
-      central: { url: central.url },
+  const gate = await startGateProcess({
+    dir,
+    centralUrl: central.url,
+    config: ({ kioskPort, brokerPort }) => ({
       localBroker: { enabled: true, host: '127.0.0.1', port: brokerPort, users: [{ username: 'display', password: 'display-secret-1', role: 'display' }] },
       // Two staff and one tech: a wrong guess costs one scrypt per PIN of its role.
       kiosk: { host: '127.0.0.1', port: kioskPort, staffPins: ['8642', '97310'], techPins: ['531975'] },
-      log: { level: 'info' },
     }),
-  )
+  })
+  const { kioskPort, brokerPort, written } = gate
   const env = startScriptEnv()
-  const [cmd, argv] = gatewayCommand(['--config', file], { built: true })
-  const gw = spawn(cmd, argv, { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env } })
-  const url = `http://127.0.0.1:${kioskPort}`
-  for (const t = Date.now(); ; await sleep(50)) {
-    if (gw.exitCode !== null) throw new Error(`the gateway exited during start (${gw.exitCode})`)
-    if (Date.now() - t > 30_000) throw new Error('the gateway was not ready in 30 s')
-    const h = (await fetch(`${url}/healthz`).then((r) => (r.ok ? r.json() : null), () => null)) as { components?: Record<string, { online?: boolean; connected?: boolean }> } | null
-    if (h?.components?.['thermo-in']?.online && h.components.uplink?.connected) break
-  }
 
   const arrived = new Map<number, number>()
   const sub = mqtt.connect(central.url, { protocolVersion: 5 })
@@ -124,8 +80,7 @@ export async function benchAuthStorm(o: { logins: number; sources: number; conne
   let n = 0
   const scanOne = async (): Promise<number> => {
     const i = n++
-    const code = await issuePass(issuer, { sub: `H-${i % 300}`, kind: 'resident', jti: `storm-${i}` }, { now: Date.now(), ttlSeconds: 600 })
-    devices.send({ cmd: 'scan', i, code })
+    await gate.scan(i, 'storm')
     return i
   }
   // A steady pace of people, whatever the storm does to the gateway.
@@ -166,11 +121,8 @@ export async function benchAuthStorm(o: { logins: number; sources: number; conne
   const q = quantiles(storm.xs)
 
   await sub.endAsync(true)
-  gw.kill('SIGTERM')
-  await new Promise((r) => gw.once('exit', r))
-  devices.send({ cmd: 'stop' })
-  await new Promise((r) => devices.once('exit', r))
-  await Promise.all([scanPty.close(), thermoPty.close(), central.dispose()])
+  await gate.stop()
+  await central.dispose()
   return {
     uvThreadpoolSize: env.UV_THREADPOOL_SIZE ?? null,
     logins: o.logins,

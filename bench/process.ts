@@ -1,13 +1,10 @@
 // The gateway as the real process (plain node on dist/main.js with npm start's flags and environment): start to ready
-// (spawn → GET /healthz answers), and resident memory idle and under a steady crowd, with the uplink to mosquitto,
+// (spawn → GET /healthz answers), resident memory idle and under people at a steady pace, and the CPU time per entry,
+// with a line scanner and a Modbus thermometer on ptys driven from a process of their own, the uplink to mosquitto,
 // the embedded broker, the kiosk with a screen connected, and the default schedules (DESIGN section 10).
-import { spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { stringify } from 'yaml'
-import { freePort, Mosquitto } from '../cloud-bridge/mosquitto.ts'
-import { gatewayCommand, ROOT } from '../tests/helpers/gatewayProcess.ts'
-import { startScriptEnv } from './authStorm.ts'
+import { readFileSync } from 'node:fs'
+import { Mosquitto } from '../cloud-bridge/mosquitto.ts'
+import { startGateProcess } from './gateProcess.ts'
 import { tempDirFor } from './util.ts'
 
 export interface ProcessBenchResult {
@@ -19,14 +16,17 @@ export interface ProcessBenchResult {
   loadSeconds: number
   rssLoadMB: number
   rssLoadSamplesMB: number[]
-  /** CPU time of the process (user + system) per entry committed under the crowd; the simulated crowd and devices
-   *  run in the same process, so this is an upper bound of the gate's own cost. */
+  /** CPU time of the gateway's process (user + system) per entry committed at `rate` people a second; the devices
+   *  run in a process of their own, so this is the gate's own cost. */
   cpuPerDecisionMs: number
   /** The same less what the process spends idle (polls, timers, the screen's stream) over the same time. */
   cpuPerDecisionAboveIdleMs: number
   /** CPU ms per second of an idle gate (median of the restarts). */
   idleCpuMsPerS: number
   decisions: number
+  rate: number
+  /** Of the CPU under load, the share spent in the kernel (writes, fsyncs, the ptys, the sockets). */
+  cpuSystemShare: number
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
@@ -40,9 +40,14 @@ export function rssMB(pid: number): number {
 
 /** User + system CPU time of a process so far, in ms (/proc/PID/stat, clock ticks of 10 ms). */
 export function cpuMs(pid: number): number {
+  const { user, system } = cpuSplitMs(pid)
+  return user + system
+}
+
+export function cpuSplitMs(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 }
 }
 
 async function lastSeq(port: number): Promise<number> {
@@ -50,7 +55,7 @@ async function lastSeq(port: number): Promise<number> {
   return h.components.store.lastSeq
 }
 
-export async function benchProcess(o: { starts: number; loadSeconds: number }): Promise<ProcessBenchResult> {
+export async function benchProcess(o: { starts: number; loadSeconds: number; rate: number; loadedNodeArgs?: string[] }): Promise<ProcessBenchResult> {
   const dir = tempDirFor('bench-process')
   const central = await Mosquitto.start()
   const readyMs: number[] = []
@@ -60,35 +65,16 @@ export async function benchProcess(o: { starts: number; loadSeconds: number }): 
   let cpuPerDecisionAboveIdleMs = 0
   const idleCpuMsPerS: number[] = []
   let decisions = 0
+  let cpuSystemShare = 0
   try {
     for (let i = 0; i <= o.starts; i++) {
       const loaded = i === o.starts
-      const port = await freePort()
-      const file = join(dir, 'gateway.yaml')
-      writeFileSync(
-        file,
-        stringify({
-          dataDir: join(dir, 'data'),
-          central: { url: central.url },
-          localBroker: { enabled: true, host: '127.0.0.1', port: await freePort() },
-          kiosk: { host: '127.0.0.1', port },
-          // The last start runs under a crowd of 5 people a second through the simulated devices.
-          simulation: { crowd: loaded, intervalMs: 200 },
-        }),
-      )
-      const [cmd, argv] = gatewayCommand(['--config', file], { built: true })
-      const t0 = performance.now()
-      const child = spawn(cmd, argv, { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...startScriptEnv() } })
-      for (;;) {
-        if (child.exitCode !== null) throw new Error(`the gateway exited during start (${child.exitCode})`)
-        if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break
-        if (performance.now() - t0 > 30_000) throw new Error('the gateway was not ready in 30 s')
-        await sleep(5)
-      }
+      const gate = await startGateProcess({ dir, centralUrl: central.url, nodeArgs: loaded ? o.loadedNodeArgs : undefined })
+      const pid = gate.child.pid!
       // The first start creates the database; the rest are restarts, what a gate box sees after a power cut.
-      if (i > 0 && !loaded) readyMs.push(Math.round(performance.now() - t0))
+      if (i > 0 && !loaded) readyMs.push(gate.readyMs)
       const screen = new AbortController()
-      void fetch(`http://127.0.0.1:${port}/api/kiosk/events`, { signal: screen.signal })
+      void fetch(`${gate.url}/api/kiosk/events`, { signal: screen.signal })
         .then(async (res) => {
           for await (const _ of res.body ?? []) {
             // drained
@@ -96,30 +82,43 @@ export async function benchProcess(o: { starts: number; loadSeconds: number }): 
         })
         .catch(() => {})
       if (loaded) {
+        // People at a steady pace through the pty devices; the CPU counted is the gateway's pid alone.
         rssLoad = []
-        const cpu0 = cpuMs(child.pid!)
-        const seq0 = await lastSeq(port)
+        await sleep(1000)
+        const cpu0 = cpuMs(pid)
+        const split0 = cpuSplitMs(pid)
+        const seq0 = await lastSeq(gate.kioskPort)
         const t0 = performance.now()
-        for (let s = 0; s < o.loadSeconds; s += 5) {
-          await sleep(5000)
-          rssLoad.push(rssMB(child.pid!))
+        let n = 0
+        const sampling = (async () => {
+          for (let s = 0; s < o.loadSeconds; s += 5) {
+            await sleep(5000)
+            rssLoad.push(rssMB(pid))
+          }
+        })()
+        for (let next = t0; performance.now() - t0 < o.loadSeconds * 1000; ) {
+          await gate.scan(n++, 'proc')
+          next += 1000 / o.rate
+          await sleep(Math.max(0, next - performance.now()))
         }
-        decisions = (await lastSeq(port)) - seq0
-        const cpu = cpuMs(child.pid!) - cpu0
+        await sampling
+        decisions = (await lastSeq(gate.kioskPort)) - seq0
+        const cpu = cpuMs(pid) - cpu0
+        const split = cpuSplitMs(pid)
+        cpuSystemShare = Math.round(((split.system - split0.system) / Math.max(1, cpu)) * 100) / 100
         const idle = median(idleCpuMsPerS) * ((performance.now() - t0) / 1000)
         cpuPerDecisionMs = Math.round((cpu / Math.max(1, decisions)) * 100) / 100
         cpuPerDecisionAboveIdleMs = Math.round((Math.max(0, cpu - idle) / Math.max(1, decisions)) * 100) / 100
       } else {
         // Idle: one second to settle after ready, then the CPU of four quiet seconds (polls, timers, the screen).
         await sleep(1000)
-        const c0 = cpuMs(child.pid!)
+        const c0 = cpuMs(pid)
         await sleep(4000)
-        idleCpuMsPerS.push((cpuMs(child.pid!) - c0) / 4)
-        rssIdleMB = Math.max(rssIdleMB, rssMB(child.pid!))
+        idleCpuMsPerS.push((cpuMs(pid) - c0) / 4)
+        rssIdleMB = Math.max(rssIdleMB, rssMB(pid))
       }
       screen.abort()
-      child.kill('SIGTERM')
-      await new Promise((r) => child.once('exit', r))
+      await gate.stop()
     }
   } finally {
     await central.dispose()
@@ -138,5 +137,7 @@ export async function benchProcess(o: { starts: number; loadSeconds: number }): 
     cpuPerDecisionAboveIdleMs,
     idleCpuMsPerS: median(idleCpuMsPerS),
     decisions,
+    rate: o.rate,
+    cpuSystemShare,
   }
 }

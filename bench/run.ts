@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [--only latency|drain|store|process|storm] [--runs N] [--storm-connects N]`: the figures of DESIGN section 10.
+// `npm run bench [-- --quick] [--only latency|drain|store|process|storm] [--runs N] [--storm-connects N]`: the figures of DESIGN section 10
+// (BENCH_CPU_PROF=DIR: the process bench writes a V8 CPU profile of the loaded gateway into DIR).
 // (a) scan-to-relay latency over real pseudo-terminals, one at a time, at 1 per second and 200 per second sustained,
 //     with the uplink, embedded broker, kiosk stream and schedules running: the last byte of a code written to the
 //     scanner's pty → the relay commanded on, including the pass check, the Modbus round trip (simulator answering
@@ -244,11 +245,11 @@ async function main(): Promise<void> {
   }
   let process_: ProcessBenchResult | undefined
   if (args.only === undefined || args.only === 'process') {
-    process_ = await benchProcess({ starts: args.quick ? 2 : 5, loadSeconds: args.quick ? 10 : 30 })
+    process_ = await benchProcess({ starts: args.quick ? 2 : 5, loadSeconds: args.quick ? 10 : 30, rate: 5, loadedNodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : undefined })
     console.log(
       `the gateway process: start to ready p50 ${process_.readyP50Ms} ms, max ${process_.readyMaxMs} ms (target ≤ 800); ` +
-        `resident memory idle ${process_.rssIdleMB} MB, after ${process_.loadSeconds} s at 5 people/s ${process_.rssLoadMB} MB (target ≤ 85); ` +
-        `CPU per entry ${process_.cpuPerDecisionMs} ms, ${process_.cpuPerDecisionAboveIdleMs} ms above idle (${process_.decisions} entries, the simulated crowd included; target ≤ 0.5); ` +
+        `resident memory idle ${process_.rssIdleMB} MB, after ${process_.loadSeconds} s at ${process_.rate} people/s ${process_.rssLoadMB} MB (target ≤ 85); ` +
+        `CPU per entry ${process_.cpuPerDecisionMs} ms, ${process_.cpuPerDecisionAboveIdleMs} ms above idle (${Math.round(process_.cpuSystemShare * 100)} % in the kernel; ${process_.decisions} entries, devices in their own process; target ≤ 0.5); ` +
         `idle ${process_.idleCpuMsPerS} ms CPU a second`,
     )
   }

@@ -18,7 +18,7 @@ import { ModbusThermometerSim } from '../simulators/devices/modbusThermometer.ts
 import { PtyPair } from '../simulators/pty.ts'
 import { gatewayCommand, ptyGateDevices, ROOT } from '../tests/helpers/gatewayProcess.ts'
 import { buildIfStale } from '../scripts/build.mjs'
-import { startScriptEnv } from './authStorm.ts'
+import { startScriptEnv } from './gateProcess.ts'
 import { tempDirFor } from './util.ts'
 
 const { values: args } = parseArgs({

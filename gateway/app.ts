@@ -41,6 +41,8 @@ export interface GatewayOptions {
   clockTrusted?: () => boolean
   /** Recent log lines for the technicians' page. */
   logRing?: LogRing
+  /** Started as the demo (no config file): the staff screen says so, with the demo's PINs. */
+  demo?: boolean
 }
 
 export interface GatewayEvents extends PipelineEvents {
@@ -206,6 +208,11 @@ export class Gateway {
 
   get logRing(): LogRing | null {
     return this.opts.logRing ?? null
+  }
+
+  /** Whether this is the demo (no config file), not a configured site (which may run the simulated crowd too). */
+  get demo(): boolean {
+    return this.opts.demo === true
   }
 
   /** Something was queued outside a decision (a kiosk event): tell the uplink not to wait for its next poll. */

@@ -35,8 +35,9 @@ export const DEMO_STAFF_PIN = '1234'
 export const DEMO_TECH_PIN = '9999'
 
 /**
- * What the staff screen says about the demo: null unless this is the demo (the simulated crowd) and a demo PIN is
- * one of the configured ones, so a real site's PIN can never be shown.
+ * The demo's PINs in effect (each null unless it is one of the configured ones), for the demo only: the gateway asks
+ * when it was started without a config file (GatewayOptions.demo), never for a configured site that switched the
+ * simulated crowd on, whose PINs are its own and are never shown.
  */
 export function demoInfo(config: Pick<GatewayConfig, 'simulation' | 'kiosk'>): { staffPin: string | null; techPin: string | null } | null {
   if (!config.simulation.crowd) return null

@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       demo = withDemoIssuer(config)
       config = demo.config
     }
-    gw = await Gateway.start(config, { log, logRing })
+    gw = await Gateway.start(config, { log, logRing, demo: path === null })
   } catch (err) {
     log.fatal({ err }, 'gateway could not start')
     // What only start can find (a port below 1024 without the capability): the configuration's too, exit 2.

@@ -8,6 +8,7 @@ import type { Clock } from '../devices/types.ts'
 import { taskDayFigures } from './schedules/figures.ts'
 import type { OutboxMessage, OutboxRow, Store } from './store/store.ts'
 import { rfc3339 } from './time.ts'
+import { zoneOffsetMs } from './zone.ts'
 
 export type SummaryKind = 'hour' | 'day'
 
@@ -30,36 +31,9 @@ export interface SummaryCounts {
 
 const HOUR = 3_600_000
 
-/** The zone's offset from UTC at `ts`, in ms (from the formatted wall-clock time, so DST is right). */
-export function tzOffsetMs(ts: number, timeZone: string): number {
-  const parts = offsetFormat(timeZone).formatToParts(ts)
-  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value)
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'))
-  return asUtc - Math.floor(ts / 1000) * 1000
-}
-
-const offsetFormats = new Map<string, Intl.DateTimeFormat>()
-function offsetFormat(timeZone: string): Intl.DateTimeFormat {
-  let f = offsetFormats.get(timeZone)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
-    offsetFormats.set(timeZone, f)
-  }
-  return f
-}
-
 /** Start (epoch ms) of the local hour or day containing `ts`. */
 export function periodStart(kind: SummaryKind, ts: number, timeZone: string): number {
-  const off = tzOffsetMs(ts, timeZone)
+  const off = zoneOffsetMs(ts, timeZone)
   const size = kind === 'hour' ? HOUR : 24 * HOUR
   return ts - (((ts + off) % size) + size) % size
 }
@@ -71,7 +45,7 @@ export function nextPeriod(kind: SummaryKind, start: number, timeZone: string): 
 
 /** `2026-11-23T10` (hour) or `2026-11-23` (day), local. */
 export function periodLabel(kind: SummaryKind, start: number, timeZone: string): string {
-  const local = new Date(start + tzOffsetMs(start, timeZone)).toISOString()
+  const local = new Date(start + zoneOffsetMs(start, timeZone)).toISOString()
   return kind === 'hour' ? local.slice(0, 13) : local.slice(0, 10)
 }
 
@@ -79,10 +53,15 @@ export function summarize(store: Store, from: number, to: number, day: string): 
   const db = store.db
   const c: SummaryCounts = { entries: 0, in: 0, out: 0, admitted: 0, denied: 0, overrides: 0, fevers: 0, byReason: {}, byKind: {}, maxTempC: null, isolatedHouseholds: 0 }
   const groups = db
-    .prepare(`SELECT direction, decision, kind, source, count(*) AS n, max(temp_c) AS maxTemp FROM entries
-      WHERE ts >= ? AND ts < ? GROUP BY direction, decision, kind, source`)
-    .all(from, to) as { direction: 'in' | 'out'; decision: string; kind: string | null; source: string; n: number; maxTemp: number | null }[]
+    .prepare(`SELECT direction, decision, kind, source, count(*) AS n, max(temp_c) AS maxTemp,
+        sum(source = 'override' AND decision = 'deny' AND reasons LIKE '%"fever"%' AND json_extract(detail, '$.reason') = 'secondary_check') AS confirmed
+      FROM entries WHERE ts >= ? AND ts < ? GROUP BY direction, decision, kind, source`)
+    .all(from, to) as { direction: 'in' | 'out'; decision: string; kind: string | null; source: string; n: number; maxTemp: number | null; confirmed: number }[]
+  // An armpit check that confirms a fever is an entry of its own (byReason counts it) but not a second person with a
+  // fever: fevers counts people, as the staff screen and its shift summary do (gateway/kiosk/records.ts).
+  let confirmed = 0
   for (const g of groups) {
+    confirmed += g.confirmed
     c.entries += g.n
     c[g.direction] += g.n
     if (g.decision === 'admit') {
@@ -98,7 +77,7 @@ export function summarize(store: Store, from: number, to: number, day: string): 
       WHERE entries.ts >= ? AND entries.ts < ? GROUP BY j.value`)
     .all(from, to) as { reason: string; n: number }[]
   for (const r of reasons) c.byReason[r.reason] = r.n
-  c.fevers = c.byReason.fever ?? 0
+  c.fevers = (c.byReason.fever ?? 0) - confirmed
   c.isolatedHouseholds = (
     db.prepare(`SELECT count(*) AS n FROM isolation WHERE start_day <= ? AND (end_day IS NULL OR end_day >= ?)`).get(day, day) as { n: number }
   ).n
@@ -229,5 +208,5 @@ export class Summarizer {
 export function dayStartOf(day: string, timeZone: string): number {
   const noonUtc = Date.parse(`${day}T12:00:00Z`)
   if (Number.isNaN(noonUtc)) throw new Error(`expected a date YYYY-MM-DD, got ${JSON.stringify(day)}`)
-  return periodStart('day', noonUtc - tzOffsetMs(noonUtc, timeZone), timeZone)
+  return periodStart('day', noonUtc - zoneOffsetMs(noonUtc, timeZone), timeZone)
 }

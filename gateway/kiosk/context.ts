@@ -9,6 +9,7 @@ import type { TypedBus } from '../events.ts'
 import type { HealthReport } from '../health.ts'
 import type { LogRing } from '../logger.ts'
 import type { DecisionEvent, EntryPipeline, PromptEvent } from '../pipeline/pipeline.ts'
+import type { TaskOccurrence } from '../schedules/scheduler.ts'
 import type { Store } from '../store/store.ts'
 import type { LoginGuard } from './guard.ts'
 import type { KioskLive } from './live.ts'
@@ -37,8 +38,10 @@ export interface KioskGateway {
   readonly relays: readonly Relay[]
   readonly buzzers: readonly Buzzer[]
   readonly logRing: LogRing | null
+  /** Started as the demo (no config file). */
+  readonly demo: boolean
   /** Disinfection and duty-check tasks (gateway/schedules), when the gateway has them. */
-  readonly tasks?: { list(): { id: number; status: string }[] }
+  readonly tasks?: { list(): Pick<TaskOccurrence, 'id' | 'taskId' | 'kind' | 'area' | 'status' | 'dueAt' | 'overdueAt'>[] }
   health(): HealthReport
   setConfig(patch: Record<string, unknown>, origin: { via: 'kiosk'; staff: string }): { ok: true; applied: string[]; restartNeeded: string[] } | { ok: false; errors: string[] }
   wakeUplink(): void

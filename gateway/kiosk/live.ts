@@ -8,7 +8,7 @@ import type { Clock } from '../../devices/types.ts'
 import type { HealthReport } from '../health.ts'
 import type { DecisionEvent, PromptEvent } from '../pipeline/pipeline.ts'
 import type { ManualTemperatureDesk } from './manualTemperature.ts'
-import { maskHolder } from './mask.ts'
+import { shownHolder } from './mask.ts'
 import type { AlarmRow, Figures, KioskRecords } from './records.ts'
 
 /** One decision as the screen shows it: no raw holder id, no pass id, no code. */
@@ -201,7 +201,7 @@ export class KioskLive {
       reasons: e.reasons,
       tempC: e.tempC,
       passKind: e.kind,
-      holder: maskHolder(e.subject),
+      holder: shownHolder(e.subject, e.kind),
       ...manualWho(e.manual),
       ...manualVehicle(e.manual),
       rechecked: e.rechecked,
@@ -378,7 +378,7 @@ function toAlarm(a: AlarmRow): Alarm {
     ts: a.ts,
     direction: a.direction,
     passKind: a.passKind,
-    holder: maskHolder(a.subject),
+    holder: shownHolder(a.subject, a.passKind),
     tempC: a.tempC,
     manual: a.manual,
     secondaryC: a.secondaryC,

@@ -75,6 +75,44 @@ function vehicleOf(detail: string | null): { plate: string | null; occupants: nu
   return { plate: text(manual?.plate), occupants: typeof manual?.occupants === 'number' ? manual.occupants : null, phoneLast4: text(manual?.phoneLast4) }
 }
 
+/**
+ * What staff did by hand, one count per action: opening the gate (the kiosk's 开闸 and the platform's gate/open),
+ * registering a visitor or a vehicle, typing a temperature for a scan (the thermometer offline), an armpit check,
+ * acknowledging an alarm (one per alarm; the settling of an alarm by a normal armpit check is that check's), marking
+ * a task done.
+ */
+export interface ManualCounts {
+  opens: number
+  registrations: number
+  temperatures: number
+  armpitChecks: number
+  acks: number
+  tasksDone: number
+}
+
+/**
+ * The gate's figures between two times: today's on the staff screen and a shift's summary are both this, so they
+ * always agree on the same rows. Each decision row counts once (admitted or denied), except an armpit check: it is
+ * the next step of a fever already counted (the person was refused, and the fever is theirs), so it is never a
+ * second denial nor a second fever; it counts as what staff did.
+ */
+export interface GateFigures {
+  /** Decisions: people scanned, or registered or let through by hand (admitted + denials). */
+  entries: number
+  admitted: number
+  denials: number
+  /** Admitted, by direction. */
+  in: number
+  out: number
+  /** People refused with a fever (a fever confirmed by the armpit check is still one). */
+  fevers: number
+  /** Rows made by a person rather than a scan (entries with source override: opens, registrations, armpit checks). */
+  overrides: number
+  /** Everything staff did by hand (ManualCounts added up). */
+  manual: number
+  manualBy: ManualCounts
+}
+
 export interface Figures {
   day: string
   in: number
@@ -113,7 +151,7 @@ const ALARMING = `decision = 'deny' AND (reasons LIKE '%"fever"%' OR reasons LIK
   AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%')`
 
 export class KioskRecords {
-  private readonly st: Record<'insert' | 'alarms' | 'acked' | 'byDay' | 'fevers' | 'fevers24' | 'isolated' | 'entry' | 'shift', Statement>
+  private readonly st: Record<'insert' | 'alarms' | 'acked' | 'gate' | 'acks' | 'tasksDone' | 'fevers24' | 'isolated' | 'entry', Statement>
 
   constructor(
     private readonly store: Store,
@@ -130,9 +168,23 @@ export class KioskRecords {
         AND NOT EXISTS (SELECT 1 FROM kiosk_events k WHERE k.entry_id = e.event_id AND k.kind LIKE '%_acknowledged')
         ORDER BY ts`),
       acked: p(`SELECT 1 FROM kiosk_events WHERE entry_id = ? AND kind LIKE '%_acknowledged'`),
-      byDay: p(`SELECT direction, decision, count(*) AS n FROM entries WHERE day = ? GROUP BY direction, decision`),
-      fevers: p(`SELECT count(*) AS n FROM entries WHERE day = ? AND decision = 'deny' AND reasons LIKE '%"fever"%'
-        AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%')`),
+      // One pass over the rows of the stretch (entries_ts): what each row is, then the counts (GateFigures).
+      gate: p(`SELECT coalesce(sum(NOT recheck AND decision = 'admit' AND direction = 'in'), 0) AS admittedIn,
+        coalesce(sum(NOT recheck AND decision = 'admit' AND direction = 'out'), 0) AS admittedOut,
+        coalesce(sum(NOT recheck AND decision = 'deny'), 0) AS denials,
+        coalesce(sum(NOT recheck AND decision = 'deny' AND reasons LIKE '%"fever"%'), 0) AS fevers,
+        coalesce(sum(source = 'override'), 0) AS overrides,
+        coalesce(sum(recheck), 0) AS armpitChecks,
+        coalesce(sum(why IN ('visitor', 'vehicle')), 0) AS registrations,
+        coalesce(sum(source = 'override' AND NOT recheck AND why NOT IN ('visitor', 'vehicle')), 0) AS opens,
+        coalesce(sum(source = 'scan' AND staff IS NOT NULL), 0) AS temperatures
+        FROM (SELECT decision, direction, source, staff, reasons, why, coalesce(why = 'secondary_check', 0) AS recheck
+          FROM (SELECT decision, direction, source, staff, reasons,
+            CASE WHEN source = 'override' THEN coalesce(json_extract(detail, '$.reason'), '') END AS why
+            FROM entries WHERE ts >= ? AND ts < ?))`),
+      acks: p(`SELECT count(*) AS n FROM kiosk_events WHERE kind IN ('fever_acknowledged', 'isolation_breach_acknowledged') AND ts >= ? AND ts < ?
+        AND coalesce(json_extract(detail, '$.via'), '') <> 'secondary_check' AND json_extract(detail, '$.joinedTo') IS NULL`),
+      tasksDone: p(`SELECT count(*) AS n FROM task_occurrences WHERE status = 'done' AND done_at >= ? AND done_at < ?`),
       // The latest armpit reading of each fever, as "decision:temp" (one look-up, not two).
       fevers24: p(`SELECT event_id AS entryId, ts, kind AS passKind, subject, temp_c AS tempC, detail,
         (SELECT s.decision || ':' || coalesce(s.temp_c, '') FROM entries s WHERE s.ts >= ? AND s.source = 'override'
@@ -141,9 +193,6 @@ export class KioskRecords {
         AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%') ORDER BY ts DESC LIMIT 50`),
       isolated: p(`SELECT count(*) AS n FROM isolation WHERE start_day <= ? AND (end_day IS NULL OR end_day >= ?)`),
       entry: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE event_id = ?`),
-      shift: p(`SELECT count(*) AS entries, coalesce(sum(decision = 'admit'), 0) AS admitted, coalesce(sum(decision = 'deny'), 0) AS denials,
-        coalesce(sum(decision = 'deny' AND reasons LIKE '%"fever"%'), 0) AS fevers, coalesce(sum(source = 'override'), 0) AS overrides
-        FROM entries WHERE ts >= ? AND ts < ?`),
     }
   }
 
@@ -205,22 +254,52 @@ export class KioskRecords {
     return (this.st.entry.get(eventId) as EntryRow | undefined) ?? null
   }
 
-  /** Today's figures for the staff screen: admitted in and out, denials, fevers, isolated households. */
-  figures(now = this.clock.now()): Figures {
-    const day = localDay(now, this.timeZone)
-    const f: Figures = { day, in: 0, out: 0, denied: 0, fevers: 0, isolated: 0 }
-    for (const r of this.st.byDay.all(day) as { direction: 'in' | 'out'; decision: string; n: number }[]) {
-      if (r.decision === 'admit') f[r.direction] += r.n
-      else f.denied += r.n
+  /** The gate's figures between two wall-clock times (GateFigures): a day, a shift. */
+  gateFigures(from: number, to: number): GateFigures {
+    const g = this.st.gate.get(from, to) as {
+      admittedIn: number
+      admittedOut: number
+      denials: number
+      fevers: number
+      overrides: number
+      armpitChecks: number
+      registrations: number
+      opens: number
+      temperatures: number
     }
-    f.fevers = (this.st.fevers.get(day) as { n: number }).n
-    f.isolated = (this.st.isolated.get(day, day) as { n: number }).n
-    return f
+    const manualBy: ManualCounts = {
+      opens: g.opens,
+      registrations: g.registrations,
+      temperatures: g.temperatures,
+      armpitChecks: g.armpitChecks,
+      acks: (this.st.acks.get(from, to) as { n: number }).n,
+      tasksDone: (this.st.tasksDone.get(from, to) as { n: number }).n,
+    }
+    const admitted = g.admittedIn + g.admittedOut
+    return {
+      entries: admitted + g.denials,
+      admitted,
+      denials: g.denials,
+      in: g.admittedIn,
+      out: g.admittedOut,
+      fevers: g.fevers,
+      overrides: g.overrides,
+      manual: Object.values(manualBy).reduce((a, b) => a + b, 0),
+      manualBy,
+    }
   }
 
-  /** What happened at the gate between two wall-clock times (a shift). */
-  shift(from: number, to: number): { entries: number; admitted: number; denials: number; fevers: number; overrides: number } {
-    return this.st.shift.get(from, to) as never
+  /** Today's figures for the staff screen: admitted in and out, denials, fevers (gateFigures of today), isolated households. */
+  figures(now = this.clock.now()): Figures {
+    const day = localDay(now, this.timeZone)
+    const start = dayStartOf(day, this.timeZone)
+    const g = this.gateFigures(start, nextPeriod('day', start, this.timeZone))
+    return { day, in: g.in, out: g.out, denied: g.denials, fevers: g.fevers, isolated: (this.st.isolated.get(day, day) as { n: number }).n }
+  }
+
+  /** What happened at the gate between two wall-clock times (a shift): the same counts as today's figures. */
+  shift(from: number, to: number): GateFigures {
+    return this.gateFigures(from, to)
   }
 
   /** Entries of local days `fromDay`..`toDay`, oldest first, a page at a time (see entryPages). */

@@ -4,6 +4,7 @@
 // colleague covering a break) is asked whether to take the shift over; if not, they are a helper: their actions are
 // theirs (the rows carry their id) but the shift stays with the person on duty.
 import type { Store } from '../store/store.ts'
+import type { GateFigures } from './records.ts'
 import type { Session } from './sessions.ts'
 
 export interface Shift {
@@ -11,6 +12,41 @@ export interface Shift {
   staff: string
   /** Wall clock ms: the start of the shift. */
   since: number
+}
+
+/** A task still open at the end of a shift (due, or overdue: past overdueAt). */
+export interface ShiftTask {
+  id: number
+  taskId: string
+  kind: string
+  area: string
+  status: 'due' | 'overdue'
+  dueAt: string
+  overdueAt: string
+}
+
+/** An alarm still open at the end of a shift (no holder: the summary goes to the platform with the handover). */
+export interface ShiftAlarm {
+  entryId: string
+  kind: 'fever' | 'isolation_breach'
+  ts: string
+  tempC: number | null
+  secondaryC: number | null
+}
+
+/**
+ * A shift's summary: who, from when to when, the gate's figures over it (the same counts as today's figures), and
+ * what is still open, counted and listed. The handover's record and P/alert `shift` carry it, with the note.
+ */
+export interface ShiftSummary extends GateFigures {
+  staff: string
+  from: string
+  to: string
+  openAlarms: number
+  openTasks: number
+  overdueTasks: number
+  alarms: ShiftAlarm[]
+  tasks: ShiftTask[]
 }
 
 /** The shift in force, or null when nobody is on duty. */

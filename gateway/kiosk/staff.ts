@@ -1,17 +1,18 @@
 // The staff's actions at the kiosk (all JSON POSTs behind a staff session; nothing personal ever goes in a URL).
 // Gate-affecting ones become entry rows and P/entry events through the pipeline (committed before the relay
 // moves); shift changes and alarm acknowledgements are kiosk events with an info P/alert.
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { SystemAlert } from '../alerts.ts'
 import type { DecisionEvent } from '../pipeline/pipeline.ts'
-import { parseBody, requireSession, type KioskContext } from './context.ts'
+import { fieldErrors, parseBody, requireSession, type KioskContext } from './context.ts'
 import { sendRefusal, sourceOf } from './guard.ts'
 import type { Alarm } from './live.ts'
-import { maskHolder, maskName } from './mask.ts'
+import { maskName, shownHolder } from './mask.ts'
 import type { Person } from './pins.ts'
 import { clearCookie, COOKIE, readCookie, sessionCookie, type Session } from './sessions.ts'
-import { ACK_OUTCOMES, ALL_OUTCOMES, currentShift, isOnDuty, type AckOutcome, type Shift } from './shift.ts'
+import { ACK_OUTCOMES, ALL_OUTCOMES, currentShift, isOnDuty, type AckOutcome, type Shift, type ShiftSummary, type ShiftTask } from './shift.ts'
+import { HOST_UNIT, nameOk, normalPlate, OCCUPANTS, PHONE_LAST4, PLATE, temperatureProblem } from './public/k-checks.js'
 
 /** Why a staff member opened the gate by hand (kept short and fixed so the platform can count them). */
 export const OPEN_REASONS = ['ambulance', 'fire', 'delivery', 'disabled', 'broken_scanner', 'other'] as const
@@ -29,12 +30,9 @@ export const schemas = {
     .refine((b) => b.reason !== 'other' || (b.text ?? '').length > 0, { path: ['text'], message: 'say why (reason "other")' }),
   visitor: z.strictObject({
     direction,
-    name: z.string().trim().min(1, 'the visitor’s name (only its first character is kept)').max(32),
-    phoneLast4: z.string().regex(/^\d{4}$/, 'the last four digits of the phone number, nothing more'),
-    hostUnit: z
-      .string()
-      .trim()
-      .regex(/^[0-9A-Za-z#-]{1,16}$/, 'the host unit, e.g. 3-1-502'),
+    name: z.string().trim().refine(nameOk, 'the visitor’s surname (only the first character of the name is kept)'),
+    phoneLast4: z.string().regex(PHONE_LAST4, 'the last four digits of the phone number, nothing more'),
+    hostUnit: z.string().trim().regex(HOST_UNIT, 'the host unit, e.g. 3-1-502'),
     tempC: tempC.nullable().default(null),
   }),
   vehicle: z.strictObject({
@@ -42,9 +40,9 @@ export const schemas = {
     plate: z
       .string()
       .trim()
-      .transform((p) => p.toUpperCase().replace(/[\s·.-]/g, ''))
-      .pipe(z.string().regex(/^[\u4e00-\u9fa5]?[A-Z0-9]{5,8}$/, 'a plate such as 沪A12345')),
-    occupants: z.number().int().min(1).max(9),
+      .transform(normalPlate)
+      .pipe(z.string().regex(PLATE, 'a plate such as 沪A12345')),
+    occupants: z.number().int().min(OCCUPANTS.min).max(OCCUPANTS.max),
     tempC: tempC.nullable().default(null),
   }),
   temperature: z.strictObject({ scanner: z.string().min(1).max(64), tempC }),
@@ -74,20 +72,56 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     return r
   }
 
-  const openTasks = (): number => (gw.tasks?.list() ?? []).filter((t) => t.status === 'due' || t.status === 'overdue').length
+  /**
+   * A form's body with every error in one answer: the schema's, and those that need the rules in force or more than
+   * one field (a temperature inside rules.validRangeC; going in needs one), checked even when the schema failed, so
+   * that staff never fix one field only to be told of the next.
+   */
+  function parseForm<T extends z.ZodType>(schema: T, req: FastifyRequest, reply: FastifyReply, temperature: 'inbound' | 'always'): z.output<T> | null {
+    const raw: Record<string, unknown> = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}
+    const r = schema.safeParse(raw)
+    const fields = r.success ? {} : fieldErrors(r.error.issues)
+    const [lo, hi] = gw.config.rules.validRangeC
+    const problem = temperatureProblem(raw.tempC, temperature === 'always' || (raw.direction ?? 'in') === 'in', [lo, hi])
+    if (problem === 'needed') fields.tempC ??= temperature === 'always' ? 'a temperature in °C' : 'an inbound entry needs a temperature'
+    if (problem === 'range') fields.tempC = `between ${lo} and ${hi} °C (got ${String(raw.tempC)})`
+    if (!r.success || Object.keys(fields).length > 0) {
+      void reply.code(400).send({ error: 'invalid', fields })
+      return null
+    }
+    return r.data
+  }
 
-  const shiftSummary = (duty: Shift): Record<string, unknown> => ({
-    staff: duty.staff,
-    from: new Date(duty.since).toISOString(),
-    to: new Date(gw.clock.now()).toISOString(),
-    ...records.shift(duty.since, gw.clock.now() + 1),
-    openAlarms: live.openAlarms().length,
-    openTasks: openTasks(),
-  })
+  /** Open tasks (due, overdue), the most urgent first: what the next person must not miss. */
+  const openTasks = (): ShiftTask[] =>
+    (gw.tasks?.list() ?? [])
+      .filter((t) => t.status === 'due' || t.status === 'overdue')
+      .map((t) => ({ id: t.id, taskId: t.taskId, kind: t.kind, area: t.area, status: t.status as 'due' | 'overdue', dueAt: t.dueAt, overdueAt: t.overdueAt }))
+      .sort((a, b) => (a.status === b.status ? (a.overdueAt < b.overdueAt ? -1 : a.overdueAt > b.overdueAt ? 1 : 0) : a.status === 'overdue' ? -1 : 1))
+
+  /**
+   * The shift so far: the gate's figures over it (the same counts as today's figures), and what is still open (alarms,
+   * tasks), counted and listed (no holder in the list: it goes to the platform with the handover).
+   */
+  const shiftSummary = (duty: Shift): ShiftSummary => {
+    const alarms = live.openAlarms().map((a) => ({ entryId: a.entryId, kind: a.kind, ts: new Date(a.ts).toISOString(), tempC: a.tempC, secondaryC: a.secondaryC }))
+    const tasks = openTasks()
+    return {
+      staff: duty.staff,
+      from: new Date(duty.since).toISOString(),
+      to: new Date(gw.clock.now()).toISOString(),
+      ...records.shift(duty.since, gw.clock.now() + 1),
+      openAlarms: alarms.length,
+      openTasks: tasks.length,
+      overdueTasks: tasks.filter((t) => t.status === 'overdue').length,
+      alarms,
+      tasks,
+    }
+  }
 
   /** Ends the shift (handed over, to `next` when someone takes it); its staff member's sessions end with it. */
-  const handover = (duty: Shift, note: string, next: Person | null): Record<string, unknown> => {
-    const summary = shiftSummary(duty)
+  const handover = (duty: Shift, note: string, next: Person | null): ShiftSummary & { note: string } => {
+    const summary = { ...shiftSummary(duty), note }
     const alert: SystemAlert = {
       kind: 'shift_handover',
       severity: 'info',
@@ -97,7 +131,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
       ...(note ? { note } : {}),
       ...(next ? { next: next.id } : {}),
     }
-    record({ kind: 'shift_handover', staff: duty.staff, detail: { ...summary, note, next: next?.id ?? null }, alert, shift: null })
+    record({ kind: 'shift_handover', staff: duty.staff, detail: { ...summary, next: next?.id ?? null }, alert, shift: null })
     for (const x of sessions.active('staff')) if (x.person.id === duty.staff) sessions.end(x.token)
     audit.info({ staff: duty.staff, next: next?.id ?? null, entries: summary.entries }, 'shift handed over')
     return summary
@@ -156,16 +190,27 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     return { staff: publicPerson(s.person), since: currentShift(gw.store)?.since ?? s.since, summary }
   })
 
-  // "Take over the shift?" answered "cancel": the helper's session ends and the screen gets back the session it had
-  // before the PIN was typed (when it is still open), as if nothing had been typed. The shift is untouched.
-  app.post('/api/kiosk/login/cancel', async (req, reply) => {
+  // "Take over the shift?" answered "cancel", or a helper done helping (退出): the helper's session ends and the screen
+  // gets back the session it had before the PIN was typed (when it is still open): the person on duty, as they left
+  // it. The shift is untouched and nothing is handed over; there is no note to write.
+  const leaveAsHelper = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
     if (isOnDuty(gw.store, s)) return reply.code(409).send({ error: 'already_on_duty', message: 'this staff member holds the shift: hand it over instead' })
     sessions.end(s.token)
+    audit.info({ staff: s.person.id }, 'helper logged out')
     const back = s.previous ? sessions.get(s.previous, 'staff') : null
     if (!back) return reply.header('set-cookie', clearCookie('staff')).send({ staff: null, since: null, onDuty: null })
     return reply.header('set-cookie', sessionCookie('staff', back.token, ctx.gw.config.kiosk.tls !== undefined)).send(sessionView(back))
+  }
+  app.post('/api/kiosk/login/cancel', leaveAsHelper)
+  app.post('/api/kiosk/logout', leaveAsHelper)
+
+  // The shift so far, for its handover: shown first (with a warning while alarms are open), then the note is asked.
+  app.get('/api/kiosk/shift', async (req, reply) => {
+    if (!requireSession(ctx, 'staff', req, reply)) return
+    const duty = currentShift(gw.store)
+    return { summary: duty ? shiftSummary(duty) : null }
   })
 
   function startShift(s: Session): void {
@@ -182,7 +227,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.get('/api/kiosk/fevers', async (req, reply) => {
     if (!requireSession(ctx, 'staff', req, reply)) return
     const fevers = records.recentFevers(gw.clock.now() - SECONDARY_WITHIN_MS)
-    return { fevers: fevers.map(({ subject, ...f }) => ({ ...f, holder: maskHolder(subject) })) }
+    return { fevers: fevers.map(({ subject, ...f }) => ({ ...f, holder: shownHolder(subject, f.passKind) })) }
   })
 
   app.post('/api/kiosk/handover', async (req, reply) => {
@@ -190,12 +235,9 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     if (!s) return
     const body = parseBody(schemas.handover, req, reply)
     if (!body) return
-    // A helper never held the shift: leaving ends only their session.
+    // A helper never held the shift: they leave as from 退出 (the screen gets back the session it had).
     const duty = currentShift(gw.store)
-    if (!duty || duty.staff !== s.person.id) {
-      sessions.end(s.token)
-      return reply.header('set-cookie', clearCookie('staff')).send({ summary: null })
-    }
+    if (!duty || duty.staff !== s.person.id) return leaveAsHelper(req, reply)
     const summary = handover(duty, body.note, null)
     live.dutyChanged()
     return reply.header('set-cookie', clearCookie('staff')).send({ summary })
@@ -218,7 +260,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.post('/api/kiosk/visitor', async (req, reply) => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
-    const body = parseBody(schemas.visitor, req, reply)
+    const body = parseForm(schemas.visitor, req, reply, 'inbound')
     if (!body) return
     let maskedName: string
     try {
@@ -243,7 +285,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.post('/api/kiosk/vehicle', async (req, reply) => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
-    const body = parseBody(schemas.vehicle, req, reply)
+    const body = parseForm(schemas.vehicle, req, reply, 'inbound')
     if (!body) return
     return manual(reply, 'vehicle', null, () =>
       gw.pipeline.manualEntry({
@@ -262,10 +304,8 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.post('/api/kiosk/temperature', async (req, reply) => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
-    const body = parseBody(schemas.temperature, req, reply)
+    const body = parseForm(schemas.temperature, req, reply, 'always')
     if (!body) return
-    const [lo, hi] = gw.config.rules.validRangeC
-    if (body.tempC < lo || body.tempC > hi) return reply.code(400).send({ error: 'invalid', fields: { tempC: `between ${lo} and ${hi} °C` } })
     if (!gw.manualTemperatures.give(body.scanner, { celsius: body.tempC, staff: s.person.id })) {
       return reply.code(409).send({ error: 'not_waiting', message: `no scan at ${body.scanner} is waiting for a temperature` })
     }
@@ -277,7 +317,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.post('/api/kiosk/secondary', async (req, reply) => {
     const s = requireSession(ctx, 'staff', req, reply)
     if (!s) return
-    const body = parseBody(schemas.secondary, req, reply)
+    const body = parseForm(schemas.secondary, req, reply, 'always')
     if (!body) return
     const fever = records.entry(body.entryId)
     if (!fever || fever.decision !== 'deny' || !fever.reasons.includes('"fever"')) {
@@ -345,7 +385,8 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
         kind: ackKind,
         staff: s.person.id,
         entryId,
-        detail: { via, outcome, ...(note ? { note } : {}) },
+        // An entry that joined the alarm says which (the shift counts one acknowledgement per alarm).
+        detail: { via, outcome, ...(note ? { note } : {}), ...(entryId === alarm.entryId ? {} : { joinedTo: alarm.entryId }) },
         alert: {
           kind: ackKind,
           severity: 'info',
@@ -377,7 +418,8 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   function decided(d: DecisionEvent, what: string): Record<string, unknown> {
     audit.info({ action: what, staff: d.staff, eventId: d.eventId, decision: d.decision, seq: d.seqs[0] }, 'kiosk action')
     if (d.seqs.length === 0) throw new Error('the entry could not be recorded; the gate stayed closed')
-    return { eventId: d.eventId, decision: d.decision, reasons: d.reasons, seq: d.seqs[0] }
+    // gateFailed: admitted, and the relay did not move (the screen must not say "opened").
+    return { eventId: d.eventId, decision: d.decision, reasons: d.reasons, seq: d.seqs[0], gateFailed: d.relayFailures.length > 0 }
   }
 }
 

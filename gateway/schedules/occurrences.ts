@@ -1,10 +1,10 @@
-// When a task falls due: every occurrence in a window of wall-clock time, computed, never timed. node-cron decides
-// whether a day matches (its own matcher, on a task that is never started: its timers drop missed slots,
-// DEPENDENCIES §5); the times of day come from its parser. `everyDays` is anchored on the local day number since
+// When a task falls due: every occurrence in a window of wall-clock time, computed, never timed. node-cron parses
+// the expression (its timers are never used: they drop missed slots, DEPENDENCIES §5); whether a day matches follows
+// its matcher's rules (dayMatches below). `everyDays` is anchored on the local day number since
 // 1970-01-01, so "every other day" stays on the same days across restarts and config reloads.
-import cron, { type ScheduledTask } from 'node-cron'
+import cron from 'node-cron'
 import type { ScheduleConfig } from '../config/schema.ts'
-import { tzOffsetMs } from '../summaries.ts'
+import { zoneOffsetMs as tzOffsetMs } from '../zone.ts'
 
 const MINUTE = 60_000
 const DAY = 86_400_000
@@ -48,7 +48,7 @@ function nextDate(d: LocalDate): LocalDate {
 export class OccurrenceSource {
   private readonly hours: number[]
   private readonly minutes: number[]
-  private readonly matcher: ScheduledTask | null
+  private readonly days: { dayOfMonth: (number | string)[]; month: number[]; dayOfWeek: (number | string)[] } | null
   private readonly every: number | null
 
   constructor(
@@ -59,16 +59,15 @@ export class OccurrenceSource {
       const fields = cron.parse(task.cron)
       this.hours = [...fields.hour].sort((a, b) => a - b)
       this.minutes = [...fields.minute].sort((a, b) => a - b)
-      // The day fields alone, asked at local noon (which every day has, DST or not): whether a day matches must not
-      // depend on its candidate times existing. Created stopped and never started: only its match() is used.
-      const dayFields = `0 12 ${fields.dayOfMonth.join(',')} ${fields.month.join(',')} ${fields.dayOfWeek.join(',')}`
-      this.matcher = cron.createTask(dayFields, () => undefined, { timezone: timeZone, name: `estate-gate-task-${task.id}` })
+      // The day fields alone, on the local calendar date: whether a day matches must not depend on its candidate
+      // times existing (DST).
+      this.days = { dayOfMonth: fields.dayOfMonth, month: fields.month, dayOfWeek: fields.dayOfWeek }
       this.every = null
     } else {
       const [h, m] = (task.at ?? '00:00').split(':').map(Number) as [number, number]
       this.hours = [h]
       this.minutes = [m]
-      this.matcher = null
+      this.days = null
       this.every = task.everyDays ?? 1
     }
   }
@@ -103,12 +102,48 @@ export class OccurrenceSource {
 
   private dayMatches(d: LocalDate): boolean {
     if (this.every !== null) return dayNumber(d) % this.every === 0
-    // Hours and minutes come from the parser; month, day of month and day of week (L, W, #) from node-cron's matcher.
-    return this.matcher!.match(new Date(localToUtc(d, 12, 0, this.timeZone)))
+    return cronDayMatches(this.days!, d)
   }
 
-  /** Unregisters the matcher from node-cron's task registry. */
-  dispose(): void {
-    void this.matcher?.destroy()
+}
+
+const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate()
+const weekdayOf = (d: LocalDate): number => new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay()
+
+/**
+ * node-cron 4's day rules (its matchesDayOfMonth / matchesDayOfWeek, which it does not export): day of month AND
+ * month AND day of week, with L, L-n, nW and LW in the day of month and n#k and nL in the day of week. Its own
+ * match() would do, but it formats every date through Intl.DateTimeFormat, which maps ~7 MB of ICU data into the
+ * gateway for good (gateway/zone.ts); the date is already local here. tests/gateway/schedules/cronDays.test.ts
+ * holds this to node-cron's matcher over many expressions and days.
+ */
+export function cronDayMatches(f: { dayOfMonth: (number | string)[]; month: number[]; dayOfWeek: (number | string)[] }, d: LocalDate): boolean {
+  if (!f.month.includes(d.month)) return false
+  const last = daysIn(d.year, d.month)
+  const nearestWeekday = (target: number): number => {
+    if (target < 1 || target > last) return -1
+    const wd = new Date(Date.UTC(d.year, d.month - 1, target)).getUTCDay()
+    if (wd === 6) return target === 1 ? target + 2 : target - 1
+    if (wd === 0) return target === last ? target - 2 : target + 1
+    return target
   }
+  const dom = f.dayOfMonth.some((v) => {
+    if (v === d.day) return true
+    if (typeof v !== 'string') return false
+    if (v === 'L') return d.day === last
+    const w = /^(\d{1,2}|L)W$/.exec(v)
+    if (w && nearestWeekday(w[1] === 'L' ? last : Number(w[1])) === d.day) return true
+    const o = /^L-(\d{1,2})$/.exec(v)
+    return o !== null && last - Number(o[1]) >= 1 && last - Number(o[1]) === d.day
+  })
+  if (!dom) return false
+  const wd = weekdayOf(d)
+  return f.dayOfWeek.some((v) => {
+    if (v === wd) return true
+    if (typeof v !== 'string') return false
+    const nth = /^([0-7])#([1-5])$/.exec(v)
+    if (nth) return Number(nth[1]) % 7 === wd && Math.floor((d.day - 1) / 7) + 1 === Number(nth[2])
+    const lastOf = /^([0-7])L$/i.exec(v)
+    return lastOf !== null && Number(lastOf[1]) % 7 === wd && d.day + 7 > last
+  })
 }

@@ -286,7 +286,6 @@ export class TaskScheduler {
     this.started = false
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
-    for (const s of this.sources) s.dispose()
   }
 
   private arm(): void {

@@ -6,7 +6,8 @@ import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { entryMessage } from '../../gateway/pipeline/pipeline.ts'
 import { Store, type EntryRecord } from '../../gateway/store/store.ts'
-import { dayStartOf, periodLabel, periodStart, Summarizer, tzOffsetMs } from '../../gateway/summaries.ts'
+import { dayStartOf, periodLabel, periodStart, Summarizer } from '../../gateway/summaries.ts'
+import { zoneOffsetMs as tzOffsetMs } from '../../gateway/zone.ts'
 
 const TZ = 'Asia/Shanghai'
 const at = (local: string): number => Date.parse(`${local}+08:00`)

@@ -1,5 +1,6 @@
 // The gate core end to end: the real gateway process, real pseudo-terminals, device simulators writing the
 // devices' real bytes. What a person at the gate and a technician would see: decisions, rows, counters, health.
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { issuePass } from '../../gateway/passes/issue.ts'
 import { newKeyPair } from '../../gateway/passes/keys.ts'
@@ -7,6 +8,9 @@ import { PtyPair } from '../../simulators/pty.ts'
 import { LineScannerSim } from '../../simulators/devices/lineScanner.ts'
 import { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer.ts'
 import { GatewayProcess } from '../helpers/gatewayProcess.ts'
+
+/** Reports each use of ICU's formatters on stderr (see the last test). */
+const INTL_WATCH = fileURLToPath(new URL('../helpers/intlWatch.cjs', import.meta.url))
 
 const issuer = newKeyPair('estate-key-1')
 const stranger = newKeyPair('estate-key-1') // same kid, another key: a forgery
@@ -54,7 +58,7 @@ describe('gate core over pseudo-terminals', () => {
       rules: { recheckDelayMs: 400, duplicateScanMs: 0 },
       passes: { issuers: [{ kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }] },
       localBroker: { enabled: false },
-    })
+    }, { env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${INTL_WATCH}` } })
     await gw.until(async () => ((await gw.health()).components['thermo-in']?.online ? true : undefined), 5000, 'thermometer online')
   })
 
@@ -181,5 +185,11 @@ describe('gate core over pseudo-terminals', () => {
     thermo.setTemperature(36.6)
     await scanIn.scan(await pass())
     expect(await nextRow(before, 'a row after replug')).toMatchObject({ decision: 'admit', temp_c: 36.6 })
+  })
+
+  it('keeps ICU out of memory: no Intl formatter nor toLocale* on any path the tests above took', () => {
+    // Run last: the admits, denials, fevers, re-checks, bad frames and replugs above, and the schedules' start.
+    const uses = gw.stderr.split('\n').filter((l) => l.startsWith('intl-watch:'))
+    expect(uses, gw.stderr.slice(0, 2000)).toEqual([])
   })
 })

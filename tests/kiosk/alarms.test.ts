@@ -100,12 +100,17 @@ describe('the same person alarming again', () => {
     // Acknowledged by either entry's id: a record for each entry, one alarm gone.
     const ack = await k.req('POST', '/api/kiosk/ack', { entryId: second.eventId, outcome: 'observation_point' }, cookie)
     expect(ack.json).toMatchObject({ acknowledged: second.eventId })
-    expect(acks(k)).toMatchObject([{ entryId: first.eventId }, { entryId: second.eventId }])
+    expect(acks(k)).toEqual([
+      { entryId: first.eventId, detail: JSON.stringify({ via: 'ack', outcome: 'observation_point' }) },
+      { entryId: second.eventId, detail: JSON.stringify({ via: 'ack', outcome: 'observation_point', joinedTo: first.eventId }) },
+    ])
     expect(k.outbox('alert').slice(-2).map((m) => m.data)).toMatchObject([
       { kind: 'fever_acknowledged', entryId: first.eventId, outcome: 'observation_point' },
       { kind: 'fever_acknowledged', entryId: second.eventId, outcome: 'observation_point' },
     ])
     expect((await snapshot(k)).alarms).toMatchObject([alone])
+    // The shift counts it as one alarm handled; its summary lists the alarm still open.
+    expect((await k.req('GET', '/api/kiosk/shift', undefined, cookie)).json.summary).toMatchObject({ manualBy: { acks: 1 }, openAlarms: 1 })
     k = await restart(k)
     expect((await snapshot(k)).alarms).toMatchObject([alone])
   })

@@ -1,4 +1,5 @@
-// The demo says so on the staff screen, with its PINs and the way to /tech; nowhere else, and never a real PIN.
+// The demo (started without a config file) says so on the staff screen, with its PINs and the way to /tech; nowhere
+// else (a configured site that runs the simulated crowd is not the demo), and never a real PIN nor a dash for one.
 /// <reference lib="dom" />
 import { chromium } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
@@ -25,15 +26,42 @@ async function snapshot(url: string): Promise<Record<string, any>> {
 const demoKiosk = { host: '127.0.0.1', port: 0, staffPins: [{ id: 'demo-staff', name: '演示值班员', pin: DEMO_STAFF_PIN }], techPins: [{ id: 'demo-tech', name: 'Demo technician', pin: DEMO_TECH_PIN }] }
 
 describe('demo mark', () => {
-  it('is absent from a real site, and a real PIN is never shown even with the crowd on', async () => {
+  it('is absent from a configured site, even one that runs the simulated crowd (with the demo\'s own PINs, too)', async () => {
     const real = await startKiosk()
     expect((await snapshot(real.gw.url!)).demo).toBeNull()
-    const crowdOnly = await startKiosk({ simulation: { crowd: true } })
-    expect((await snapshot(crowdOnly.gw.url!)).demo).toEqual({ staffPin: null, techPin: null })
+    const crowd = await startKiosk({ simulation: { crowd: true } })
+    expect((await snapshot(crowd.gw.url!)).demo).toBeNull()
+    const lookalike = await startKiosk({ simulation: { crowd: true }, kiosk: demoKiosk })
+    expect((await snapshot(lookalike.gw.url!)).demo).toBeNull()
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+    try {
+      const page = await browser.newPage({ viewport: { width: 800, height: 480 } })
+      await page.goto(crowd.gw.url!)
+      await page.waitForSelector('body[data-connected="yes"]')
+      await page.waitForSelector('#devices .dev')
+      expect(await page.$('#demo')).toBeNull()
+      expect(await page.innerText('body')).not.toMatch(/演示模式|DEMO|值班 –|技术 –/)
+    } finally {
+      await browser.close()
+    }
+  })
+
+  it('the demo without a demo PIN in effect says 演示模式 DEMO, and no dash where a PIN would be', async () => {
+    const k = await startKiosk({ simulation: { crowd: true } }, { demo: true })
+    expect((await snapshot(k.gw.url!)).demo).toEqual({ staffPin: null, techPin: null })
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+    try {
+      const page = await browser.newPage({ viewport: { width: 800, height: 480 } })
+      await page.goto(k.gw.url!)
+      await page.waitForSelector('#demo')
+      expect(await page.textContent('#demo .demo-words')).toBe('演示模式 DEMO')
+    } finally {
+      await browser.close()
+    }
   })
 
   it('shows "演示模式 DEMO", the demo PINs and a link to /tech in the demo, fitting the 7-inch screen', async () => {
-    const k = await startKiosk({ simulation: { crowd: true }, kiosk: demoKiosk })
+    const k = await startKiosk({ simulation: { crowd: true }, kiosk: demoKiosk }, { demo: true })
     expect((await snapshot(k.gw.url!)).demo).toEqual({ staffPin: '1234', techPin: '9999' })
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
     try {

@@ -41,6 +41,8 @@ export interface KioskEnv {
   thermometer: SimulatedThermometer
   /** Outbox rows, with the CloudEvent the uplink will publish for each. */
   outbox(topic?: string): { seq: number; topic: string; data: any; event: Record<string, unknown> }[]
+  /** Stops the gateway and removes its data (done after each test unless started `forFile`). */
+  stop(): Promise<void>
 }
 
 /** A clock that stands still until the test moves it: sheets print times to the second. */
@@ -56,9 +58,13 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-export async function startKiosk(config: Record<string, unknown> = {}, opts: { clock?: TestClock } = {}): Promise<KioskEnv> {
+/**
+ * A gateway for one test (stopped after it), or with `forFile` for every test of a describe block that shares it
+ * (the caller stops it with `stop()`, e.g. in afterAll).
+ */
+export async function startKiosk(config: Record<string, unknown> = {}, opts: { clock?: TestClock; demo?: boolean; forFile?: boolean } = {}): Promise<KioskEnv> {
   const dataDir = mkdtempSync(join(tmpdir(), 'estate-gate-kiosk-'))
-  dirs.push(dataDir)
+  if (!opts.forFile) dirs.push(dataDir)
   const res = validateConfig({
     dataDir,
     kiosk: { host: '127.0.0.1', port: 0, staffPins: STAFF, techPins: TECH },
@@ -73,8 +79,8 @@ export async function startKiosk(config: Record<string, unknown> = {}, opts: { c
   const ring = new LogRing(100)
   const log = createLogger('debug', sink, ring)
   const clock = opts.clock ?? testClock()
-  const gw = await Gateway.start(res.config, { log, clock, logRing: ring })
-  gateways.push(gw)
+  const gw = await Gateway.start(res.config, { log, clock, logRing: ring, demo: opts.demo })
+  if (!opts.forFile) gateways.push(gw)
   const urls: string[] = []
   const http = gw.httpServer!
   const env: KioskEnv = {
@@ -100,6 +106,10 @@ export async function startKiosk(config: Record<string, unknown> = {}, opts: { c
     },
     scanner: (direction) => gw.scanners.find((s) => s.direction === direction) as SimulatedScanner,
     thermometer: gw.thermometers[0] as SimulatedThermometer,
+    async stop() {
+      await gw.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
     outbox(topic) {
       const wire = eventSerializer(eventSource(gw.config.site.id, gw.config.gate.id), gw.store.seqstream())
       return gw.store

@@ -295,9 +295,12 @@ describe('kiosk in Chromium', () => {
 
   it('hands the shift over with a summary', async () => {
     await page.click('#actions .btn-gray')
+    // The shift's summary first, then the note.
+    await page.waitForSelector('#modal[data-kind="handover"] #shift-summary')
+    await page.click('#handover-next')
     await page.fill('[data-field="note"] input', '消毒液剩半桶')
-    await page.click('#modal-buttons .btn-gray:last-child')
-    await page.waitForSelector('#shift-summary')
+    await page.click('#handover-confirm')
+    await page.waitForSelector('#modal[data-kind="summary"] #shift-summary')
     const text = await page.textContent('#shift-summary')
     expect(text).toContain('张伟')
     await shot('handover-summary')

@@ -131,7 +131,7 @@ describe('staff screen layout on real displays', () => {
     const zh = pages.zh
     // An overdue task is large, over the result, and sounds.
     await zh.waitForSelector('#task-banner:not([hidden])')
-    expect(await zh.textContent('#task-banner')).toContain('消毒 · 电梯厅')
+    expect(await zh.textContent('#task-banner')).toContain('电梯厅消毒')
     expect(await zh.evaluate(() => document.body.dataset.sound)).toBe('task')
     await checkState('idle')
     // Default task areas are ids in the config; the screen says them in words.
@@ -160,7 +160,7 @@ describe('staff screen layout on real displays', () => {
     await pages.en.waitForSelector('#modal', { state: 'hidden' })
     expect(await pages.en.textContent('#duty-name')).toBe('张伟')
     // Helping without the shift is on screen for as long as it lasts.
-    expect(await pages.en.textContent('#helper-mark')).toBe('Just helping: Li Na')
+    expect(await pages.en.textContent('#helper-mark')).toBe('Li Na helping · on duty: 张伟')
     expect(await pages.zh.isVisible('#helper-mark')).toBe(false)
     await both((p) => p.waitForSelector('#actions .btn-red'))
     await checkState('logged-in')
@@ -173,7 +173,7 @@ describe('staff screen layout on real displays', () => {
     for (const d of WANG_PIN) await tapCentre(zh, `#modal .keypad button[data-key="${d}"]`)
     await tapCentre(zh, '#pin-ok')
     await zh.waitForSelector('#takeover-cancel')
-    expect(await zh.textContent('#takeover-no')).toBe('不接班，仅临时操作')
+    expect(await zh.textContent('#takeover-no')).toBe('临时帮忙（不接班）')
     await checkState('takeover-cancel', ['zh'])
     await tapCentre(zh, '#takeover-cancel')
     await zh.waitForSelector('#modal', { state: 'hidden' })
@@ -231,18 +231,17 @@ describe('staff screen layout on real displays', () => {
     // The alarm still waits, and the result of the person after is on screen beside it.
     expect(await pages.zh.isVisible('#alarm')).toBe(true)
     expect(await pages.zh.isVisible('#card-word')).toBe(true)
-    // Beside the alarm stack at 800x480 the overdue banner keeps to one line, "+1" with it.
+    // Beside the alarm stack at 800x480 the overdue banner says what is overdue and by when, "另有 N 项" beside 完成.
     for (const p of [pages.zh, pages.en]) {
-      const lines = await p.evaluate(() => {
+      const seen = await p.evaluate(() => {
         const banner = document.getElementById('task-banner')!
         const more = banner.querySelector('.task-more')!.getBoundingClientRect()
-        const done = banner.querySelector('button')!.getBoundingClientRect()
-        const text = document.createRange()
-        text.selectNodeContents(banner.querySelector('.task-banner-text')!)
-        const tops = new Set([...text.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)))
-        return { textLines: tops.size, moreBesideDone: Math.abs(more.top + more.height / 2 - (done.top + done.height / 2)) < 3, more: banner.querySelector('.task-more')!.textContent }
+        const done = banner.querySelector('button.btn-green')!.getBoundingClientRect()
+        const others = document.querySelectorAll('#tasks li[data-task-id]').length - 1
+        return { moreBesideDone: Math.abs(more.top + more.height / 2 - (done.top + done.height / 2)) < 3, more: banner.querySelector('.task-more')!.textContent, others, text: (banner.querySelector('.task-banner-text') as HTMLElement).innerText }
       })
-      expect(lines).toEqual({ textLines: 1, moreBesideDone: true, more: '+1' })
+      expect(seen).toMatchObject({ moreBesideDone: true, more: p === pages.zh ? `另有 ${seen.others} 项` : `${seen.others} more` })
+      expect(seen.text).toMatch(p === pages.zh ? /^⚠ 超时：电梯厅消毒\s*（应 \d\d:\d\d 前）$/ : /^⚠ Overdue: Disinfection · Lift halls\s*\(by \d\d:\d\d\)$/)
     }
     await checkState('alarm-and-two-more')
     thermo.setTemperature(38.4)
@@ -279,9 +278,9 @@ describe('staff screen layout on real displays', () => {
     const zh = pages.zh
     await both((p) => tapCentre(p, '#alarm-secondary'))
     await both((p) => p.waitForSelector('#modal[data-kind="secondary"]'))
-    // Whose temperature it is: a resident, the masked household, the forehead reading and its time.
-    expect(await zh.textContent('#secondary-who')).toMatch(/^住户 · H-3-\*{4}\d\d · 额温 38\.1 °C · \d\d:\d\d$/)
-    expect(await pages.en.textContent('#secondary-who')).toMatch(/^Resident · H-3-\*{4}\d\d · forehead 38\.1 °C · \d\d:\d\d$/)
+    // Whose temperature it is: a resident, the unit, the forehead reading and its time.
+    expect(await zh.textContent('#secondary-who')).toMatch(/^住户 · 3-1-5\d\d · 额温 38\.1 °C · \d\d:\d\d$/)
+    expect(await pages.en.textContent('#secondary-who')).toMatch(/^Resident · 3-1-5\d\d · forehead 38\.1 °C · \d\d:\d\d$/)
     await checkState('armpit-dialog')
     await tapCentre(pages.en, '#modal-buttons .btn-gray')
     for (const k of '38.5') await tapCentre(zh, `.pad-host button[data-key="${k}"]`)
@@ -319,7 +318,7 @@ describe('staff screen layout on real displays', () => {
     expect(rows).toHaveLength(6)
     expect(rows[0]).toMatch(/^访客钱\*\* · 被访 2-1-103 · 额温 38\.5 °C · /)
     // Its armpit check was still a fever (38.5): marked as one, not ticked off.
-    expect(rows.at(-1)).toMatch(/^住户H-3-\*{4}\d\d · 额温 38\.1 °C · .* ⚠ 腋温仍发热$/)
+    expect(rows.at(-1)).toMatch(/^住户3-1-5\d\d · 额温 38\.1 °C · .* ⚠ 腋温仍发热$/)
     expect(await zh.$eval('.fever-list', (e) => e.scrollHeight > e.clientHeight)).toBe(true)
     await checkState('fevers-list')
     // A finger drags the list up: the oldest fever comes into view and takes a tap at its centre.

@@ -5,7 +5,7 @@ import { REASONS } from '../../gateway/pipeline/rules.ts'
 import { DEFAULT_SCHEDULES } from '../../gateway/schedules/defaults.ts'
 import { csvCell, csvLine } from '../../gateway/sheets/csv.ts'
 import * as sheetWords from '../../gateway/sheets/words.ts'
-import { maskHolder, maskName } from '../../gateway/kiosk/mask.ts'
+import { maskHolder, maskName, shownHolder } from '../../gateway/kiosk/mask.ts'
 import { readCookie } from '../../gateway/kiosk/sessions.ts'
 import { OPEN_REASONS } from '../../gateway/kiosk/staff.ts'
 import { ROOT } from '../helpers/gatewayProcess.ts'
@@ -28,6 +28,18 @@ describe('masking', () => {
     expect(maskHolder('V-12')).toBe('V****2')
     expect(maskHolder('ab')).toBe('****')
     expect(maskHolder(null)).toBeNull()
+  })
+
+  it('shows a resident by the unit the staff know (the household id names it), anyone else masked', () => {
+    expect(shownHolder('H-3-1-502', 'resident')).toBe('3-1-502')
+    expect(shownHolder('H-12-502', 'resident')).toBe('12-502')
+    // Not a household id as DESIGN section 6 writes them: masked as before.
+    expect(shownHolder('H-000123', 'resident')).toBe('H-00****23')
+    expect(shownHolder('R-0102-67', 'resident')).toBe('R-01****67')
+    expect(shownHolder('H-3-1-502-7-1', 'resident')).toBe('H-3-****-1')
+    // Only a resident's pass names a home.
+    expect(shownHolder('H-3-1-502', 'visitor')).toBe('H-3-****02')
+    expect(shownHolder(null, null)).toBeNull()
   })
 
   it('keeps only the first character of a name', () => {
@@ -139,16 +151,24 @@ describe('the staff screen words for what the server says', () => {
     // The third review at the 7-inch screen: the acknowledgement button and its dialog, a gate opened by hand.
     expect([zh.acknowledge, zh.ackTitle, zh.openedBy]).toEqual(['登记处置', '登记处置', '人工开闸'])
     // The second review at the gate (800x480): what a supervisor says out loud.
-    expect([t('zh', 'ackAll', { n: 2 }), zh.takeOverNo, zh.dirIn, zh.dirOut, zh.in, zh.out]).toEqual(['全部处置（2）', '不接班，仅临时操作', '进门', '出门', '进门', '出门'])
+    expect([t('zh', 'ackAll', { n: 2 }), zh.dirIn, zh.dirOut, zh.in, zh.out]).toEqual(['全部处置（2）', '进门', '出门', '进门', '出门'])
     expect([REASON_TEXT.unknown_code!.zh, REASON_TEXT.anti_passback!.zh, REASON_TEXT.anti_passback_out!.zh]).toEqual(['非通行码，请出示通行码', '重复进门（无出门记录）', '重复出门（无进门记录）'])
     expect([zh.scanIn, zh.uplink, zh.backlog, zh.duty, zh.byStaff, zh.nextLogin, zh.shiftFrom, zh.shiftEntries, zh.degraded, zh.secondaryOk]).toEqual([
-      '入口扫码', '平台连接', '待上传', '值班：', '操作人：', '接班人登录', '值班时段', '通行人次', '测温仪离线', '腋温复测正常 {t}，放行',
+      '入口扫码', '平台连接', '待上传', '值班：', '操作人：', '接班人登录', '值班时段', '扫码人次', '测温仪离线', '腋温复测正常 {t}，放行',
     ])
     expect(t('zh', 'openCount', { n: 1 })).toBe('1 项待完成')
+    // The third review (the shift at the 7-inch screen): who acts, helping, the handover's figures, an overdue task.
+    expect([zh.switchStaff, zh.pinTitleNext, zh.takeOverNo]).toEqual(['换人登录', '接班人请输入密码', '临时帮忙（不接班）'])
+    expect(t('zh', 'takeOverText', { name: '李娜', duty: '张伟' })).toBe('李娜，是否接替 张伟 值班？')
+    expect(t('zh', 'helperMark', { name: '李娜', duty: '张伟' })).toBe('李娜临时操作中 · 值班：张伟')
+    expect(`${zh.shiftEntries}${t('zh', 'shiftEntriesValue', { n: 5, a: 3, d: 2 })}`).toBe('扫码人次5（放行 3 / 拒绝 2）')
+    const what = t('zh', 'taskWhat', { area: '门岗区域', kind: '消毒' })
+    expect(`${zh.overdueBanner}${zh.colon}${what}${t('zh', 'byTime', { t: '03:44' })}`).toBe('超时未做：门岗区域消毒（应 03:44 前）')
+    expect([STRINGS.en.overdueBanner, STRINGS.en.overdueShort]).toEqual(['Overdue', 'Overdue'])
     expect(REASON_TEXT.wrong_gate!.zh).toBe('此通行码不适用于本门')
-    // The name label and its error say the same thing.
-    expect(zh.name).toContain('只保留姓氏')
-    expect(zh.err_name).toContain('只保留姓氏')
+    // The name label and its error say the same thing (the third review: what the system keeps).
+    expect(zh.name).toBe('访客姓名（系统只保存姓氏）')
+    expect(zh.err_name).toContain(zh.name)
     expect(STRINGS.en.colon).toBe(': ')
   })
 })

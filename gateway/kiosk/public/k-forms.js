@@ -1,17 +1,21 @@
 // @ts-check
 // The staff's forms: open the gate, a visitor, a vehicle, a typed temperature, the armpit check, a task done.
-// Each dialog is a form beside the keypad of the focused field, sized to fit the 800x480 screen.
-import { api, button, el } from './common.js'
-import { cancelButton, choices, closeModal, field, num, openModal, showErrors, toast, value } from './k-dialogs.js'
-import { padFor } from './k-keypads.js'
+// Each dialog is a form beside the keypad of the field being typed, sized to fit the 800x480 screen. Every field is
+// checked at once before anything is sent (k-checks.js, which the server checks again), each error goes as soon as
+// its field is right, and what was done is said in words when it is done.
+import { $, api, button, el } from './common.js'
+import { HOST_UNIT, nameOk, normalPlate, OCCUPANTS, PHONE_LAST4, PLATE, temperatureProblem } from './k-checks.js'
+import { cancelButton, choices, closeModal, field, num, openModal, problemsNow, showErrors, showProblems, targetInput, toast, value } from './k-dialogs.js'
+import { padFor, surnamePicker } from './k-keypads.js'
 import { celsius, L, state, timeOf, W, whoText } from './k-state.js'
-import { OVERRIDE_TEXT, PASS_KIND, TASK_AREA, TASK_KIND } from './i18n.js'
+import { OVERRIDE_TEXT, PASS_KIND, REASON_TEXT, TASK_AREA, TASK_KIND } from './i18n.js'
 
-/** A pad host that shows the keypad of whichever field has the focus. */
+/** A pad host that shows the keypad of the field being typed; the surname field opens its picker instead. */
 function padHost() {
   const host = el('div', { className: 'pad-host' })
-  /** @param {HTMLInputElement} input */
-  const onFocus = (input) => {
+  /** @param {HTMLInputElement} input @param {HTMLInputElement | null} previous */
+  const onFocus = (input, previous) => {
+    if (input.dataset.pad === 'surname') return surnameStep(input, previous, host)
     const p = padFor(input)
     // The host keeps its width (CSS) whichever pad it shows: nothing moves under a finger mid-tap.
     host.replaceChildren(...(p ? [p] : []))
@@ -20,14 +24,50 @@ function padHost() {
 }
 
 /**
+ * The surname picker takes the dialog (its body and its button row) until a surname is picked or 返回 is tapped;
+ * then the form is back as it was, the surname in its field, the keypad on the field it was on before (none if none).
+ * @param {HTMLInputElement} input
+ * @param {HTMLInputElement | null} before
+ * @param {HTMLElement} host
+ */
+function surnameStep(input, before, host) {
+  const body = $('modal-body')
+  const row = $('modal-buttons')
+  const form = [...body.children]
+  const buttons = [...row.children]
+  input.blur()
+  const back = () => {
+    body.replaceChildren(...form)
+    row.replaceChildren(...buttons)
+    $('modal').dataset.step = ''
+    for (const f of body.querySelectorAll('.field')) f.classList.remove('active')
+    if (before && before !== input) targetInput(before)
+    else host.replaceChildren()
+  }
+  const { box, views } = surnamePicker((surname) => {
+    input.value = surname
+    back()
+    input.dispatchEvent(new Event('input', { bubbles: true }))
+  })
+  const label = el('div', { className: 'picker-label', textContent: L('name') })
+  const done = button(L('pickerBack'), 'btn btn-gray', back)
+  done.dataset.offline = 'ok'
+  done.id = 'surname-back'
+  body.replaceChildren(el('div', { className: 'picker' }, label, box))
+  row.replaceChildren(...views, done)
+  $('modal').dataset.step = 'surname'
+}
+
+/**
  * @param {string} title
  * @param {HTMLElement} form
  * @param {HTMLElement[]} buttons
  * @param {string} kind
+ * @param {import('./k-dialogs.js').Checks} [checks]
  */
-function formDialog(title, form, buttons, kind) {
+function formDialog(title, form, buttons, kind, checks = {}) {
   const { host, onFocus } = padHost()
-  openModal(title, [form, host], buttons, { kind, onFocus })
+  openModal(title, [form, host], buttons, { kind, onFocus, checks })
 }
 
 /** @param {string} [selected] */
@@ -35,51 +75,113 @@ function directionChoice(selected = 'in') {
   return choices('direction', [['in', L('dirIn')], ['out', L('dirOut')]], selected, 'direction')
 }
 
+/** The typed temperature's check: needed going in (or always), inside rules.validRangeC. @param {boolean} always */
+const tempCheck = (always) => () => {
+  const typed = value('tempC') ?? ''
+  const range = state.info?.validRangeC ?? [34, 42.5]
+  const problem = temperatureProblem(typed === '' ? null : Number(typed), always || value('direction') !== 'out', range)
+  if (problem === 'needed') return L(always ? 'err_tempC' : 'err_tempIn')
+  if (problem === 'number') return L('err_tempC')
+  if (problem === 'range') return L('err_tempRange', { lo: range[0], hi: range[1] })
+  return null
+}
+
+/**
+ * What a decision the staff asked for did, for the toast: the gate opened (or, admitted, did not), or refused and why.
+ * @param {Record<string, any>} d the server's answer: decision, reasons, gateFailed
+ * @returns {{ text: string, bad: boolean }}
+ */
+function outcome(d) {
+  if (d.decision === 'deny') return { text: `${L('deny')}${L('colon')}${(d.reasons ?? []).map((/** @type {string} */ r) => W(REASON_TEXT, r)).join(L('list'))}`, bad: true }
+  if (d.gateFailed) return { text: L('gateFailed'), bad: true }
+  return { text: '', bad: false }
+}
+
 /**
  * @param {string} path
  * @param {() => Record<string, unknown>} collect
+ * @param {(answer: Record<string, any>, sent: Record<string, unknown>) => { text: string, bad?: boolean }} done what to say once done
  * @param {string} [label]
  */
-function submitButton(path, collect, label = L('confirm')) {
+function submitButton(path, collect, done, label = L('confirm')) {
   const b = button(label, 'btn btn-green', async () => {
-    const r = await api(path, collect())
+    // Every field's error in one go, before anything is sent.
+    const problems = problemsNow()
+    if (Object.keys(problems).length > 0) return showProblems(problems)
+    const sent = collect()
+    const r = await api(path, sent)
     if (!r.ok) return showErrors(r)
     closeModal()
-    toast(L('saved'))
+    const said = done(r.data, sent)
+    toast(said.text, said.bad ?? false)
   })
   b.dataset.submit = 'yes'
   return b
 }
 
+/**
+ * What a registration did, for its toast: 已登记访客 (and 闸门未打开 or 禁止通行 when so).
+ * @param {string} what
+ * @param {Record<string, any>} d
+ */
+function registered(what, d) {
+  const o = outcome(d)
+  return { text: o.text ? `${what}${L('list')}${o.text}` : what, bad: o.bad }
+}
+
 export function openDialog() {
   const reasons = /** @type {[string, string][]} */ ((state.info?.openReasons ?? []).map((r) => [r, W(OVERRIDE_TEXT, r)]))
   const form = el('div', { className: 'form one' }, choices('reason', reasons, null, 'openReason'), field('text', L('openText'), { max: 100 }), directionChoice())
+  const checks = {
+    reason: () => (value('reason') ? null : L('err_reason')),
+    text: () => (value('reason') === 'other' && !value('text') ? L('err_text') : null),
+  }
   openModal(L('openTitle'), [form], [
     cancelButton(),
-    submitButton('/api/kiosk/open', () => ({ reason: value('reason') || undefined, text: value('text') || undefined, direction: value('direction') })),
-  ], { kind: 'open' })
+    submitButton(
+      '/api/kiosk/open',
+      () => ({ reason: value('reason') || undefined, text: value('text') || undefined, direction: value('direction') }),
+      (d, sent) => {
+        const why = W(OVERRIDE_TEXT, String(sent.reason))
+        // The gate did not move: the staff must open it by hand (the card and the banner say so too).
+        if (d.gateFailed) return { text: L('toastNotOpened', { why }), bad: true }
+        return { text: L('toastOpened', { why }) }
+      },
+    ),
+  ], { kind: 'open', checks })
 }
 
 export function visitorDialog() {
   const form = el(
     'div',
     { className: 'form two' },
-    field('name', L('name'), { max: 32 }),
+    // Across the form: its label and error say what is kept.
+    field('name', L('name'), { pad: 'surname', max: 32, hint: L('surnameHint'), wide: true }),
     field('phoneLast4', L('phone4'), { pad: 'digits', max: 4 }),
     field('hostUnit', L('hostUnit'), { pad: 'unit', max: 16 }),
     field('tempC', L('temp'), { pad: 'decimal', max: 4 }),
     directionChoice(),
   )
+  const checks = {
+    name: () => (nameOk(value('name') ?? '') ? null : L('err_name')),
+    phoneLast4: () => (PHONE_LAST4.test(value('phoneLast4') ?? '') ? null : L('err_phoneLast4')),
+    hostUnit: () => (HOST_UNIT.test(value('hostUnit') ?? '') ? null : L('err_hostUnit')),
+    tempC: tempCheck(false),
+  }
   formDialog(L('visitorTitle'), form, [
     cancelButton(),
-    submitButton('/api/kiosk/visitor', () => ({
-      name: value('name'),
-      phoneLast4: value('phoneLast4'),
-      hostUnit: value('hostUnit'),
-      tempC: num(value('tempC')),
-      direction: value('direction'),
-    })),
-  ], 'visitor')
+    submitButton(
+      '/api/kiosk/visitor',
+      () => ({
+        name: value('name'),
+        phoneLast4: value('phoneLast4'),
+        hostUnit: value('hostUnit'),
+        tempC: num(value('tempC')),
+        direction: value('direction'),
+      }),
+      (d) => registered(L('toastVisitor'), d),
+    ),
+  ], 'visitor', checks)
 }
 
 export function vehicleDialog() {
@@ -90,10 +192,22 @@ export function vehicleDialog() {
     el('div', { className: 'row' }, field('occupants', L('occupants'), { pad: 'digits', max: 1, value: '1' }), field('tempC', L('driverTemp'), { pad: 'decimal', max: 4 })),
     directionChoice(),
   )
+  const checks = {
+    plate: () => (PLATE.test(normalPlate(value('plate') ?? '')) ? null : L('err_plate')),
+    occupants: () => {
+      const n = Number(value('occupants') || NaN)
+      return Number.isInteger(n) && n >= OCCUPANTS.min && n <= OCCUPANTS.max ? null : L('err_occupants')
+    },
+    tempC: tempCheck(false),
+  }
   formDialog(L('vehicleTitle'), form, [
     cancelButton(),
-    submitButton('/api/kiosk/vehicle', () => ({ plate: value('plate'), occupants: num(value('occupants')), tempC: num(value('tempC')), direction: value('direction') })),
-  ], 'vehicle')
+    submitButton(
+      '/api/kiosk/vehicle',
+      () => ({ plate: value('plate'), occupants: num(value('occupants')), tempC: num(value('tempC')), direction: value('direction') }),
+      (d, sent) => registered(L('toastVehicle', { plate: normalPlate(String(sent.plate ?? '')) }), d),
+    ),
+  ], 'vehicle', checks)
 }
 
 export function typedTemperatureDialog() {
@@ -104,8 +218,13 @@ export function typedTemperatureDialog() {
   const form = el('div', { className: 'form one' }, ...(pending.length > 1 ? [choices('scanner', scanners, first.scanner, 'manualTempAt')] : []), field('tempC', L('temp'), { pad: 'decimal', max: 4 }))
   formDialog(L('typeTemp'), form, [
     cancelButton(),
-    submitButton('/api/kiosk/temperature', () => ({ scanner: value('scanner') || first.scanner, tempC: num(value('tempC')) })),
-  ], 'temperature')
+    submitButton(
+      '/api/kiosk/temperature',
+      () => ({ scanner: value('scanner') || first.scanner, tempC: num(value('tempC')) }),
+      // The decision follows on the live feed, as a scan's does.
+      (_d, sent) => ({ text: L('toastTemp', { t: celsius(Number(sent.tempC)) }) }),
+    ),
+  ], 'temperature', { tempC: tempCheck(true) })
 }
 
 /** Whose fever, how high on the forehead, when: what staff check before they take the armpit reading. @param {import('./k-state.js').Fever} f */
@@ -125,6 +244,7 @@ function feverChoice(fevers) {
     const row = button('', `choice fever-row${i === 0 ? ' on' : ''}`, () => {
       list.dataset.value = f.entryId
       for (const c of list.children) c.classList.toggle('on', c === row)
+      list.dispatchEvent(new Event('input', { bubbles: true }))
     })
     row.dataset.value = f.entryId
     const mark = el('span', { className: `kind-mark ${f.passKind ?? ''}`, textContent: f.passKind ? W(PASS_KIND, f.passKind) : '–' })
@@ -157,13 +277,23 @@ export async function secondaryDialog(fever) {
   form.append(field('tempC', L('armpit'), { pad: 'decimal', max: 4 }))
   formDialog(L('secondaryTitle'), form, [
     cancelButton(),
-    submitButton('/api/kiosk/secondary', () => ({ entryId: value('entryId') || chosen, tempC: num(value('tempC')) })),
-  ], 'secondary')
+    submitButton(
+      '/api/kiosk/secondary',
+      () => ({ entryId: value('entryId') || chosen, tempC: num(value('tempC')) }),
+      (d, sent) => {
+        const t = celsius(Number(sent.tempC))
+        return d.decision === 'deny' ? { text: L('toastArmpitFever', { t }), bad: true } : { text: L('toastArmpit', { t }) }
+      },
+    ),
+  ], 'secondary', { entryId: () => (value('entryId') || chosen ? null : L('err_entryId')), tempC: tempCheck(true) })
 }
 
 /** @param {import('./k-state.js').Task} task */
 export function taskDoneDialog(task) {
   const what = `${W(TASK_KIND, task.kind)} · ${W(TASK_AREA, task.area)}`
   const form = el('div', { className: 'form one' }, el('div', { className: 'note', textContent: what }), field('note', L('note'), { max: 200 }))
-  openModal(L('taskDone'), [form], [cancelButton(), submitButton(`/api/tasks/${encodeURIComponent(task.id)}/done`, () => ({ note: value('note') }))], { kind: 'task' })
+  openModal(L('taskDone'), [form], [
+    cancelButton(),
+    submitButton(`/api/tasks/${encodeURIComponent(task.id)}/done`, () => ({ note: value('note') }), () => ({ text: L('toastTask', { what }) })),
+  ], { kind: 'task' })
 }

@@ -1,8 +1,12 @@
 // @ts-check
-// The live feed (GET /api/kiosk/events, Server-Sent Events): a snapshot on every (re)connect, then events.
+// The live feed (GET /api/kiosk/events, Server-Sent Events): a snapshot on every (re)connect, then events. While it
+// is down the screen cannot be trusted, and says so: the card greyed with 连接中断 and for how long, and every action
+// that needs the gateway greyed too; a tap on one says why nothing happens. All of it is back with the next snapshot.
+import { $, el } from './common.js'
 import { clearCard, onPrompt, showCard } from './k-card.js'
 import { setAlarms } from './k-alarms.js'
-import { changed, state } from './k-state.js'
+import { toast } from './k-dialogs.js'
+import { changed, L, onChange, state } from './k-state.js'
 import { refreshSession } from './k-staff.js'
 
 const CARD_MS = 8000
@@ -38,6 +42,8 @@ export function connect() {
     })
   }
   source.onerror = () => {
+    // The first failure of a run of them: reconnecting keeps failing until the gateway answers again.
+    if (state.connected || state.lostAt === null) state.lostAt = Date.now()
     state.connected = false
     changed('connection')
     // EventSource retries by itself, except after a refused response: then start a new one.
@@ -59,6 +65,53 @@ function applySnapshot(s) {
   setAlarms(s.alarms)
   if (s.last && Date.now() - s.last.ts < CARD_MS && (!state.card || state.card.eventId !== s.last.eventId)) showCard(s.last, false)
   state.connected = true
+  state.lostAt = null
   changed('all')
   void refreshSession()
 }
+
+/**
+ * What needs the gateway: the staff actions, the alarm and task buttons, the typed-temperature prompt, and every
+ * button of a dialog but those that only close it or change its view (data-offline), and the shift summary's 关闭.
+ */
+const NEEDS_GATEWAY = ['#actions button', '#alarm button', '#tasks button', '#task-banner button', '#prompt-action', '#modal-buttons button:not([data-offline]):not(#summary-close)'].join(', ')
+
+// Taken before the button's own handler: nothing is sent that could not arrive, nor a dialog opened that could not be sent.
+document.addEventListener(
+  'click',
+  (e) => {
+    if (state.connected || !(e.target instanceof Element) || !e.target.closest(NEEDS_GATEWAY)) return
+    e.preventDefault()
+    e.stopImmediatePropagation()
+    toast(L('lostBlocked'), true)
+  },
+  { capture: true },
+)
+
+/** What takes the card's place while the feed is down (the card itself is k-card.js's: this stands in for it, kiosk.css). */
+const lost = el('article', { id: 'card-lost', className: 'card card-lost' }, el('div', { id: 'lost-word', className: 'lost-word' }), el('div', { id: 'lost-for', className: 'lost-for' }), el('div', { id: 'lost-help', className: 'lost-help' }))
+$('card').after(lost)
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let lostTimer
+
+/** @param {number} ms */
+function duration(ms) {
+  const all = Math.max(0, Math.floor(ms / 1000))
+  const m = Math.floor(all / 60)
+  const sec = all % 60
+  return m === 0 ? L('seconds', { s: sec }) : L('minutes', { m, s: String(sec).padStart(2, '0') })
+}
+
+function renderLostTime() {
+  $('lost-for').textContent = state.lostAt === null ? '' : L('lostFor', { t: duration(Date.now() - state.lostAt) })
+}
+
+function renderLost() {
+  // Before the first snapshot the screen is still connecting: nothing was lost yet.
+  $('lost-word').textContent = state.lostAt === null ? L('connecting') : `⚠ ${L('lostWord')}`
+  $('lost-help').textContent = state.lostAt === null ? '' : L('lostHelp')
+  renderLostTime()
+  clearInterval(lostTimer)
+  if (!state.connected) lostTimer = setInterval(renderLostTime, 1000)
+}
+onChange('connection', renderLost)

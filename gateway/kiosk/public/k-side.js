@@ -1,12 +1,13 @@
 // @ts-check
-// Today's figures, the tasks (an overdue one also as a large banner over the card, with a chime), the device
-// strip and who is on duty.
+// Today's figures, the tasks (an overdue one also as a large banner over the card, with a chime; while an alarm
+// takes the side column, the most urgent open one), the device strip and who is on duty.
 import { $, button, el } from './common.js'
 import { DEVICE_KIND, TASK_AREA, TASK_KIND } from './i18n.js'
 import { taskChime } from './k-sound.js'
 import { L, state, timeOf, W } from './k-state.js'
 import { taskDoneDialog } from './k-forms.js'
-import { withStaff } from './k-staff.js'
+import { closeModal, modalOpen, openModal } from './k-dialogs.js'
+import { renderHelperMark, withStaff } from './k-staff.js'
 
 export function renderFigures() {
   const f = state.figures
@@ -43,18 +44,48 @@ export function renderDevices() {
   )
 }
 
-function openTasks() {
+/** Open tasks (due, overdue), overdue first, then by when each is due. */
+export function openTasks() {
   /** @type {Record<string, number>} */
   const order = { overdue: 0, due: 1 }
   return (state.tasks ?? []).filter((x) => x.status === 'due' || x.status === 'overdue').sort((a, b) => (order[a.status] ?? 2) - (order[b.status] ?? 2) || a.dueAt.localeCompare(b.dueAt))
 }
 
-/** @param {import('./k-state.js').Task} task */
-const taskText = (task) => `${W(TASK_KIND, task.kind)} · ${W(TASK_AREA, task.area)}`
+/** What a task is, in words: 门岗区域消毒 / Disinfection · Gate area. @param {import('./k-state.js').Task} task */
+export const taskWhat = (task) => L('taskWhat', { area: W(TASK_AREA, task.area), kind: W(TASK_KIND, task.kind) })
+
+/** The time a task must be done by (past it, it is overdue). @param {import('./k-state.js').Task} task */
+export const taskBy = (task) => timeOf(Date.parse(task.overdueAt ?? task.dueAt), true)
 
 /** @param {import('./k-state.js').Task} task */
 function doneButton(task) {
   return button(L('done'), 'btn btn-green btn-small', () => withStaff(() => taskDoneDialog(task)))
+}
+
+/** A task as a row: what, by when (overdue said so), and 完成. @param {import('./k-state.js').Task} task @param {'li' | 'div'} tag */
+function taskRow(task, tag) {
+  const when = L(task.status === 'overdue' ? 'taskOverdueBy' : 'taskDueBy', { t: taskBy(task) })
+  const row = el(tag, { className: `task-row ${task.status}` }, el('div', { className: 'task-text' }, taskWhat(task), el('small', { textContent: when })), doneButton(task))
+  row.dataset.taskId = String(task.id)
+  return row
+}
+
+/** The list that no space cuts: every open task, in a dialog whose list scrolls under a finger. */
+let allTasksList = /** @type {HTMLElement | null} */ (null)
+function tasksDialog() {
+  const list = el('div', { className: 'all-tasks', id: 'all-tasks' })
+  allTasksList = list
+  fillAllTasks()
+  const close = button(L('close'), 'btn btn-gray', closeModal)
+  close.id = 'all-tasks-close'
+  openModal(L('tasksAllTitle', { n: openTasks().length }), [list], [close], { kind: 'tasks' })
+}
+
+function fillAllTasks() {
+  if (!allTasksList) return
+  const open = openTasks()
+  allTasksList.replaceChildren(...(open.length > 0 ? open.map((x) => taskRow(x, 'div')) : [el('div', { className: 'none', textContent: L('noTasks') })]))
+  if (modalOpen() && $('modal').dataset.kind === 'tasks') $('modal-title').textContent = L('tasksAllTitle', { n: open.length })
 }
 
 export function renderTasks() {
@@ -63,32 +94,44 @@ export function renderTasks() {
   const items = []
   if (open.length === 0) items.push(el('li', { className: 'none', textContent: L('noTasks') }))
   $('tasks-title').textContent = open.length > 0 ? `${L('tasks')} · ${L('openCount', { n: open.length })}` : L('tasks')
-  for (const task of open.slice(0, 6)) {
-    const small = el('small', { textContent: `${timeOf(Date.parse(task.dueAt), true)} ${L(task.status === 'overdue' ? 'overdue' : 'due')}` })
-    const li = el('li', { className: task.status }, el('div', { className: 'task-text' }, taskText(task), small), doneButton(task))
-    li.dataset.taskId = String(task.id)
-    items.push(li)
-  }
+  for (const task of open) items.push(taskRow(task, 'li'))
+  // What does not fit under the figures is counted on a button that opens the whole list: nothing is cut silently.
+  const more = button('', 'btn btn-outline btn-small tasks-more', tasksDialog)
+  more.id = 'tasks-more'
+  items.push(el('li', { className: 'more', hidden: true }, more))
   $('tasks').replaceChildren(...items)
   fitTasks()
-  // An overdue task is not a small card in a corner: a banner over the result, and a chime until it is done.
+  if (modalOpen() && $('modal').dataset.kind === 'tasks') fillAllTasks()
+  // An overdue task is not a small card in a corner: a banner over the result, and a chime until it is done. While an
+  // alarm stack takes the side column's place, the banner shows the most urgent open task even when only due, so
+  // the rounds stay in view beside the alarm; "另有 N 项" opens the others.
   const overdue = open.filter((x) => x.status === 'overdue')
+  const alarm = state.alarms.length > 0
   const banner = $('task-banner')
-  const first = overdue[0]
+  const first = alarm ? open[0] : overdue[0]
   banner.hidden = !first
   if (first) {
     banner.dataset.taskId = String(first.id)
-    // The label has a short form for a narrow banner (beside the alarm stack at 800x480); "+1" is a chip of its own,
-    // so it never wraps to a line by itself.
+    banner.dataset.status = first.status
+    const late = first.status === 'overdue'
+    // The label has a short form for a narrow banner (beside the alarm stack at 800x480).
     const text = el(
       'span',
       { className: 'task-banner-text' },
-      el('span', { className: 'tb-long', textContent: `⚠ ${L('overdueBanner')}${L('colon')}` }),
-      el('span', { className: 'tb-short', textContent: L('overdueShort') ? `⚠ ${L('overdueShort')}${L('colon')}` : '⚠ ' }),
-      taskText(first),
+      el('span', { className: 'tb-long', textContent: `${late ? '⚠ ' : ''}${L(late ? 'overdueBanner' : 'dueBanner')}${L('colon')}` }),
+      el('span', { className: 'tb-short', textContent: `${late ? '⚠ ' : ''}${L(late ? 'overdueShort' : 'dueBanner')}${L('colon')}` }),
+      el('span', { className: 'tb-what', textContent: taskWhat(first) }),
+      el('span', { className: 'tb-by', textContent: L('byTime', { t: taskBy(first) }) }),
     )
-    const more = overdue.length > 1 ? [el('span', { className: 'task-more', textContent: `+${overdue.length - 1}` })] : []
-    banner.replaceChildren(text, ...more, doneButton(first))
+    const others = open.length - 1
+    /** @type {HTMLElement[]} */
+    const moreButton = []
+    if (others > 0) {
+      const b = button(L('tasksMore', { n: others }), 'btn btn-outline btn-small task-more', tasksDialog)
+      b.id = 'task-banner-more'
+      moreButton.push(b)
+    }
+    banner.replaceChildren(text, ...moreButton, doneButton(first))
   }
   taskChime(overdue.length > 0)
 }
@@ -96,16 +139,30 @@ export function renderTasks() {
 export function renderDuty() {
   $('duty-label').textContent = L('duty')
   $('duty-name').textContent = state.duty ? state.duty.name : L('noDuty')
+  renderHelperMark()
 }
 
-/** As many tasks as fit under the figures (the title gives the count); the rest wait for the space, never clipped. */
+/**
+ * As many tasks as fit under the figures; the rest are counted on "另有 N 项", which opens them all (never clipped,
+ * never silently left out).
+ */
 export function fitTasks() {
   const ul = $('tasks')
-  for (const li of ul.children) /** @type {HTMLElement} */ (li).hidden = false
+  const rows = /** @type {HTMLElement[]} */ ([...ul.querySelectorAll('li[data-task-id]')])
+  const more = /** @type {HTMLElement | null} */ (ul.querySelector('li.more'))
+  for (const li of rows) li.hidden = false
+  if (!more) return
+  more.hidden = true
   const bottom = ul.getBoundingClientRect().bottom
-  const items = [...ul.children].reverse()
-  for (const li of items) {
-    if (li.getBoundingClientRect().bottom <= bottom + 0.5) break
-    /** @type {HTMLElement} */ (li).hidden = true
+  const over = () => [...ul.children].some((li) => !(/** @type {HTMLElement} */ (li).hidden) && li.getBoundingClientRect().bottom > bottom + 0.5)
+  if (!over()) return
+  more.hidden = false
+  let hidden = 0
+  for (const li of rows.reverse()) {
+    if (!over()) break
+    li.hidden = true
+    hidden++
   }
+  const b = more.querySelector('button')
+  if (b) b.textContent = L('tasksMore', { n: hidden })
 }

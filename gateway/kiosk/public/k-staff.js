@@ -1,9 +1,11 @@
 // @ts-check
-// Who is acting: the PIN pad, "take over the shift?" when someone else is on duty, the handover and its summary.
+// Who is acting: the PIN pad, "take over the shift?" when someone else is on duty, a helper's 退出 (back to the person
+// on duty, nothing handed over), the handover (the shift's summary first, then the note) and its summary.
 import { $, api, button, el } from './common.js'
 import { cancelButton, closeModal, errorText, field, openModal, showError, showErrors, toast, value } from './k-dialogs.js'
+import { taskBy, taskWhat } from './k-side.js'
 import { pinPad } from './k-keypads.js'
-import { changed, L, state, timeOf } from './k-state.js'
+import { celsius, changed, L, state, timeOf } from './k-state.js'
 
 /** Runs `then` with a staff session, asking for a PIN first when this screen has none. @param {() => void} then */
 export function withStaff(then) {
@@ -18,8 +20,11 @@ export async function refreshSession() {
   changed('actions')
 }
 
-/** @param {() => void} [then] */
-export function pinDialog(then) {
+/**
+ * @param {() => void} [then]
+ * @param {{ next?: boolean }} [opts] next: the next person at this screen (换人登录, 接班人登录) is asked for their PIN
+ */
+export function pinDialog(then, opts = {}) {
   let pin = ''
   const display = el('div', { className: 'pin-display', id: 'pin-display' })
   const show = () => (display.textContent = '●'.repeat(pin.length) || ' ')
@@ -32,7 +37,7 @@ export function pinDialog(then) {
     if (!r.ok) return showError(r.status === 401 ? L('pinWrong') : r.status === 403 ? L('noPins') : errorText(r))
     state.staff = { ...r.data.staff, onDuty: !r.data.onDuty }
     changed('actions')
-    if (r.data.onDuty) return takeOverDialog(r.data.onDuty, r.data.summary, then)
+    if (r.data.onDuty) return takeOverDialog(r.data.staff, r.data.onDuty, r.data.summary, then)
     closeModal()
     toast(`${L('duty')}${r.data.staff.name}`)
     then?.()
@@ -47,18 +52,19 @@ export function pinDialog(then) {
   const ok = button(L('confirm'), 'btn btn-green', submit)
   ok.id = 'pin-ok'
   const left = el('div', { className: 'pin-left' }, display)
-  openModal(L('pinTitle'), [left, keys], [cancelButton(), ok], { kind: 'pin' })
+  openModal(L(opts.next ? 'pinTitleNext' : 'pinTitle'), [left, keys], [cancelButton(), ok], { kind: 'pin' })
 }
 
 /**
- * Someone typed a PIN while another person is on duty: take the shift over, help without taking it (不接班，仅临时操作),
+ * Someone typed a PIN while another person is on duty: take the shift over, help without taking it (临时帮忙（不接班）),
  * or cancel (the screen gets back the session it had before the PIN).
+ * @param {{ id: string, name: string }} me
  * @param {{ id: string, name: string }} onDuty
  * @param {Record<string, any>} summary
  * @param {() => void} [then]
  */
-function takeOverDialog(onDuty, summary, then) {
-  const text = el('div', { className: 'note', textContent: L('takeOverText', { name: onDuty.name }) })
+function takeOverDialog(me, onDuty, summary, then) {
+  const text = el('div', { className: 'note', textContent: L('takeOverText', { name: me.name, duty: onDuty.name }) })
   const yes = button(L('takeOverYes'), 'btn btn-green', async () => {
     const r = await api('/api/kiosk/takeover', {})
     if (!r.ok) return showErrors(r)
@@ -77,53 +83,123 @@ function takeOverDialog(onDuty, summary, then) {
   const cancel = button(L('cancel'), 'btn btn-gray', async () => {
     const r = await api('/api/kiosk/login/cancel', {})
     if (!r.ok && r.status !== 401) return showErrors(r)
-    state.staff = r.ok && r.data.staff ? { ...r.data.staff, onDuty: r.data.onDuty !== false } : null
-    changed('actions')
+    backTo(r)
     closeModal()
   })
   cancel.id = 'takeover-cancel'
-  openModal(L('takeOverTitle'), [el('div', { className: 'form one' }, text, summaryList(summary, onDuty.name))], [cancel, no, yes], { kind: 'takeover' })
+  openModal(L('takeOverTitle'), [el('div', { className: 'form one' }, text, shiftView(summary, onDuty.name))], [cancel, no, yes], { kind: 'takeover' })
 }
 
-export function handoverDialog() {
-  const helper = state.staff && !state.staff.onDuty
-  const form = el('div', { className: 'form one' }, field('note', L('handoverNote'), { max: 200 }))
-  const go = button(helper ? L('logout') : L('handoverConfirm'), 'btn btn-gray', async () => {
-    const staff = state.staff
+/** The screen back to the session the server gave back (the person on duty's), or to none. @param {import('./common.js').ApiResult} r */
+function backTo(r) {
+  state.staff = r.ok && r.data.staff ? { ...r.data.staff, onDuty: r.data.onDuty !== false } : null
+  changed('actions')
+}
+
+/** A helper is done (退出): their session ends and the screen is the person on duty's again; no handover, no note. */
+async function leaveHelping() {
+  const me = state.staff
+  const r = await api('/api/kiosk/logout', {})
+  if (!r.ok && r.status !== 401) return toast(errorText(r), true)
+  backTo(r)
+  if (me) toast(L('helperLeft', { name: me.name }))
+}
+
+/**
+ * 交班, in two steps: the shift's summary first (with a warning while alarms are still open), then the note; then the
+ * summary as handed over, with the note and what is still open.
+ */
+export async function handoverDialog() {
+  if (state.staff && !state.staff.onDuty) return leaveHelping()
+  const r = await api('/api/kiosk/shift')
+  if (!r.ok) return toast(errorText(r), true)
+  const s = r.data.summary
+  if (!s) return toast(L('noDuty'), true)
+  const name = state.staff?.name ?? s.staff
+  /** @type {HTMLElement[]} */
+  const body = []
+  if (s.openAlarms > 0) body.push(el('div', { className: 'warn', id: 'handover-warning', role: 'alert', textContent: L('handoverWarn', { n: s.openAlarms }) }))
+  body.push(shiftView(s, name))
+  const next = button(L('handoverNext'), 'btn', () => noteStep(name))
+  next.id = 'handover-next'
+  openModal(L('handoverFirst'), [el('div', { className: 'form one' }, ...body)], [cancelButton(), next], { kind: 'handover' })
+}
+
+/** @param {string} name */
+function noteStep(name) {
+  const form = el('div', { className: 'form one' }, field('note', L('handoverNoteHint'), { max: 200 }))
+  const back = button(L('goBack'), 'btn btn-gray', () => void handoverDialog())
+  back.id = 'handover-back'
+  const go = button(L('handoverConfirm'), 'btn btn-green', async () => {
     const r = await api('/api/kiosk/handover', { note: value('note') })
     if (!r.ok) return showErrors(r)
     state.staff = null
     changed('actions')
     if (!r.data.summary) return closeModal()
-    summaryDialog(r.data.summary, staff?.name ?? r.data.summary.staff)
+    summaryDialog(r.data.summary, name)
   })
+  go.id = 'handover-confirm'
   go.dataset.submit = 'yes'
-  openModal(helper ? L('logout') : L('handover'), [form], [cancelButton(), go], { kind: 'handover' })
+  openModal(L('handoverNote'), [form], [back, go], { kind: 'handover-note' })
+}
+
+/**
+ * The shift's figures (the same counts as today's figures) and, beside them, what is still open.
+ * @param {Record<string, any>} s @param {string} name
+ */
+function shiftView(s, name) {
+  const open = openList(s)
+  return el('div', { className: 'shift-view' }, summaryList(s, name), ...(open ? [open] : []))
 }
 
 /** @param {Record<string, any>} s @param {string} name */
 function summaryList(s, name) {
-  /** @param {string} k @param {unknown} v */
-  const row = (k, v) => [el('dt', { textContent: L(k) }), el('dd', { textContent: String(v) })]
+  /** @param {string} k @param {unknown} v @param {string} [cls] */
+  const row = (k, v, cls = '') => {
+    const d = el('div', { className: `sum-row ${cls}`.trim() }, el('dt', { textContent: L(k) }), el('dd', { textContent: String(v) }))
+    d.dataset.row = k
+    return d
+  }
+  const by = s.manualBy ?? {}
+  const parts = ['opens', 'registrations', 'temperatures', 'armpitChecks', 'acks', 'tasksDone'].filter((k) => by[k] > 0).map((k) => L(`manual_${k}`, { n: by[k] }))
   return el(
     'dl',
     { className: 'summary', id: 'shift-summary' },
-    ...row('shiftStaff', name),
-    ...row('shiftFrom', `${timeOf(Date.parse(s.from), true)} – ${timeOf(Date.parse(s.to), true)}`),
-    ...row('shiftEntries', s.entries),
-    ...row('shiftFevers', s.fevers),
-    ...row('shiftDenials', s.denials),
-    ...row('shiftOverrides', s.overrides),
-    ...row('shiftOpenTasks', s.openTasks),
-    ...row('shiftOpenAlarms', s.openAlarms),
+    row('shiftStaff', name),
+    row('shiftFrom', `${timeOf(Date.parse(s.from), true)} – ${timeOf(Date.parse(s.to), true)}`),
+    row('shiftEntries', L('shiftEntriesValue', { n: s.entries, a: s.admitted, d: s.denials })),
+    row('shiftFevers', s.fevers),
+    row('shiftManual', parts.length > 0 ? `${s.manual}${L('paren', { x: parts.join(L('dot')) })}` : (s.manual ?? s.overrides)),
+    row('shiftOpenAlarms', s.openAlarms, s.openAlarms > 0 ? 'bad' : ''),
+    row('shiftOpenTasks', s.overdueTasks > 0 ? `${s.openTasks}${L('paren', { x: L('overdueCount', { n: s.overdueTasks }) })}` : s.openTasks, s.overdueTasks > 0 ? 'bad' : ''),
+    ...(s.note ? [row('handoverNote', s.note, 'note-row')] : []),
   )
+}
+
+/** What the next person must not miss: each open alarm and task, in a list that scrolls. @param {Record<string, any>} s */
+function openList(s) {
+  /** @type {HTMLElement[]} */
+  const items = []
+  for (const a of s.alarms ?? []) {
+    const temp = a.secondaryC ?? a.tempC
+    const what = [L(a.kind === 'fever' ? 'alarmFever' : 'alarmIsolation'), temp === null || temp === undefined ? '' : celsius(temp), timeOf(Date.parse(a.ts), true)].filter(Boolean).join(' · ')
+    items.push(el('li', { className: 'open-alarm', textContent: `⚠ ${what}` }))
+  }
+  for (const t of s.tasks ?? []) {
+    const when = L(t.status === 'overdue' ? 'taskOverdueBy' : 'taskDueBy', { t: taskBy(t) })
+    items.push(el('li', { className: `open-task ${t.status}`, textContent: `${taskWhat(t)} · ${when}` }))
+  }
+  if (items.length === 0) return null
+  return el('div', { className: 'open-box' }, el('div', { className: 'open-title', textContent: L('shiftStillOpen') }), el('ul', { className: 'open-list', id: 'shift-open' }, ...items))
 }
 
 /** @param {Record<string, any>} s @param {string} name */
 function summaryDialog(s, name) {
   const close = button(L('close'), 'btn btn-gray', closeModal)
   close.id = 'summary-close'
-  openModal(L('handoverTitle'), [el('div', { className: 'form one' }, summaryList(s, name))], [close, button(L('nextLogin'), 'btn', () => pinDialog())], { kind: 'summary' })
+  const next = button(L('nextLogin'), 'btn', () => pinDialog(undefined, { next: true }))
+  next.id = 'next-login'
+  openModal(L('handoverTitle'), [el('div', { className: 'form one' }, shiftView(s, name))], [close, next], { kind: 'summary' })
 }
 
 /** The buttons of the bottom bar: log in, or what a logged-in staff member can do. */
@@ -134,10 +210,10 @@ export function renderActions(/** @type {Record<string, () => void>} */ actions)
     b.id = 'login-btn'
     nav.replaceChildren(b)
   } else {
-    const leave = button(state.staff.onDuty ? L('handover') : L('logout'), 'btn btn-gray', handoverDialog)
+    const leave = button(state.staff.onDuty ? L('handover') : L('logout'), 'btn btn-gray', () => void handoverDialog())
     leave.id = 'handover-btn'
     // The next person at this screen logs in here, not by borrowing the session of the one before.
-    const next = button(L('switchStaff'), 'btn btn-outline', () => pinDialog())
+    const next = button(L('switchStaff'), 'btn btn-outline', () => pinDialog(undefined, { next: true }))
     next.id = 'switch-btn'
     nav.replaceChildren(
       button(L('open'), 'btn btn-red', actions.open ?? (() => {})),
@@ -148,16 +224,24 @@ export function renderActions(/** @type {Record<string, () => void>} */ actions)
       leave,
     )
   }
-  // Helping without the shift is said on screen for as long as it lasts: whose name the actions carry.
-  const mark = $('helper-mark')
-  mark.hidden = !state.staff || state.staff.onDuty
-  mark.textContent = state.staff && !state.staff.onDuty ? L('helperMark', { name: state.staff.name }) : ''
-  // Only in the demo: say so, with its PINs and the way to the tech pages.
+  renderHelperMark()
+  // Only in the demo (the server says so only when started without a config): say so, with the PINs it has and
+  // the way to the tech pages. A PIN it does not have is left out, never shown as a dash.
   const demo = state.info?.demo
   const box = $('demo-box')
   if (demo) {
-    const pins = L('demoPins', { staff: demo.staffPin ?? '–', tech: demo.techPin ?? '–' })
-    const words = el('div', { className: 'demo-words' }, el('b', { textContent: L('demo') }), el('span', { textContent: pins }))
+    const pins = [demo.staffPin && L('demoStaffPin', { pin: demo.staffPin }), demo.techPin && L('demoTechPin', { pin: demo.techPin })].filter(Boolean).join(' · ')
+    const words = el('div', { className: 'demo-words' }, el('b', { textContent: L('demo') }), ...(pins ? [el('span', { textContent: pins })] : []))
     box.replaceChildren(el('div', { className: 'demo', id: 'demo' }, words, el('a', { href: '/tech', textContent: L('techLink'), className: 'demo-link' })))
   } else box.replaceChildren()
+}
+
+/** Helping without the shift is said on screen for as long as it lasts, with who is on duty: 李娜临时操作中 · 值班：张伟. */
+export function renderHelperMark() {
+  const mark = $('helper-mark')
+  const helper = state.staff && !state.staff.onDuty ? state.staff : null
+  mark.hidden = !helper
+  mark.textContent = helper ? L('helperMark', { name: helper.name, duty: state.duty?.name ?? L('noDuty') }) : ''
+  // The mark names who is on duty: the duty line beside it would say it twice.
+  $('duty').hidden = helper !== null
 }

@@ -16,7 +16,7 @@ import { PASS_KIND, t, word } from './i18n.js'
  * @typedef {{ entryId: string, ts: number, tempC: number | null, passKind: string | null, holder: string | null, name?: string | null,
  *   unit?: string | null, secondary?: boolean, secondaryC?: number | null, secondaryFever?: boolean }} Fever a fever entry, for the armpit check (an alarm is one)
  * @typedef {{ name: string, kind: string, status: string, detail?: string | number | null }} Device
- * @typedef {{ id: number, taskId?: string, kind: string, area: string, status: string, dueAt: string }} Task
+ * @typedef {{ id: number, taskId?: string, kind: string, area: string, status: string, dueAt: string, overdueAt?: string }} Task
  * @typedef {{ id: string, name: string }} Staff
  * @typedef {{ kind: string, scanner: string | null, tempC: number | null }} Prompt
  * @typedef {{ site: { id: string, name: string }, gate: { id: string, name: string }, timeZone: string, feverC: number,
@@ -28,6 +28,9 @@ export const state = {
   /** @type {'zh' | 'en'} */
   lang: localStorage.getItem('eg.lang') === 'en' ? 'en' : 'zh',
   connected: false,
+  /** When the live feed went down (Date.now()); null while it is up, and before it first came up. */
+  /** @type {number | null} */
+  lostAt: null,
   /** @type {Info | null} */
   info: null,
   /** @type {Record<string, number> | null} */

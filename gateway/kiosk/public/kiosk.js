@@ -41,6 +41,8 @@ for (const part of ['card', 'alarms', 'modal']) onChange(part, renderStrip)
 onChange('figures', renderFigures)
 onChange('devices', renderDevices)
 onChange('tasks', renderTasks)
+// With an alarm open the side column gives way to the alarm stack: the banner then shows the most urgent open task.
+onChange('alarms', renderTasks)
 onChange('duty', renderDuty)
 onChange('relays', renderRelayFaults)
 onChange('actions', () => renderActions(actions))
