@@ -12,7 +12,7 @@ import { celsius, changed, L, state, timeOf, W, whoText } from './k-state.js'
 
 const CARD_MS = 8000
 /** A denial stays on the card at least this long: read from 2 m away, a reason takes a few seconds. */
-export const HOLD_MS = 5000
+const HOLD_MS = 5000
 /** A denial that waited this long behind others (a burst of refusals) is left to the row: the card keeps up. */
 const STALE_MS = 10000
 const HISTORY = 6
