@@ -21,7 +21,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 # make_release DIR: leaves in DIR the one .tgz a technician copies to a Pi (unpacked, it holds package/).
 make_release() { (cd "$REPO" && node scripts/release.mjs --out "$1" >/dev/null); }
 # How the unpacked release starts (from its directory; `--config FILE` is appended), as the systemd unit does.
-START=(node --max-semi-space-size=2 dist/main.js)
+START=(node --max-semi-space-size=1 dist/main.js)
 # ===============================================================================================================
 
 NODE_VERSIONS=${ARM64_NODE:-22.23.5}

@@ -58,7 +58,7 @@ describe('deploy/estate-gate.service', () => {
     const [node, npmScript] = [start.indexOf('node'), start.indexOf('dist/main.js')]
     expect(node).toBeGreaterThanOrEqual(0)
     expect(execStart.slice(1, script)).toEqual(start.slice(node + 1, npmScript))
-    expect(execStart.slice(1, script)).toEqual(['--max-semi-space-size=2'])
+    expect(execStart.slice(1, script)).toEqual(['--max-semi-space-size=1'])
     expect(execStart.join(' ')).not.toMatch(/tsx|\.ts\b/)
     expect(execStart.slice(script + 1)).toEqual(['--config', '/etc/estate-gate/gateway.yaml'])
   })
