@@ -43,6 +43,8 @@ export interface GatewayOptions {
   logRing?: LogRing
   /** Started as the demo (no config file): the staff screen says so, with the demo's PINs. */
   demo?: boolean
+  /** How long stop() waits for the steps before the relays' safe state, in all (default 10 s; systemd kills at 90). */
+  stopBudgetMs?: number
 }
 
 export interface GatewayEvents extends PipelineEvents {
@@ -520,18 +522,32 @@ export class Gateway {
 
   /**
    * Never throws: each step runs on its own, a failure is logged and the next step runs, so that the relays'
-   * safe state and then the store's close are always reached, in that order.
+   * safe state and then the store's close are always reached, in that order. Never hangs either: the steps before
+   * the safe state share a budget (a hook that never settles is left behind, logged), and each device gets 5 s.
    */
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     const { log } = this.opts
-    const step = async (name: string, fn: () => unknown): Promise<void> => {
+    const until = performance.now() + (this.opts.stopBudgetMs ?? 10_000)
+    const step = async (name: string, fn: () => unknown, withinMs = until - performance.now()): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined
+      let late = false
+      const run = Promise.resolve().then(fn)
       try {
-        await fn()
+        const bound = Number.isFinite(withinMs) ? new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, withinMs)))) : null
+        const done = await (bound ? Promise.race([run.then(() => true), bound]) : run.then(() => true))
+        if (!done) {
+          late = true
+          log.error({ step: name, waitedMs: Math.round(Math.max(0, withinMs)) }, 'stop step did not finish in time; going on')
+        }
       } catch (err) {
         log.error({ err, step: name }, 'stop step failed; going on')
+      } finally {
+        clearTimeout(timer)
       }
+      // A step left behind may still fail: logged, never an unhandled rejection.
+      if (late) run.catch((err: unknown) => log.error({ err, step: name }, 'stop step failed after it was left behind'))
     }
     await step('timers', () => {
       if (this.summaryTimer) clearInterval(this.summaryTimer)
@@ -545,8 +561,8 @@ export class Gateway {
     // Let a person already being decided finish (bounded: a re-check may be sleeping).
     await step('pipeline', () => Promise.race([this.pipeline.idle(), sleep(3000)]))
     // Devices after the pipeline: relays off and released (the safe state), then the store that logged them.
-    await Promise.all(this.devices.map((d) => step(`device ${d.name}`, () => d.stop())))
-    await step('store', () => this.store.close())
+    await Promise.all(this.devices.map((d) => step(`device ${d.name}`, () => d.stop(), 5000)))
+    await step('store', () => this.store.close(), Infinity)
     log.info({ bootId: this.bootId }, 'gateway stopped')
   }
 

@@ -16,7 +16,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-async function start(): Promise<{ gw: Gateway; logs: Record<string, unknown>[]; dbPath: string }> {
+async function start(o: { stopBudgetMs?: number } = {}): Promise<{ gw: Gateway; logs: Record<string, unknown>[]; dbPath: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'estate-gate-stop-'))
   dirs.push(dataDir)
   const res = validateConfig({
@@ -32,7 +32,7 @@ async function start(): Promise<{ gw: Gateway; logs: Record<string, unknown>[]; 
   if (!res.ok) throw new Error(res.errors.join('\n'))
   const logs: Record<string, unknown>[] = []
   const sink = new Writable({ write: (chunk, _enc, cb) => (logs.push(JSON.parse(String(chunk)) as Record<string, unknown>), cb()) })
-  const gw = await Gateway.start(res.config, { log: createLogger('info', sink) })
+  const gw = await Gateway.start(res.config, { log: createLogger('info', sink), ...o })
   return { gw, logs, dbPath: join(dataDir, 'estate-gate.db') }
 }
 
@@ -72,6 +72,26 @@ describe('Gateway.stop', () => {
     const failed = logs.filter((l) => l.msg === 'stop step failed; going on')
     expect(failed.map((l) => (l.err as { message: string }).message).sort()).toEqual(['hook rejected', 'hook threw'])
     expect(logs.at(-1)).toMatchObject({ msg: 'gateway stopped' })
+  })
+
+  it('a stop hook that never settles: the stop goes on after its budget, the relay goes safe and the store closes', async () => {
+    const { gw, logs } = await start({ stopBudgetMs: 200 })
+    const relay = gw.relays[0] as SimulatedRelay
+    expect(gw.pipeline.override({ direction: 'in', staff: 'test', reason: 'other' }).decision).toBe('admit')
+    expect(relay.pin.level).toBe(1)
+    let leftBehind: (err: Error) => void = () => {}
+    gw.onStop(() => new Promise<void>((_, reject) => (leftBehind = reject)))
+
+    await expect(gw.stop()).resolves.toBeUndefined()
+
+    expect(relay.pin.level).toBe(0)
+    expect(gw.store.db.open).toBe(false)
+    expect(logs.find((l) => l.msg === 'stop step did not finish in time; going on')).toMatchObject({ step: 'stop hook' })
+    expect(logs.at(-1)).toMatchObject({ msg: 'gateway stopped' })
+    // If it fails later, that is logged too (never an unhandled rejection).
+    leftBehind(new Error('too late'))
+    await new Promise((r) => setImmediate(r))
+    expect(logs.at(-1)).toMatchObject({ msg: 'stop step failed after it was left behind', err: { message: 'too late' } })
   })
 
   it('a second stop is a no-op', async () => {
