@@ -235,7 +235,9 @@ function run(command: Command, req: Req<Command>, ctx: RequestContext): unknown 
       // Never mistaken for someone at the kiosk: a CSV shows platform:duty-officer-7, not duty-officer-7.
       const d = ctx.openGate({ direction: r.direction, staff: r.staff ? `platform:${r.staff}` : 'platform', reason: r.reason, requestId: r.requestId })
       if (d.decision !== 'admit') throw new Error('the override could not be recorded; the gate stayed closed')
-      return { eventId: d.eventId, seq: d.seqs[0] }
+      // Recorded, and whether the gate really opened: a relay that refused the write (relay_failed follows) is
+      // told here too, so the officer who asked knows at once to send someone.
+      return { eventId: d.eventId, seq: d.seqs[0], opened: d.relayFailures.length === 0, ...(d.relayFailures.length ? { relayFailures: d.relayFailures } : {}) }
     }
     case 'summary/resend': {
       const r = req as Req<'summary/resend'>

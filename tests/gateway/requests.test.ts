@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { SimulatedRelay } from '../../devices/registry.ts'
 import { Gateway } from '../../gateway/app.ts'
 import { validateConfig } from '../../gateway/config/load.ts'
 import { overridesPath, withOverrides } from '../../gateway/config/overrides.ts'
@@ -59,11 +60,20 @@ describe('requests', () => {
   it('gate/open is an audited override: its own row, an entry event, then the relay', async () => {
     const g = await start()
     const r = await send(g, 'gate/open', { requestId: 'r5', expires: later(), reason: 'ambulance', staff: 'duty-officer-7' })
-    expect(r).toMatchObject({ requestId: 'r5', status: 'ok', data: { eventId: expect.any(String), seq: expect.any(Number) } })
+    expect(r).toMatchObject({ requestId: 'r5', status: 'ok', data: { eventId: expect.any(String), seq: expect.any(Number), opened: true } })
     expect(g.store.recentEntries(1)[0]).toMatchObject({ source: 'override', decision: 'admit', reasons: '["manual_override"]', staff: 'platform:duty-officer-7' })
     const msg = g.store.outboxAfter(0, 100).find((m) => m.id === (r.data as { eventId: string }).eventId)
     expect(JSON.parse(msg!.data)).toMatchObject({ reasons: ['manual_override'], staff: 'platform:duty-officer-7', overrideReason: 'ambulance' })
     expect(g.relays[0]!.health().counters.pulses).toBe(1)
+  })
+
+  it('gate/open whose relay refuses the write: recorded, and the answer says the gate did not open', async () => {
+    const g = await start()
+    const relay = g.relays[0] as SimulatedRelay
+    relay.pin.fail('EIO: injected by the test')
+    const r = await send(g, 'gate/open', { requestId: 'r6', expires: later(), reason: 'fire' })
+    expect(r).toMatchObject({ status: 'ok', data: { opened: false, relayFailures: [{ relay: relay.name, error: expect.stringContaining('EIO') }] } })
+    expect(g.store.recentEntries(1)[0]).toMatchObject({ source: 'override', decision: 'admit' })
   })
 
   it('replaces the isolation and revoked lists, and they survive a restart', async () => {
