@@ -86,11 +86,28 @@ export function storeOutbox(store: Store): BridgeOutbox {
     outboxBacklog: () => store.outboxBacklog(),
     lastSeq: () => store.lastSeq(),
     acknowledgeMany: (seqs) => {
-      if (seqs.length > 0) ackMany(seqs)
+      if (seqs.length > 0) withoutFsync(db, () => ackMany(seqs))
     },
     refuse: (seq, reason, now) => refuse(seq, reason, now),
     refusedCount: () => (count.get() as { n: number }).n,
     seqstream: () => store.seqstream(),
+  }
+}
+
+/**
+ * Deleting delivered rows needs no fsync of its own, so it does not hold the event loop for one (2-20 ms on a Pi's
+ * SD card, while a person may be waiting for the relay): a crash of the process keeps the commit (WAL pages written
+ * are the kernel's), only a power cut can lose it, and then the platform gets those messages again (it dedupes by
+ * id), never fewer. The next entry's commit, at synchronous FULL, syncs it anyway.
+ */
+function withoutFsync(db: Store['db'], fn: () => void): void {
+  const was = db.pragma('synchronous', { simple: true }) as number
+  if (was <= 1) return fn()
+  db.pragma('synchronous = NORMAL')
+  try {
+    fn()
+  } finally {
+    db.pragma(`synchronous = ${was}`)
   }
 }
 

@@ -6,8 +6,8 @@ import { eventSerializer } from '../../cloud-bridge/envelope.ts'
 import { refusedRows, storeOutbox } from '../../cloud-bridge/outbox.ts'
 import { KickProbe } from '../../cloud-bridge/probe.ts'
 import { backoffDelay, type Flight } from '../../cloud-bridge/window.ts'
-import type { Store } from '../../gateway/store/store.ts'
-import { P, SOURCE, enqueue, log, message, openStore } from './helpers.ts'
+import { Store } from '../../gateway/store/store.ts'
+import { P, SOURCE, enqueue, log, message, openStore, tempDbPath } from './helpers.ts'
 
 interface Sent {
   topic: string
@@ -104,6 +104,21 @@ describe('drain', () => {
     expect(store.outboxAfter(0, 20).map((r) => r.seq)).toEqual([4, 7, 8, 10, 11])
     outbox.acknowledgeMany([10])
     expect(store.outboxAfter(0, 20).map((r) => r.seq)).toEqual([4, 7, 8, 11])
+  })
+
+  it('deletes acknowledged rows without an fsync of their own, and every later decision is fsynced again', () => {
+    const store = new Store(tempDbPath(), { synchronous: 'full' })
+    enqueue(store, 4)
+    const outbox = storeOutbox(store)
+    const sync = (): number => store.db.pragma('synchronous', { simple: true }) as number
+    expect(sync()).toBe(2)
+    outbox.acknowledgeMany([1, 2])
+    expect(store.outboxAfter(0, 10).map((r) => r.seq)).toEqual([3, 4])
+    // FULL again for what follows (a decision is on disk before the relay moves), also after a delete that failed.
+    expect(sync()).toBe(2)
+    store.db.exec('CREATE TRIGGER no_delete BEFORE DELETE ON outbox BEGIN SELECT RAISE(ABORT, \'injected\'); END')
+    expect(() => outbox.acknowledgeMany([3])).toThrow(/injected/)
+    expect(sync()).toBe(2)
   })
 
   it('sets a refused row aside and goes on; a transient refusal asks for a reconnect instead', () => {
