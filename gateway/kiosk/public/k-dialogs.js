@@ -152,6 +152,8 @@ export function errorText(r) {
   if (r.status === 0) return L('code_network')
   if (r.status === 429) return L('pinLocked', { s: r.data.retryAfterSec ?? 60 })
   const code = String(r.data.error ?? '')
+  // A session found gone says why, not a bare 请先登录 (k-staff.js offers the PIN in the dialog).
+  if (code === 'login_required' && state.sessionLost) return L(state.sessionLost.restart ? 'sessionRestart' : 'sessionEnded')
   const key = `code_${code}`
   if (code && L(key) !== key) return L(key)
   return r.status >= 500 ? L('code_server') : L('failed')
@@ -246,6 +248,12 @@ $('modal-body').addEventListener('input', recheck)
 /** @param {string} text */
 export function showError(text) {
   $('modal-error').textContent = text
+}
+
+/** The live feed is back: a line saying it was down (a tap refused then, a request that could not arrive) is stale. */
+export function clearOfflineLine() {
+  const line = $('modal-error')
+  if (line.textContent === L('lostBlocked') || line.textContent === L('code_network')) line.textContent = ''
 }
 
 /**
