@@ -155,6 +155,8 @@ describe('the staff screen when its session is found gone', () => {
     await zh.waitForSelector('#modal[data-kind="visitor"]:not([data-step="pin"]) [data-field="name"] input')
     expect(await typed(zh)).toEqual(FILLED)
     expect(await zh.textContent('#modal-error')).toBe('已重新登录：张伟，填写的内容还在')
+    // Good news, not in the error's red.
+    expect(await zh.$eval('#modal-error', (e) => getComputedStyle(e).color)).toBe('rgb(134, 239, 172)')
     expect(await zh.isVisible('#relogin-btn')).toBe(false)
     await checkLayout(zh, 'restart-relogged', 'zh')
     await tapCentre(zh, '#modal-buttons [data-submit]')

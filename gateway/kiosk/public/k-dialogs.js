@@ -29,7 +29,7 @@ let checks = {}
 export function openModal(title, body, buttons, opts = {}) {
   $('modal-title').textContent = title
   $('modal-body').replaceChildren(...body)
-  $('modal-error').textContent = ''
+  showError('')
   $('modal-buttons').replaceChildren(...buttons)
   $('modal').hidden = false
   $('modal').dataset.kind = opts.kind ?? ''
@@ -202,7 +202,7 @@ export function showProblems(problems, line = '') {
       err.textContent = text
     } else loose.push(text)
   }
-  $('modal-error').textContent = loose.length > 0 ? loose.join(L('list')) : line
+  showError(loose.length > 0 ? loose.join(L('list')) : line)
 }
 
 /** @param {string} name */
@@ -245,9 +245,10 @@ function recheck(e) {
 }
 $('modal-body').addEventListener('input', recheck)
 
-/** @param {string} text */
-export function showError(text) {
+/** @param {string} text @param {boolean} [good] news, not an error (已重新登录): not in the error's red */
+export function showError(text, good = false) {
   $('modal-error').textContent = text
+  $('modal-error').classList.toggle('good', good)
 }
 
 /** The live feed is back: a line saying it was down (a tap refused then, a request that could not arrive) is stale. */

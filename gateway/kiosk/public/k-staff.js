@@ -77,7 +77,7 @@ function reloginStep() {
     body.replaceChildren(...form)
     row.replaceChildren(...buttons.filter((b) => !done || b.id !== 'relogin-btn'))
     modal.dataset.step = ''
-    showError(said)
+    showError(said, done)
   }
   const { left, keys, ok } = pinParts((r) => back(L('relogged', { name: r.data.staff.name }), true))
   const goBack = button(L('goBack'), 'btn btn-gray', () => back(line, false))
