@@ -55,6 +55,7 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
       scanners: gw.scanners.map((s) => ({ name: s.name, direction: s.direction })),
       openReasons: OPEN_REASONS,
       staffLogin: config.kiosk.staffPins.length > 0,
+      sessions: sessions.id,
       demo: gw.demo ? demoInfo(config) : null,
     }),
   })

@@ -22,6 +22,11 @@ export const COOKIE: Record<Role, string> = { staff: 'eg_staff', tech: 'eg_tech'
 
 export class Sessions {
   private readonly sessions = new Map<string, Session>()
+  /**
+   * Which process's sessions these are (random, nothing else in it): in the screen's snapshot, so that a screen that
+   * sees it change knows the session it had ended with a restart, and says so (k-staff.js), instead of a bare 请先登录.
+   */
+  readonly id = randomBytes(9).toString('base64url')
 
   constructor(private readonly clock: Clock) {}
 

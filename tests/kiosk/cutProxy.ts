@@ -7,6 +7,9 @@ export class CutProxy {
   private readonly sockets = new Set<Socket>()
   private up = true
 
+  /** Where connections go (`retarget` moves it: the gateway started again on another port). */
+  private target = { host: '', port: 0 }
+
   private constructor(
     private readonly server: Server,
     /** The proxy's address, for the browser (the gateway's Host and Origin checks accept 127.0.0.1 on any port). */
@@ -15,11 +18,10 @@ export class CutProxy {
 
   /** A proxy on a free loopback port in front of `target` (`http://127.0.0.1:PORT`). */
   static async start(target: string): Promise<CutProxy> {
-    const { hostname, port } = new URL(target)
     let proxy: CutProxy | null = null
     const server = createServer((client) => {
       if (!proxy?.up) return void client.destroy()
-      const upstream = createConnection({ host: hostname, port: Number(port) })
+      const upstream = createConnection(proxy.target)
       for (const s of [client, upstream]) {
         proxy.sockets.add(s)
         s.on('close', () => proxy?.sockets.delete(s))
@@ -34,7 +36,14 @@ export class CutProxy {
     const addr = server.address()
     if (!addr || typeof addr === 'string') throw new Error('the proxy has no port')
     proxy = new CutProxy(server, `http://127.0.0.1:${addr.port}`)
+    proxy.retarget(target)
     return proxy
+  }
+
+  /** New connections go to `target` from now on (a gateway restarted on another port, behind the same address). */
+  retarget(target: string): void {
+    const { hostname, port } = new URL(target)
+    this.target = { host: hostname, port: Number(port) }
   }
 
   /** Drops every connection and refuses new ones until `restore()`. */

@@ -29,7 +29,7 @@ let checks = {}
 export function openModal(title, body, buttons, opts = {}) {
   $('modal-title').textContent = title
   $('modal-body').replaceChildren(...body)
-  $('modal-error').textContent = ''
+  showError('')
   $('modal-buttons').replaceChildren(...buttons)
   $('modal').hidden = false
   $('modal').dataset.kind = opts.kind ?? ''
@@ -152,6 +152,8 @@ export function errorText(r) {
   if (r.status === 0) return L('code_network')
   if (r.status === 429) return L('pinLocked', { s: r.data.retryAfterSec ?? 60 })
   const code = String(r.data.error ?? '')
+  // A session found gone says why, not a bare 请先登录 (k-staff.js offers the PIN in the dialog).
+  if (code === 'login_required' && state.sessionLost) return L(state.sessionLost.restart ? 'sessionRestart' : 'sessionEnded')
   const key = `code_${code}`
   if (code && L(key) !== key) return L(key)
   return r.status >= 500 ? L('code_server') : L('failed')
@@ -200,7 +202,7 @@ export function showProblems(problems, line = '') {
       err.textContent = text
     } else loose.push(text)
   }
-  $('modal-error').textContent = loose.length > 0 ? loose.join(L('list')) : line
+  showError(loose.length > 0 ? loose.join(L('list')) : line)
 }
 
 /** @param {string} name */
@@ -243,9 +245,16 @@ function recheck(e) {
 }
 $('modal-body').addEventListener('input', recheck)
 
-/** @param {string} text */
-export function showError(text) {
+/** @param {string} text @param {boolean} [good] news, not an error (已重新登录): not in the error's red */
+export function showError(text, good = false) {
   $('modal-error').textContent = text
+  $('modal-error').classList.toggle('good', good)
+}
+
+/** The live feed is back: a line saying it was down (a tap refused then, a request that could not arrive) is stale. */
+export function clearOfflineLine() {
+  const line = $('modal-error')
+  if (line.textContent === L('lostBlocked') || line.textContent === L('code_network')) line.textContent = ''
 }
 
 /**

@@ -5,7 +5,7 @@
 import { $, el } from './common.js'
 import { clearCard, onPrompt, showCard } from './k-card.js'
 import { setAlarms } from './k-alarms.js'
-import { toast } from './k-dialogs.js'
+import { clearOfflineLine, toast } from './k-dialogs.js'
 import { changed, L, onChange, state } from './k-state.js'
 import { refreshSession } from './k-staff.js'
 
@@ -53,6 +53,8 @@ export function connect() {
 
 /** @param {Record<string, any>} s */
 function applySnapshot(s) {
+  // Another gateway process's snapshot: the session this screen had ended with the one before (sessions.ts).
+  const restarted = state.info !== null && s.sessions !== state.info.sessions
   state.info = /** @type {import('./k-state.js').Info} */ (s)
   state.figures = s.figures
   state.devices = s.devices
@@ -67,14 +69,15 @@ function applySnapshot(s) {
   state.connected = true
   state.lostAt = null
   changed('all')
-  void refreshSession()
+  clearOfflineLine()
+  void refreshSession(restarted)
 }
 
 /**
  * What needs the gateway: the staff actions, the alarm and task buttons, the typed-temperature prompt, and every
  * button of a dialog but those that only close it or change its view (data-offline), and the shift summary's 关闭.
  */
-const NEEDS_GATEWAY = ['#actions button', '#alarm button', '#tasks button', '#task-banner button', '#prompt-action', '#modal-buttons button:not([data-offline]):not(#summary-close)'].join(', ')
+const NEEDS_GATEWAY = ['#actions button', '#relogin-mark', '#alarm button', '#tasks button', '#task-banner button', '#prompt-action', '#modal-buttons button:not([data-offline]):not(#summary-close)'].join(', ')
 
 // Taken before the button's own handler: nothing is sent that could not arrive, nor a dialog opened that could not be sent.
 document.addEventListener(

@@ -2,7 +2,7 @@
 // Who is acting: the PIN pad, "take over the shift?" when someone else is on duty, a helper's 退出 (back to the person
 // on duty, nothing handed over), the handover (the shift's summary first, then the note) and its summary.
 import { $, api, button, el } from './common.js'
-import { cancelButton, closeModal, errorText, field, openModal, showError, showErrors, toast, value } from './k-dialogs.js'
+import { cancelButton, closeModal, errorText, field, modalOpen, openModal, showError, showErrors, toast, value } from './k-dialogs.js'
 import { taskBy, taskWhat } from './k-side.js'
 import { pinPad } from './k-keypads.js'
 import { celsius, changed, L, state, timeOf } from './k-state.js'
@@ -13,18 +13,89 @@ export function withStaff(then) {
   else pinDialog(then)
 }
 
-export async function refreshSession() {
+/**
+ * What the server says of this screen's session, after each snapshot. `restarted`: the snapshot came from another
+ * gateway process (k-live.js), so a session the screen had and the server no longer knows ended with a restart.
+ * @param {boolean} [restarted]
+ */
+export async function refreshSession(restarted = false) {
+  const had = state.staff
   const r = await api('/api/kiosk/session')
   if (!r.ok) return
+  if (!r.data.staff && (had || state.sessionLost)) return sessionLost(restarted)
   state.staff = r.data.staff ? { ...r.data.staff, onDuty: r.data.onDuty !== false } : null
   changed('actions')
 }
 
 /**
- * @param {() => void} [then]
- * @param {{ next?: boolean }} [opts] next: the next person at this screen (换人登录, 接班人登录) is asked for their PIN
+ * The session this screen had is gone, not ended here (sessions.ts: a restart ends every session, the shift goes on in
+ * the store; or it ended elsewhere): the screen says so in words, the shift staying as it is in the header, and an open
+ * dialog offers the PIN right there and keeps what was typed (a bare 请先登录 left a form with no way on but 取消).
+ * @param {boolean} restart
  */
-export function pinDialog(then, opts = {}) {
+export function sessionLost(restart) {
+  if (state.staff) state.sessionLost = { name: state.staff.name, restart }
+  else if (state.sessionLost && restart) state.sessionLost.restart = true
+  state.staff = null
+  changed('actions')
+  if (state.sessionLost && modalOpen()) offerRelogin()
+}
+
+/** Dialogs that are a login, or need none: no 重新登录 in them. */
+const NO_RELOGIN = ['pin', 'takeover', 'summary']
+
+/** In the open dialog: why its action cannot be done now, and 重新登录 beside its buttons (once). */
+function offerRelogin() {
+  const lost = state.sessionLost
+  const modal = $('modal')
+  if (!lost || NO_RELOGIN.includes(modal.dataset.kind ?? '')) return
+  showError(L(lost.restart ? 'sessionRestart' : 'sessionEnded'))
+  // A step of the dialog (the surname picker) has its own buttons: the next tap on 确定 offers it again.
+  if (modal.dataset.step || document.getElementById('relogin-btn')) return
+  const row = $('modal-buttons')
+  const b = button(L('relogin'), 'btn btn-amber', reloginStep)
+  b.id = 'relogin-btn'
+  row.insertBefore(b, row.lastElementChild)
+}
+
+/**
+ * The PIN takes the dialog (its title, body and buttons) until it is accepted or 返回 is tapped; then the form is back
+ * as it was, with what was typed, so that its 确定 can be tapped again.
+ */
+function reloginStep() {
+  const modal = $('modal')
+  const title = $('modal-title')
+  const body = $('modal-body')
+  const row = $('modal-buttons')
+  const heading = title.textContent
+  const form = [...body.children]
+  const buttons = [...row.children]
+  const line = $('modal-error').textContent ?? ''
+  /** @param {string} said @param {boolean} done */
+  const back = (said, done) => {
+    title.textContent = heading
+    body.replaceChildren(...form)
+    row.replaceChildren(...buttons.filter((b) => !done || b.id !== 'relogin-btn'))
+    modal.dataset.step = ''
+    showError(said, done)
+  }
+  const { left, keys, ok } = pinParts((r) => back(L('relogged', { name: r.data.staff.name }), true))
+  const goBack = button(L('goBack'), 'btn btn-gray', () => back(line, false))
+  goBack.dataset.offline = 'ok'
+  goBack.id = 'relogin-back'
+  title.textContent = L('pinTitle')
+  body.replaceChildren(left, keys)
+  row.replaceChildren(goBack, ok)
+  modal.dataset.step = 'pin'
+  showError('')
+}
+
+/**
+ * The PIN's display and pad, and its 确定 (#pin-ok): the PIN is sent, and once accepted the screen has the session and
+ * `done` the server's answer.
+ * @param {(r: import('./common.js').ApiResult) => void} done
+ */
+function pinParts(done) {
   let pin = ''
   const display = el('div', { className: 'pin-display', id: 'pin-display' })
   const show = () => (display.textContent = '●'.repeat(pin.length) || ' ')
@@ -36,11 +107,9 @@ export function pinDialog(then, opts = {}) {
     show()
     if (!r.ok) return showError(r.status === 401 ? L('pinWrong') : r.status === 403 ? L('noPins') : errorText(r))
     state.staff = { ...r.data.staff, onDuty: !r.data.onDuty }
+    state.sessionLost = null
     changed('actions')
-    if (r.data.onDuty) return takeOverDialog(r.data.staff, r.data.onDuty, r.data.summary, then)
-    closeModal()
-    toast(`${L('duty')}${r.data.staff.name}`)
-    then?.()
+    done(r)
   }
   const keys = pinPad((k) => {
     if (k === 'CLR') pin = ''
@@ -51,7 +120,20 @@ export function pinDialog(then, opts = {}) {
   })
   const ok = button(L('confirm'), 'btn btn-green', submit)
   ok.id = 'pin-ok'
-  const left = el('div', { className: 'pin-left' }, display)
+  return { left: el('div', { className: 'pin-left' }, display), keys, ok }
+}
+
+/**
+ * @param {() => void} [then]
+ * @param {{ next?: boolean }} [opts] next: the next person at this screen (换人登录, 接班人登录) is asked for their PIN
+ */
+export function pinDialog(then, opts = {}) {
+  const { left, keys, ok } = pinParts((r) => {
+    if (r.data.onDuty) return takeOverDialog(r.data.staff, r.data.onDuty, r.data.summary, then)
+    closeModal()
+    toast(`${L('duty')}${r.data.staff.name}`)
+    then?.()
+  })
   openModal(L(opts.next ? 'pinTitleNext' : 'pinTitle'), [left, keys], [cancelButton(), ok], { kind: 'pin' })
 }
 
@@ -205,10 +287,13 @@ function summaryDialog(s, name) {
 /** The buttons of the bottom bar: log in, or what a logged-in staff member can do. */
 export function renderActions(/** @type {Record<string, () => void>} */ actions) {
   const nav = $('actions')
+  const lost = state.staff ? null : state.sessionLost
   if (!state.staff) {
-    const b = button(L('login'), 'btn', () => pinDialog())
+    const b = button(L(lost ? 'relogin' : 'login'), 'btn', () => pinDialog())
     b.id = 'login-btn'
-    nav.replaceChildren(b)
+    // The login ended without anyone ending it here: said beside the button, with whose and why.
+    const note = lost ? [el('div', { id: 'relogin-note', className: 'relogin-note', textContent: L(lost.restart ? 'lostNoteRestart' : 'lostNoteEnded', { name: lost.name }) })] : []
+    nav.replaceChildren(...note, b)
   } else {
     const leave = button(state.staff.onDuty ? L('handover') : L('logout'), 'btn btn-gray', () => void handoverDialog())
     leave.id = 'handover-btn'
@@ -244,4 +329,9 @@ export function renderHelperMark() {
   mark.textContent = helper ? L('helperMark', { name: helper.name, duty: state.duty?.name ?? L('noDuty') }) : ''
   // The mark names who is on duty: the duty line beside it would say it twice.
   $('duty').hidden = helper !== null
+  // The session gone (the shift stays in the header as it is): 请重新登录 beside it.
+  const relogin = $('relogin-mark')
+  relogin.hidden = state.staff !== null || state.sessionLost === null
+  relogin.textContent = L('reloginMark')
 }
+$('relogin-mark').addEventListener('click', () => pinDialog())

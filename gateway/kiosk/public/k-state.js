@@ -21,7 +21,7 @@ import { PASS_KIND, t, word } from './i18n.js'
  * @typedef {{ kind: string, scanner: string | null, tempC: number | null }} Prompt
  * @typedef {{ site: { id: string, name: string }, gate: { id: string, name: string }, timeZone: string, feverC: number,
  *   validRangeC: [number, number], scanners: { name: string, direction: 'in' | 'out' }[], openReasons: string[],
- *   demo: { staffPin: string | null, techPin: string | null } | null }} Info
+ *   demo: { staffPin: string | null, techPin: string | null } | null, sessions?: string }} Info sessions: which gateway process's sessions
  */
 
 export const state = {
@@ -60,6 +60,12 @@ export const state = {
   /** This screen's own staff session, or null; `onDuty` false: acting without the shift. */
   /** @type {(Staff & { onDuty: boolean }) | null} */
   staff: null,
+  /**
+   * The session this screen had was found gone (not ended here: the gateway restarted, or it ended elsewhere), until
+   * someone logs in again: the screen says so (k-staff.js). `restart`: the gateway's sessions are not those it had.
+   */
+  /** @type {{ name: string, restart: boolean } | null} */
+  sessionLost: null,
 }
 
 /** @param {string} key @param {Record<string, unknown>} [vars] */

@@ -11,7 +11,7 @@ import { connect } from './k-live.js'
 import { fitTasks, renderDevices, renderDuty, renderFigures, renderTasks } from './k-side.js'
 import { audio, renderSound } from './k-sound.js'
 import { fitStrip, renderStrip, wireStrip } from './k-strip.js'
-import { renderActions, withStaff } from './k-staff.js'
+import { renderActions, sessionLost, withStaff } from './k-staff.js'
 import { changed, L, onChange, state, timeOf } from './k-state.js'
 
 const actions = {
@@ -72,10 +72,8 @@ $('prompt-action').addEventListener('click', () => withStaff(typedTemperatureDia
 $('sound').addEventListener('click', () => audio())
 // Browsers start audio only after a touch unless the kiosk runs with --autoplay-policy=no-user-gesture-required.
 document.addEventListener('pointerdown', () => audio(), { capture: true })
-setLoggedOutHandler(() => {
-  state.staff = null
-  changed('actions')
-})
+// A 401 login_required: the session this screen had is gone (k-staff.js says so, and offers the PIN in a dialog).
+setLoggedOutHandler(() => sessionLost(false))
 wireAlarms()
 wireStrip()
 new ResizeObserver(() => fitTasks()).observe($('side'))
