@@ -37,6 +37,8 @@ export interface Card {
   alarm: boolean
   /** An admit whose relay did not move: the person is in front of a closed gate. */
   gateFailed: boolean
+  /** A normal armpit check let in on confirmation: the armpit reading that had confirmed the fever. */
+  confirmedC: number | null
 }
 
 /** A relay that did not open for an admitted entry; shown until that relay moves again. */
@@ -213,6 +215,7 @@ export class KioskLive {
       degraded: e.degraded,
       alarm: alarming,
       gateFailed: e.relayFailures.length > 0,
+      confirmedC: typeof e.manual?.confirmedC === 'number' ? e.manual.confirmedC : null,
     }
     this.last = card
     this.recent = [card, ...this.recent].slice(0, RECENT)

@@ -52,6 +52,15 @@ export interface FeverRow {
   unit: string | null
 }
 
+/** An armpit check that was still a fever: it confirmed the fever it re-checked (`feverEntryId`). */
+export interface ConfirmedFever {
+  /** The armpit check's own entry, its reading and when it was taken. */
+  eventId: string
+  tempC: number
+  ts: number
+  feverEntryId: string
+}
+
 /** What an entry registered by hand says of its person (entries.detail.manual), or null. */
 function manualOf(detail: string | null): Record<string, unknown> | undefined {
   try {
@@ -151,7 +160,7 @@ const ALARMING = `decision = 'deny' AND (reasons LIKE '%"fever"%' OR reasons LIK
   AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%')`
 
 export class KioskRecords {
-  private readonly st: Record<'insert' | 'alarms' | 'acked' | 'gate' | 'acks' | 'tasksDone' | 'fevers24' | 'isolated' | 'entry', Statement>
+  private readonly st: Record<'insert' | 'alarms' | 'acked' | 'gate' | 'acks' | 'tasksDone' | 'fevers24' | 'isolated' | 'entry' | 'confirmed', Statement>
 
   constructor(
     private readonly store: Store,
@@ -193,6 +202,17 @@ export class KioskRecords {
         AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%') ORDER BY ts DESC LIMIT 50`),
       isolated: p(`SELECT count(*) AS n FROM isolation WHERE start_day <= ? AND (end_day IS NULL OR end_day >= ?)`),
       entry: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE event_id = ?`),
+      // The latest armpit check still a fever of this fever, or of another fever of the same person (the pass, the
+      // plate, the visitor: as live.ts joins their alarms), since a time (entries_ts bounds it).
+      confirmed: p(`SELECT s.event_id AS eventId, s.temp_c AS tempC, s.ts, f.event_id AS feverEntryId
+        FROM entries s JOIN entries f ON f.event_id = json_extract(s.detail, '$.manual.feverEntryId')
+        WHERE s.ts >= @since AND s.source = 'override' AND s.decision = 'deny' AND s.temp_c IS NOT NULL
+          AND json_extract(s.detail, '$.reason') = 'secondary_check'
+          AND (f.event_id = @entryId OR (@passId IS NOT NULL AND f.pass_id = @passId)
+            OR (@plate IS NOT NULL AND json_extract(f.detail, '$.manual.plate') = @plate)
+            OR (@maskedName IS NOT NULL AND json_extract(f.detail, '$.manual.maskedName') = @maskedName
+              AND json_extract(f.detail, '$.manual.phoneLast4') = @phoneLast4 AND json_extract(f.detail, '$.manual.hostUnit') = @hostUnit))
+        ORDER BY s.ts DESC, s.id DESC LIMIT 1`),
     }
   }
 
@@ -244,6 +264,26 @@ export class KioskRecords {
       const secondaryC = temp === null || temp === undefined || temp === '' ? null : Number(temp)
       return { ...r, ...whoOf(detail), secondary: secondaryLast !== null, secondaryC, secondaryFever: decision === 'deny' }
     })
+  }
+
+  /**
+   * Whether an armpit check already confirmed this fever (still a fever), or another fever of the same person since
+   * `sinceTs`: the latest such check, or null. A normal reading after it does not admit without a word (staff.ts).
+   */
+  confirmedFever(fever: EntryRow, sinceTs: number): ConfirmedFever | null {
+    const manual = manualOf(fever.detail)
+    const visitor = [text(manual?.maskedName), text(manual?.phoneLast4), text(manual?.hostUnit)]
+    const known = visitor.every((v) => v !== null)
+    const row = this.st.confirmed.get({
+      since: sinceTs,
+      entryId: fever.eventId,
+      passId: fever.passId,
+      plate: text(manual?.plate),
+      maskedName: known ? visitor[0] : null,
+      phoneLast4: known ? visitor[1] : null,
+      hostUnit: known ? visitor[2] : null,
+    }) as ConfirmedFever | undefined
+    return row ?? null
   }
 
   isAcknowledged(entryId: string): boolean {

@@ -46,7 +46,8 @@ export const schemas = {
     tempC: tempC.nullable().default(null),
   }),
   temperature: z.strictObject({ scanner: z.string().min(1).max(64), tempC }),
-  secondary: z.strictObject({ entryId: z.uuid(), tempC }),
+  // note and confirm: a normal reading for a person whose armpit check had confirmed the fever (see /secondary).
+  secondary: z.strictObject({ entryId: z.uuid(), tempC, note: z.string().trim().max(200).optional(), confirm: z.boolean().optional() }),
   // One alarm (entryId) or every open alarm of a kind; the outcome is what the staff did about it.
   ack: z
     .strictObject({
@@ -62,8 +63,10 @@ export const schemas = {
 export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): void {
   const { gw, log, sessions, records, live, staffName } = ctx
   const audit = log.child({ module: 'gateway/kiosk' })
-  /** False-alarm acknowledgements refused for a fever the armpit check had confirmed (no note), since start. */
+  /** False-alarm acknowledgements refused for want of a note, since start. */
   let refusedFalseAlarms = 0
+  /** Normal armpit readings refused for a person whose armpit check had confirmed the fever (no note or no confirm). */
+  let refusedArmpitAdmits = 0
 
   /** Commits a kiosk event with its info alert and wakes the uplink. */
   const record = (...args: Parameters<typeof records.record>): ReturnType<typeof records.record> => {
@@ -324,12 +327,40 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
       return reply.code(404).send({ error: 'not_found', message: 'no fever entry with that id' })
     }
     if (gw.clock.now() - fever.ts > SECONDARY_WITHIN_MS) return reply.code(409).send({ error: 'too_late', message: 'that fever is more than 12 hours old' })
+    // A person whose armpit check already confirmed the fever (this one, or another of theirs in the last 12 hours) is
+    // not let in by a normal reading typed afterwards without a word: it takes a note saying why and confirm: true.
+    // Refused before anything is recorded; admitted, the entry carries the note and the reading that had confirmed it.
+    const normal = Math.round(body.tempC * 10) / 10 < gw.config.rules.feverC
+    const earlier = normal ? records.confirmedFever(fever, gw.clock.now() - SECONDARY_WITHIN_MS) : null
+    if (earlier && (!body.note || body.confirm !== true)) {
+      refusedArmpitAdmits++
+      audit.warn(
+        { staff: s.person.id, entryId: body.entryId, tempC: body.tempC, confirmedC: earlier.tempC, confirmedBy: earlier.eventId, note: !!body.note, confirm: body.confirm === true, refusedArmpitAdmits },
+        'normal armpit reading refused: an armpit check had confirmed the fever, and no note and confirmation came with it',
+      )
+      const at = new Date(earlier.ts).toISOString()
+      return reply.code(400).send({
+        error: 'confirm_required',
+        message: `an armpit check confirmed this person's fever (${earlier.tempC} °C at ${at}): admitting on a normal reading (${body.tempC} °C) needs a note saying why and confirm: true`,
+        confirmedC: earlier.tempC,
+        confirmedAt: at,
+        fields: {
+          ...(body.note ? {} : { note: 'say why this person is let in after an armpit check that confirmed the fever' }),
+          ...(body.confirm === true ? {} : { confirm: 'true, to let in a person whose armpit check confirmed the fever' }),
+        },
+      })
+    }
+    const note = body.note ? { note: body.note } : {}
+    const confirmed = earlier ? { confirmedC: earlier.tempC, confirmedBy: earlier.eventId } : {}
     // A normal armpit reading settles the alarm (whoever takes it has seen the person); one that is still a
     // fever keeps it open with the next step on screen (observation point, doctor, 120) and its outcome to record.
     const settle = (d: DecisionEvent): void => {
+      if (earlier && d.decision === 'admit') {
+        audit.info({ staff: s.person.id, entryId: body.entryId, eventId: d.eventId, tempC: body.tempC, confirmedC: earlier.tempC }, 'admitted after a confirmed fever, with a note')
+      }
       const alarm = live.alarmOf(body.entryId)
       if (!alarm) return
-      if (d.decision === 'admit') acknowledge(s, alarm, 'secondary_check', 'secondary_normal')
+      if (d.decision === 'admit') acknowledge(s, alarm, 'secondary_check', 'secondary_normal', body.note)
       else live.secondaryFever(body.entryId, body.tempC)
     }
     return manual(reply, 'secondary', settle, () =>
@@ -341,7 +372,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
         subject: fever.subject,
         passId: fever.passId,
         tempC: body.tempC,
-        manual: { feverEntryId: body.entryId, method: 'armpit' },
+        manual: { feverEntryId: body.entryId, method: 'armpit', ...note, ...confirmed },
       }),
     )
   })
@@ -356,19 +387,23 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
     if (alarms.length === 0) return reply.code(409).send({ error: 'no_alarm', message: 'no open alarm for that entry (already acknowledged?)' })
     const wrong = body.outcome && alarms.find((a) => !(ACK_OUTCOMES[a.kind] as readonly string[]).includes(body.outcome!))
     if (wrong) return reply.code(400).send({ error: 'invalid', fields: { outcome: `not an outcome of a ${wrong.kind} alarm: ${ACK_OUTCOMES[wrong.kind].join(', ')}` } })
-    // A fever the armpit check confirmed is a fever: calling it a false alarm takes a note saying why (the thermometer
-    // was faulty, ...). Refused without one, before anything is recorded: the alarm stays open, as it was.
-    const confirmed = body.outcome === 'false_alarm' && !body.note ? alarms.filter((a) => a.kind === 'fever' && a.secondaryC !== null) : []
-    if (confirmed.length > 0) {
+    // An alarm called a false alarm lets its person go on as if nothing happened: it takes a note saying why (the
+    // forehead reading was taken in the sun, the thermometer was faulty, ...), whether or not an armpit check was
+    // taken; one that confirmed the fever is named in the answer. Refused without a note, before anything is recorded:
+    // the alarm stays open, as it was.
+    if (body.outcome === 'false_alarm' && !body.note) {
+      const confirmed = alarms.filter((a) => a.kind === 'fever' && a.secondaryC !== null)
       refusedFalseAlarms++
       audit.warn(
-        { staff: s.person.id, entryIds: confirmed.map((a) => a.entryId), secondaryC: confirmed.map((a) => a.secondaryC), refusedFalseAlarms },
-        'false alarm refused: the armpit check confirmed the fever, and no note said why',
+        { staff: s.person.id, entryIds: alarms.map((a) => a.entryId), secondaryC: alarms.map((a) => a.secondaryC), refusedFalseAlarms },
+        'false alarm refused: no note said why',
       )
+      const why = confirmed.length > 0 ? `the armpit check confirmed this fever (${confirmed.map((a) => `${a.secondaryC} °C`).join(', ')}): ` : ''
       return reply.code(400).send({
         error: 'note_required',
-        message: `the armpit check confirmed this fever (${confirmed.map((a) => `${a.secondaryC} °C`).join(', ')}): a false alarm needs a note saying why`,
-        fields: { note: 'a false alarm on a fever the armpit check confirmed needs a note saying why' },
+        message: `${why}a false alarm needs a note saying why`,
+        confirmedC: confirmed.map((a) => a.secondaryC),
+        fields: { note: 'a false alarm needs a note saying why' },
       })
     }
     const done = alarms.map((a) => ({ entryId: a.entryId, eventId: acknowledge(s, a, 'ack', body.outcome ?? null, body.note).eventId }))

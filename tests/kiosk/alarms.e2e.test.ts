@@ -1,7 +1,8 @@
 // The result card and the alarms as gate staff see them on the Pi's 7-inch screen (800x480), in real headless
 // Chromium against the real gateway process (scanners and thermometer on pseudo-terminals): a denial held long
 // enough to read, its reason large; prompts only over their own person's card; a fever the armpit check confirmed
-// not waved through as 误报; the same person twice as one alarm; the alarm in the strip over a dialog, with its
+// not waved through as 误报, nor let in by a normal armpit reading typed afterwards without a reason and 确认放行; 误报
+// with no armpit check needing a reason too, a reason for 误报 not sent with another outcome; the same person twice as one alarm; the alarm in the strip over a dialog, with its
 // temperature, taking a tap; a vehicle's plate, 人工开闸, the armpit reading of a normal re-check. Each state passes the
 // generic layout check (tests/kiosk/layout.ts) at 800x480, 1024x600 and 1280x800, in Chinese and English; screenshots
 // at the two smaller sizes go to $KIOSK_SHOTS (or $TMPDIR/estate-gate-kiosk-shots/).
@@ -234,6 +235,96 @@ describe('the result card and the alarms at the 7-inch screen', () => {
       { entryId: fever.data.eventId, detail: JSON.stringify({ via: 'ack', outcome: 'false_alarm', note: '腋温计故障，换体温计复测 36.5' }) },
     ])
     await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
+  })
+
+  it('a normal armpit reading typed after one that confirmed the fever asks first: 此人腋温曾确认 38.1 °C 仍发热，确定放行？, a reason, 确认放行', { timeout: 60_000 }, async () => {
+    const zh = pages.zh
+    thermo.setTemperature(38.4)
+    await scanIn.scan(await pass('H-6-1-601', 'alarms-confirmed'))
+    await both((p) => p.waitForSelector('#alarm:not([hidden])'))
+    thermo.setTemperature(36.6)
+    const entryId = (await zh.getAttribute('#alarm', 'data-entry-id'))!
+    // The armpit check confirmed it (38.1); the alarm was handled (送临时留观点).
+    expect((await post('/api/kiosk/secondary', { entryId, tempC: 38.1 })).data).toMatchObject({ decision: 'deny' })
+    expect((await post('/api/kiosk/ack', { entryId, outcome: 'observation_point' })).status).toBe(200)
+    await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
+    const checks = (): unknown[] => gw.query(`SELECT temp_c AS tempC, decision, detail FROM entries WHERE detail LIKE '%"feverEntryId":"${entryId}"%' ORDER BY id`)
+    expect(checks()).toHaveLength(1)
+
+    // Later, 腋温复测 from the bottom bar, the same record, 36.6.
+    await both((p) => tapCentre(p, '#actions .btn:nth-child(4)'))
+    await both((p) => p.waitForSelector(`#modal[data-kind="secondary"] .fever-row[data-value="${entryId}"]`))
+    expect(await zh.textContent(`.fever-row[data-value="${entryId}"]`)).toMatch(/ ⚠ 腋温仍发热$/)
+    await both(async (p) => {
+      await tapCentre(p, `.fever-row[data-value="${entryId}"]`)
+      await tapCentre(p, '[data-field="tempC"] input')
+      for (const k of '36.6') await tapCentre(p, `.pad-host button[data-key="${k}"]`)
+      await tapCentre(p, '#modal-buttons [data-submit]')
+    })
+    // Not let in: the question, the earlier reading, a reason asked for, the red 确认放行.
+    await both((p) => p.waitForSelector('#secondary-sure', { timeout: 5000 }))
+    expect(checks()).toHaveLength(1)
+    expect(await zh.textContent('#secondary-sure')).toBe('此人腋温曾确认 38.1 °C 仍发热，确定放行？')
+    expect(await pages.en.textContent('#secondary-sure')).toBe('An armpit check confirmed 38.1 °C, a fever. Let this person in?')
+    expect(await zh.textContent('#secondary-who')).toMatch(/^住户 · 6-1-601 · 额温 38\.4 °C · \d\d:\d\d ⚠ 腋温仍发热$/)
+    expect(await zh.textContent('[data-field="note"] label')).toBe('原因（必填）')
+    expect(await pages.en.textContent('[data-field="note"] label')).toBe('Why (required)')
+    expect(await zh.textContent('#secondary-ok')).toBe('确认放行')
+    expect(await pages.en.textContent('#secondary-ok')).toBe('Yes, let in')
+    expect(await zh.getAttribute('#secondary-ok', 'class')).toContain('btn-red')
+    expect(checks()).toHaveLength(1)
+    await checkState('armpit-confirmed-ask')
+    // 确认放行 with no reason: asked for, still nothing recorded.
+    await both((p) => tapCentre(p, '#secondary-ok'))
+    await expect.poll(() => zh.textContent('[data-field="note"] .err')).toBe('请写明放行原因')
+    await expect.poll(() => pages.en.textContent('[data-field="note"] .err')).toBe('Say why they are let in')
+    expect(checks()).toHaveLength(1)
+    await checkState('armpit-confirmed-no-reason')
+    await tapCentre(pages.en, '#modal-buttons .btn-gray')
+    // With the reason, the second tap lets the person in; the entry says why and what had confirmed the fever.
+    await zh.fill('[data-field="note"] input', '留观 30 分钟，医生复核正常')
+    await tapCentre(zh, '#secondary-ok')
+    await zh.waitForSelector('#modal', { state: 'hidden' })
+    const rows = checks() as { tempC: number; decision: string; detail: string }[]
+    expect(rows.map((r) => [r.tempC, r.decision])).toEqual([[38.1, 'deny'], [36.6, 'admit']])
+    expect(JSON.parse(rows[1]!.detail).manual).toMatchObject({ feverEntryId: entryId, method: 'armpit', note: '留观 30 分钟，医生复核正常', confirmedC: 38.1 })
+    // The card says it was let in on confirmation, with the earlier reading.
+    await both((p) => p.waitForSelector('#card[data-state="admit"] #card-reason:text-matches("确认放行|on confirmation")', { timeout: 15_000 }))
+    expect(await zh.textContent('#card-reason')).toBe('腋温复测 36.6 °C，确认放行（曾\u00a038.1\u00a0°C）')
+    expect(await pages.en.textContent('#card-reason')).toBe('Armpit 36.6 °C: let in on confirmation (was\u00a038.1\u00a0°C)')
+    await checkState('armpit-confirmed-admit')
+  })
+
+  it('误报 needs a reason with no armpit check too; a reason typed for 误报 is not sent with another outcome', async () => {
+    const zh = pages.zh
+    const fever = await post('/api/kiosk/visitor', { name: '周', phoneLast4: '5555', hostUnit: '2-1-201', tempC: 38.0 })
+    await both((p) => p.waitForSelector(`#alarm[data-entry-id="${fever.data.eventId}"]:not(.confirmed)`))
+    await both((p) => tapCentre(p, '#alarm-ack'))
+    await both((p) => p.waitForSelector('#modal[data-kind="ack"]'))
+    expect(await zh.textContent('.choice[data-value="false_alarm"]')).toBe('误报（须写明原因）')
+    expect(await pages.en.textContent('.choice[data-value="false_alarm"]')).toBe('False alarm (say why)')
+    await both((p) => tapCentre(p, '.choice[data-value="false_alarm"]'))
+    expect(await zh.textContent('[data-field="note"] label')).toBe('误报原因（必填）')
+    // One tap with no reason: asked for, nothing recorded.
+    await both((p) => tapCentre(p, '#ack-ok'))
+    await expect.poll(() => zh.textContent('[data-field="note"] .err')).toBe('记为误报须写明原因')
+    await expect.poll(() => pages.en.textContent('[data-field="note"] .err')).toBe('Say why it is a false alarm')
+    const acks = (): unknown[] => gw.query('SELECT detail FROM kiosk_events WHERE entry_id = ?', fever.data.eventId)
+    expect(acks()).toEqual([])
+    expect(await zh.isVisible('#modal')).toBe(true)
+    await checkState('ack-false-alarm-plain')
+    await tapCentre(pages.en, '#modal-buttons .btn-gray')
+    // A reason typed for 误报, then another outcome: the note is empty again (and optional); back to 误报, the reason is back.
+    await zh.fill('[data-field="note"] input', '在阳光下测的额温')
+    await tapCentre(zh, '.choice[data-value="observation_point"]')
+    expect(await zh.inputValue('[data-field="note"] input')).toBe('')
+    expect(await zh.textContent('[data-field="note"] label')).toBe('备注（可不填）')
+    await tapCentre(zh, '.choice[data-value="false_alarm"]')
+    expect(await zh.inputValue('[data-field="note"] input')).toBe('在阳光下测的额温')
+    await tapCentre(zh, '.choice[data-value="observation_point"]')
+    await tapCentre(zh, '#ack-ok')
+    await zh.waitForSelector('#modal', { state: 'hidden' })
+    expect(acks()).toEqual([{ detail: JSON.stringify({ via: 'ack', outcome: 'observation_point' }) }])
   })
 
   it('the same person with a fever twice, a minute apart: one alarm with the count and the latest reading', async () => {

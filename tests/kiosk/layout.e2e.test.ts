@@ -334,6 +334,8 @@ describe('staff screen layout on real displays', () => {
     expect(await zh.textContent('#alarm-ack-all')).toBe('全部处置（4）')
     await tapCentre(zh, '#alarm-ack-all')
     await tapCentre(zh, '.choice[data-value="false_alarm"]')
+    // Every 误报 says why.
+    await zh.fill('[data-field="note"] input', '测温仪读数偏高，已校准')
     await tapCentre(zh, '#ack-ok')
     await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
   })
@@ -415,6 +417,7 @@ describe('staff screen layout on real displays', () => {
     await both((p) => tapCentre(p, '#modal-buttons .btn-gray'))
     await tapCentre(pages.zh, '#alarm-ack-all')
     await tapCentre(pages.zh, '.choice[data-value="false_alarm"]')
+    await pages.zh.fill('[data-field="note"] input', '测温仪读数偏高，已校准')
     await tapCentre(pages.zh, '#ack-ok')
     await both((p) => p.waitForSelector('#alarm', { state: 'hidden' }))
   })

@@ -61,8 +61,10 @@ export const STRINGS = {
     code_busy: '登录的人太多，请稍后再试', code_forbidden: '此操作不是从本机屏幕发出，已拒绝', code_unsupported_media_type: '请求格式不对，请刷新页面', code_too_many_streams: '连接太多，请关闭其他页面后刷新',
     code_already_on_duty: '你已经在值班', code_invalid: '填写有误，请检查', code_network: '连接中断，请稍后再试', code_server: '门岗主机出错，请重试',
     openedBy: '人工开闸', occupantsN: '{n}人', next: '下一位', alarmTimes: '共 {n} 次 · 最近 {time}', armpitAt: '腋温 {t}',
-    falseAlarmNeedsNote: '误报（须写明原因）', ackNoteRequired: '误报原因（必填）', code_note_required: '腋温复测已确认发热：记为误报须写明原因',
+    falseAlarmNeedsNote: '误报（须写明原因）', ackNoteRequired: '误报原因（必填）', code_note_required: '记为误报须写明原因', noteRequiredConfirmed: '腋温复测已确认发热：记为误报须写明原因',
     falseAlarmSure: '腋温 {t} 仍发热。确定记为误报？', falseAlarmConfirm: '确认误报', stripLeave: '再点一次：放弃填写，查看报警',
+    admitSure: '此人腋温曾确认 {t} 仍发热，确定放行？', admitNote: '原因（必填）', admitConfirm: '确认放行', err_admitNote: '请写明放行原因', err_confirm: '请点“确认放行”',
+    code_confirm_required: '此人腋温曾确认发热：放行须写明原因并确认', secondaryOkConfirmed: '腋温复测 {t}，确认放行（曾\u00a0{c}）',
   },
   en: {
     title: 'Gate', connected: 'Connected', disconnected: 'Disconnected, reconnecting…', devicesUnknown: '(device states unknown)', connecting: 'Connecting…',
@@ -112,7 +114,9 @@ export const STRINGS = {
     code_busy: 'Too many logins at once: try again in a moment', code_forbidden: 'Refused: this request did not come from this kiosk', code_unsupported_media_type: 'Bad request format: reload the page', code_too_many_streams: 'Too many connections: close other pages and reload',
     code_already_on_duty: 'You are already on duty', code_invalid: 'Please check what you typed', code_network: 'Disconnected: try again shortly', code_server: 'The gate box failed: try again',
     openedBy: 'Opened by staff', occupantsN: '{n} aboard', next: 'Next', alarmTimes: '{n} times · last {time}', armpitAt: 'armpit {t}',
-    falseAlarmNeedsNote: 'False alarm (say why)', ackNoteRequired: 'Why a false alarm (required)', code_note_required: 'The armpit check confirmed this fever: say why it is a false alarm',
+    falseAlarmNeedsNote: 'False alarm (say why)', ackNoteRequired: 'Why a false alarm (required)', code_note_required: 'Say why it is a false alarm', noteRequiredConfirmed: 'The armpit check confirmed this fever: say why it is a false alarm',
+    admitSure: 'An armpit check confirmed {t}, a fever. Let this person in?', admitNote: 'Why (required)', admitConfirm: 'Yes, let in', err_admitNote: 'Say why they are let in', err_confirm: 'Tap “Yes, let in”',
+    code_confirm_required: 'An armpit check confirmed this fever: say why, and confirm', secondaryOkConfirmed: 'Armpit {t}: let in on confirmation (was\u00a0{c})',
     falseAlarmSure: 'Armpit {t} is still a fever. Record it as a false alarm?', falseAlarmConfirm: 'Yes, false alarm', stripLeave: 'Tap again: leave this form, see the alarm',
   },
 }

@@ -96,17 +96,17 @@ function fieldError(name, text) {
 
 /**
  * Asks what was done, then acknowledges one alarm or every open one of its kind. Whose alarm it is comes first, with
- * the forehead and, when taken, the armpit reading. After an armpit check that confirmed the fever, 误报 is not a plain
- * choice: it needs a note saying why, and a second tap to confirm (the server refuses it without a note too).
+ * the forehead and, when taken, the armpit reading. 误报 is not a plain choice: it needs a note saying why (the server
+ * refuses it without one too), and after an armpit check that confirmed the fever a second tap to confirm. A reason
+ * typed for 误报 is its own: switching to another outcome puts it away (the note is what it was for that outcome,
+ * empty at first), switching back brings it back; it is never sent as another outcome's note.
  * @param {import('./k-state.js').Alarm} a
  * @param {boolean} all
  */
 function ackDialog(a, all) {
   const group = all ? state.alarms.filter((x) => x.kind === a.kind) : [a]
   const sure = group.find(confirmed)
-  const opts = /** @type {[string, string][]} */ (
-    OUTCOMES[a.kind].map((o) => [o, o === 'false_alarm' && sure ? L('falseAlarmNeedsNote') : W(OUTCOME_TEXT, o)])
-  )
+  const opts = /** @type {[string, string][]} */ (OUTCOMES[a.kind].map((o) => [o, o === 'false_alarm' ? L('falseAlarmNeedsNote') : W(OUTCOME_TEXT, o)]))
   const temps = [a.tempC === null ? '' : L('forehead', { t: celsius(a.tempC) }), a.secondaryC === null ? '' : L('armpitAt', { t: celsius(a.secondaryC) })]
   const parts = [alarmTitle(a), ...(all ? [L('ackAll', { n: group.length })] : [whenText(a), whoText(a), ...temps])].filter(Boolean)
   const what = el('div', { className: 'note', id: 'ack-what' })
@@ -115,8 +115,13 @@ function ackDialog(a, all) {
   const note = field('note', L('ackNote'), { max: 200 })
   const noteLabel = /** @type {HTMLElement} */ (note.querySelector('label'))
   const form = el('div', { className: 'form one' }, what, outcomes, note)
-  /** Whether this acknowledgement is a false alarm on a confirmed fever (a note and a second tap needed). */
-  const needsNote = () => sure !== undefined && value('outcome') === 'false_alarm'
+  const noteInput = /** @type {HTMLInputElement} */ (note.querySelector('input'))
+  /** Whether this acknowledgement is a false alarm (a note needed; on a confirmed fever a second tap too). */
+  const needsNote = () => value('outcome') === 'false_alarm'
+  const noteMissing = () => L(sure ? 'noteRequiredConfirmed' : 'code_note_required')
+  /** The note as typed for 误报 and for the other outcomes, each kept while the other is chosen. */
+  const notes = { false_alarm: '', other: '' }
+  let noteFor = /** @type {'false_alarm' | 'other'} */ ('other')
   let armed = false
   const disarm = () => {
     armed = false
@@ -125,6 +130,12 @@ function ackDialog(a, all) {
     showError('')
   }
   outcomes.addEventListener('click', () => {
+    const now = needsNote() ? 'false_alarm' : 'other'
+    if (now !== noteFor) {
+      notes[noteFor] = noteInput.value
+      noteInput.value = notes[now]
+      noteFor = now
+    }
     noteLabel.textContent = needsNote() ? L('ackNoteRequired') : L('ackNote')
     fieldError('note', '')
     disarm()
@@ -134,9 +145,9 @@ function ackDialog(a, all) {
     if (!outcome) return showErrors({ ok: false, status: 400, data: { error: 'invalid', fields: { outcome: '' } } })
     const text = value('note') || undefined
     if (needsNote()) {
-      if (!text) return fieldError('note', L('code_note_required'))
+      if (!text) return fieldError('note', noteMissing())
       fieldError('note', '')
-      if (!armed) {
+      if (sure && !armed) {
         armed = true
         ok.textContent = L('falseAlarmConfirm')
         ok.className = 'btn btn-red'
@@ -146,7 +157,7 @@ function ackDialog(a, all) {
     const r = await api('/api/kiosk/ack', all ? { kind: a.kind, outcome, note: text } : { entryId: a.entryId, outcome, note: text })
     if (!r.ok && r.data.error === 'note_required') {
       disarm()
-      return fieldError('note', L('code_note_required'))
+      return fieldError('note', noteMissing())
     }
     if (!r.ok && r.data.error !== 'no_alarm') return showErrors(r)
     closeModal()

@@ -152,7 +152,11 @@ function admitText(c) {
   if (look === 'remeasure') return L('remeasureWhy')
   if (look === 'followup') return L('stillFeverNext')
   if (c.source === 'override' && c.decision === 'admit') {
-    if (c.overrideReason === 'secondary_check') return L('secondaryOk', { t: celsius(c.tempC) })
+    // Let in on confirmation after an armpit check that had confirmed the fever: the card says so, with that reading
+    // (kept on one line: it wraps as a whole).
+    if (c.overrideReason === 'secondary_check') {
+      return typeof c.confirmedC === 'number' ? L('secondaryOkConfirmed', { t: celsius(c.tempC), c: celsius(c.confirmedC).replace(/ /g, '\u00a0') }) : L('secondaryOk', { t: celsius(c.tempC) })
+    }
     if (vehicleAdmit(c)) return vehicleText(c)
     const why = W(OVERRIDE_TEXT, c.overrideReason)
     // The gate opened by hand for a reason (人工开闸：救护车); a visitor registered is let in (人工放行：访客登记).

@@ -5,7 +5,7 @@
 // its field is right, and what was done is said in words when it is done.
 import { $, api, button, el } from './common.js'
 import { HOST_UNIT, nameOk, normalPlate, OCCUPANTS, PHONE_LAST4, PLATE, temperatureProblem } from './k-checks.js'
-import { cancelButton, choices, closeModal, field, num, openModal, problemsNow, showErrors, showProblems, targetInput, toast, value } from './k-dialogs.js'
+import { cancelButton, choices, closeModal, field, num, openModal, problemsNow, showError, showErrors, showProblems, targetInput, toast, value } from './k-dialogs.js'
 import { padFor, surnamePicker } from './k-keypads.js'
 import { celsius, L, state, timeOf, W, whoText } from './k-state.js'
 import { OVERRIDE_TEXT, PASS_KIND, REASON_TEXT, TASK_AREA, TASK_KIND } from './i18n.js'
@@ -261,31 +261,65 @@ function feverChoice(fevers) {
 
 /**
  * The armpit check for one fever (from its alarm: whose it is, shown first) or for a fever picked from the last 12 hours.
+ * A normal reading for a person whose armpit check had already confirmed the fever (the server says so:
+ * confirm_required) does not let them in at once: the dialog keeps to that fever (whose it is, in place of the list),
+ * asks 此人腋温曾确认 38.1 °C 仍发热，确定放行？, wants the reason (原因（必填）) and a second tap (确认放行, red); only then
+ * is the reading sent with the note and confirm.
  * @param {import('./k-state.js').Fever | null} fever
  */
 export async function secondaryDialog(fever) {
   const chosen = fever?.entryId ?? null
+  /** @type {import('./k-state.js').Fever[]} */
+  let fevers = []
   const form = el('div', { className: 'form one' })
   if (fever) form.append(el('div', { className: 'note who', id: 'secondary-who', textContent: feverLine(fever) }))
   else {
     const r = await api('/api/kiosk/fevers')
-    /** @type {import('./k-state.js').Fever[]} */
-    const fevers = r.ok ? r.data.fevers : []
+    fevers = r.ok ? r.data.fevers : []
     if (fevers.length === 0) form.append(el('div', { className: 'note', textContent: L('noFevers') }))
     else form.append(feverChoice(fevers))
   }
   form.append(field('tempC', L('armpit'), { pad: 'decimal', max: 4 }))
-  formDialog(L('secondaryTitle'), form, [
-    cancelButton(),
-    submitButton(
-      '/api/kiosk/secondary',
-      () => ({ entryId: value('entryId') || chosen, tempC: num(value('tempC')) }),
-      (d, sent) => {
-        const t = celsius(Number(sent.tempC))
-        return d.decision === 'deny' ? { text: L('toastArmpitFever', { t }), bad: true } : { text: L('toastArmpit', { t }) }
-      },
-    ),
-  ], 'secondary', { entryId: () => (value('entryId') || chosen ? null : L('err_entryId')), tempC: tempCheck(true) })
+  /** The armpit reading that had confirmed this person's fever, once the server said so; and the fever it is for. */
+  let confirmedC = /** @type {number | null} */ (null)
+  let fixed = /** @type {string | null} */ (null)
+  const entryId = () => fixed ?? (value('entryId') || chosen)
+  const checks = {
+    entryId: () => (entryId() ? null : L('err_entryId')),
+    tempC: tempCheck(true),
+    note: () => (confirmedC !== null && !value('note') ? L('err_admitNote') : null),
+  }
+  /** @param {number} c the reading that had confirmed the fever */
+  const askToAdmit = (c) => {
+    confirmedC = c
+    fixed = entryId()
+    const f = fever ?? fevers.find((x) => x.entryId === fixed)
+    const whose = f ? `${feverLine(f)} ⚠ ${L('stillFeverWord')}` : ''
+    const list = form.querySelector('.fever-list')?.closest('.field')
+    if (list) list.replaceWith(el('div', { className: 'note who', id: 'secondary-who', textContent: whose }))
+    else if (whose && form.querySelector('#secondary-who')) $('secondary-who').textContent = whose
+    if (!form.querySelector('#secondary-sure')) {
+      form.querySelector('[data-field="tempC"]')?.closest('.field')?.after(el('div', { className: 'note sure', id: 'secondary-sure' }), field('note', L('admitNote'), { max: 200 }))
+    }
+    $('secondary-sure').textContent = L('admitSure', { t: celsius(c) })
+    ok.textContent = L('admitConfirm')
+    ok.className = 'btn btn-red'
+    showError('')
+  }
+  const ok = button(L('confirm'), 'btn btn-green', async () => {
+    const problems = problemsNow()
+    if (Object.keys(problems).length > 0) return showProblems(problems)
+    const sent = { entryId: entryId(), tempC: num(value('tempC')), ...(confirmedC !== null ? { note: value('note'), confirm: true } : {}) }
+    const r = await api('/api/kiosk/secondary', sent)
+    if (!r.ok && r.data.error === 'confirm_required') return askToAdmit(Number(r.data.confirmedC))
+    if (!r.ok) return showErrors(r)
+    closeModal()
+    const t = celsius(Number(sent.tempC))
+    toast(r.data.decision === 'deny' ? L('toastArmpitFever', { t }) : L('toastArmpit', { t }), r.data.decision === 'deny')
+  })
+  ok.id = 'secondary-ok'
+  ok.dataset.submit = 'yes'
+  formDialog(L('secondaryTitle'), form, [cancelButton(), ok], 'secondary', checks)
 }
 
 /** @param {import('./k-state.js').Task} task */
