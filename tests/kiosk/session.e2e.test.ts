@@ -7,23 +7,17 @@
 // reaches it through a proxy (tests/kiosk/cutProxy.ts) that the test cuts and points at the gateway started again.
 // Screenshots at 800x480 and 1024x600 go to $TMPDIR/estate-gate-kiosk-shots/ (or $KIOSK_SHOTS).
 /// <reference lib="dom" />
-import { mkdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { CutProxy } from './cutProxy.ts'
-import { startKiosk, type KioskEnv } from './helpers.ts'
-import { layoutProblems, tapCentre } from './layout.ts'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { startKiosk } from './helpers.ts'
+import { tapCentre } from './layout.ts'
+import { LANGS, proxiedScreens } from './proxiedScreens.ts'
 
-const SHOTS = process.env.KIOSK_SHOTS ?? join(tmpdir(), 'estate-gate-kiosk-shots')
 const VIEWPORTS = [
   { width: 800, height: 480 },
   { width: 1024, height: 600 },
   { width: 1280, height: 800 },
 ]
-type Lang = 'zh' | 'en'
-const LANGS = ['zh', 'en'] as const
 const PIN = '246810'
 
 const WORDS = {
@@ -33,55 +27,7 @@ const WORDS = {
 }
 
 describe('the staff screen when its session is found gone', () => {
-  let browser: Browser
-  const proxies: CutProxy[] = []
-  const pageErrors: string[] = []
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true })
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
-  })
-  afterEach(async () => {
-    for (const c of browser.contexts()) await c.close()
-    for (const p of proxies.splice(0)) await p.close()
-    expect(pageErrors.splice(0)).toEqual([])
-  })
-  afterAll(async () => {
-    await browser?.close()
-  })
-
-  /** A screen per language through a proxy, logged in as the staff member on duty. */
-  async function screens(k: KioskEnv): Promise<{ proxy: CutProxy; pages: Record<Lang, Page> }> {
-    const proxy = await CutProxy.start(k.gw.url!)
-    proxies.push(proxy)
-    const [name, value] = (await k.login(PIN)).split('=') as [string, string]
-    const pages = {} as Record<Lang, Page>
-    for (const lang of LANGS) {
-      const ctx = await browser.newContext({ viewport: VIEWPORTS[0], hasTouch: true })
-      await ctx.addInitScript((l) => localStorage.setItem('eg.lang', l), lang)
-      await ctx.addCookies([{ name, value, url: proxy.url }])
-      const page = await ctx.newPage()
-      page.on('pageerror', (e) => pageErrors.push(`${lang}: ${e.message}`))
-      await page.goto(proxy.url)
-      await page.waitForSelector('body[data-connected="yes"]')
-      await page.waitForSelector('#actions .btn-red')
-      pages[lang] = page
-    }
-    return { proxy, pages }
-  }
-
-  const both = (pages: Record<Lang, Page>, fn: (p: Page, lang: Lang) => Promise<unknown>): Promise<unknown[]> => Promise.all(LANGS.map((l) => fn(pages[l], l)))
-
-  /** The generic layout check at three kiosk sizes, screenshots at 800x480 and 1024x600. */
-  async function checkLayout(page: Page, state: string, lang: Lang): Promise<void> {
-    for (const vp of VIEWPORTS) {
-      await page.setViewportSize(vp)
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
-      if (vp.width <= 1024) await page.screenshot({ path: join(SHOTS, `session-${state}-${lang}-${vp.width}x${vp.height}.png`) })
-      expect.soft(await layoutProblems(page), `${state}, ${lang}, ${vp.width}x${vp.height}`).toEqual([])
-    }
-    await page.setViewportSize(VIEWPORTS[0]!)
-  }
+  const { screens, both, checkLayout } = proxiedScreens({ shotPrefix: 'session', viewports: VIEWPORTS })
 
   /** 访客登记 opened and filled in, everything but 确定. */
   async function fillVisitor(p: Page): Promise<void> {
