@@ -3,22 +3,14 @@
 // their own (bench/devices.ts), the uplink to a mosquitto, the embedded broker and the kiosk. The CPU and memory of
 // the gateway's pid are then the gate's alone, not the simulators'.
 import { fork, spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { freePort } from '../cloud-bridge/mosquitto.ts'
 import { issuePass } from '../gateway/passes/issue.ts'
 import { newKeyPair } from '../gateway/passes/keys.ts'
 import { PtyPair } from '../simulators/pty.ts'
-import { gatewayCommand, ptyGateDevices, ROOT } from '../tests/helpers/gatewayProcess.ts'
-
-/** The environment `npm start` sets before node (package.json's start script: `VAR=value ... node ...`). */
-export function startScriptEnv(): Record<string, string> {
-  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-  const env: Record<string, string> = {}
-  for (const m of script.matchAll(/(?:^|\s)([A-Z_][A-Z0-9_]*)=(\S+)(?=\s)/g)) env[m[1]!] = m[2]!
-  return env
-}
+import { gatewayCommand, ptyGateDevices, ROOT, startScriptEnv } from '../tests/helpers/gatewayProcess.ts'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 

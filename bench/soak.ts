@@ -16,9 +16,8 @@ import { issuePass } from '../gateway/passes/issue.ts'
 import { newKeyPair } from '../gateway/passes/keys.ts'
 import { ModbusThermometerSim } from '../simulators/devices/modbusThermometer.ts'
 import { PtyPair } from '../simulators/pty.ts'
-import { gatewayCommand, ptyGateDevices, ROOT } from '../tests/helpers/gatewayProcess.ts'
+import { gatewayCommand, ptyGateDevices, ROOT, startScriptEnv } from '../tests/helpers/gatewayProcess.ts'
 import { buildIfStale } from '../scripts/build.mjs'
-import { startScriptEnv } from './gateProcess.ts'
 import { tempDirFor } from './util.ts'
 
 const { values: args } = parseArgs({

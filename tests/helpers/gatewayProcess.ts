@@ -13,10 +13,20 @@ export { freePort }
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
-/** Node's own options in package.json's start script (between `node` and `dist/main.js`): a 1 MB young generation. */
+/** package.json's start script: `VAR=value ... node FLAGS dist/main.js`. */
+const startScript = (): string => (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+
+/** Node's own options in the start script (between `node` and `dist/main.js`): a 1 MB young generation. */
 export function startNodeFlags(): string[] {
-  const words = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/)
+  const words = startScript().split(/\s+/)
   return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js'))
+}
+
+/** The environment `npm start` sets before node (the start script's `VAR=value` words). */
+export function startScriptEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const m of startScript().matchAll(/(?:^|\s)([A-Z_][A-Z0-9_]*)=(\S+)(?=\s)/g)) env[m[1]!] = m[2]!
+  return env
 }
 
 /**
