@@ -78,6 +78,14 @@ export const relaySchema = z.strictObject({
   activeLow: z.boolean().default(false),
   pulseMs: z.number().int().min(100).max(30_000).default(3000),
   direction: z.enum(['in', 'out', 'both']).default('both'),
+  /**
+   * What the lock does without power: true = opens (a magnetic lock, wired so that egress is free when the relay
+   * drops out); false = stays locked (an electric strike). The relay is de-energised on stop and on a crash, so
+   * true means the gate is open then, and an energised relay means locked.
+   */
+  failSafe: z.boolean().default(false),
+  /** Held open while a fire-alarm input is active (gate.fireLatch: until a staff reset). */
+  fireRelease: z.boolean().default(true),
 })
 
 export const buzzerSchema = z.strictObject({
@@ -87,7 +95,27 @@ export const buzzerSchema = z.strictObject({
   activeLow: z.boolean().default(false),
 })
 
+export const inputSchema = z
+  .strictObject({
+    name,
+    kind: z.enum(['door-contact', 'fire-alarm', 'exit-button', 'tamper']),
+    driver: z.enum(['gpio', 'simulated']),
+    /** BCM number, as for outputs (the sysfs base offset is found at start). */
+    pin: gpioPin.optional(),
+    /** Active at a low level (a contact to ground with a pull-up: the usual wiring). */
+    activeLow: z.boolean().default(false),
+    /** A level must hold this long to count (contacts bounce, a door rattles in the wind). */
+    debounceMs: z.number().int().min(0).max(5000).default(50),
+    /** simulated: a file holding 0 or 1, polled every 50 ms; default {dataDir}/inputs/{name}.level. */
+    levelFile: z.string().min(1).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.driver === 'gpio' && v.pin === undefined) ctx.addIssue({ code: 'custom', path: ['pin'], message: 'required for driver "gpio" (the BCM number, e.g. 22)' })
+    if (v.driver !== 'simulated' && v.levelFile !== undefined) ctx.addIssue({ code: 'custom', path: ['levelFile'], message: 'only for driver "simulated"' })
+  })
+
 export type ScannerConfig = z.output<typeof scannerSchema>
 export type ThermometerConfig = z.output<typeof thermometerSchema>
 export type RelayConfig = z.output<typeof relaySchema>
 export type BuzzerConfig = z.output<typeof buzzerSchema>
+export type InputConfig = z.output<typeof inputSchema>

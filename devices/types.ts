@@ -13,7 +13,7 @@ export const systemClock: Clock = {
   mono: () => performance.now(),
 }
 
-export type DeviceKind = 'scanner' | 'thermometer' | 'relay' | 'buzzer'
+export type DeviceKind = 'scanner' | 'thermometer' | 'relay' | 'buzzer' | 'input'
 
 /** What a tech and /healthz see of a device. Counters only grow; names are stable (they are published). */
 export interface DeviceHealth {
@@ -109,8 +109,30 @@ export interface Relay extends Device {
    * did not move: the pin refused or failed the write (health().lastError says why) or `ms` was not a duration.
    */
   pulse(ms?: number): boolean
+  /**
+   * Holds the gate open until hold(false) (remain-open, fire linkage); a pulse during a hold changes nothing, and
+   * hold(false) during a pulse lets the pulse run out. False when the pin refused or failed the write.
+   */
+  hold(open: boolean): boolean
+  /** The gate as this relay commands it now: open during a pulse or a hold. */
+  readonly isOpen: boolean
   /** Called at the moment the output is commanded on (monotonic ms): the end of scan-to-relay latency. */
   onActuate(listener: (mono: number) => void): Unsubscribe
+}
+
+/**
+ * What an input reports. `active` is the condition the kind names, after activeLow and debounce: door-contact =
+ * the door is open, fire-alarm = the alarm is on, exit-button = pressed, tamper = the enclosure is open.
+ */
+export type InputKind = 'door-contact' | 'fire-alarm' | 'exit-button' | 'tamper'
+
+export interface Input extends Device {
+  readonly kind: 'input'
+  readonly inputKind: InputKind
+  /** The debounced level; null until the first read after start (and while offline). */
+  readonly active: boolean | null
+  /** Called on every debounced change (monotonic ms of the edge that began it), not for the first read. */
+  onChange(listener: (active: boolean, mono: number) => void): Unsubscribe
 }
 
 export type BuzzerPattern = 'admit' | 'deny' | 'fever' | 'remeasure' | 'alarm'

@@ -43,9 +43,15 @@ export abstract class PinDevice<P extends GpioPin> {
       this.log.error({ err: msg }, 'cannot open output pin')
       return
     }
-    if (this.write(0)) this.state.setOnline(true)
+    if (this.write(this.restLevel())) this.state.setOnline(true)
   }
 
+  /** The level written at start: 0 (de-energised); a fail-safe relay is energised to hold its lock shut. */
+  protected restLevel(): PinLevel {
+    return 0
+  }
+
+  /** Always de-energised, whatever restLevel is: that is the safe state a failSafe relay is wired for. */
   async stop(): Promise<void> {
     this.active = false
     this.halt()

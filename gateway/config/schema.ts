@@ -3,7 +3,7 @@
 import { isIP } from 'node:net'
 import cron from 'node-cron'
 import { z } from 'zod'
-import { buzzerSchema, relaySchema, scannerSchema, thermometerSchema } from '../../devices/config.ts'
+import { buzzerSchema, inputSchema, relaySchema, scannerSchema, thermometerSchema } from '../../devices/config.ts'
 import { checkDeviceUsername } from '../broker/acl.ts'
 import { isPasswordHash, parsePasswordHash } from '../broker/passwords.ts'
 import { ed25519PublicKey } from '../passes/keys.ts'
@@ -96,7 +96,13 @@ const pin = z
  */
 const pinEntry = z.union([
   pin,
-  z.strictObject({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'letters, digits, ".", "-" or "_"'), name: z.string().min(1).max(32), pin }),
+  z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'letters, digits, ".", "-" or "_"'),
+    name: z.string().min(1).max(32),
+    pin,
+    /** Logs in as usual on the screen and raises a silent `duress` alert at the platform only (staffPins). */
+    duressPin: pin.optional(),
+  }),
 ])
 
 const scheduleSchema = z
@@ -146,6 +152,10 @@ const defaultDevices = {
   thermometers: [{ name: 'thermo-in', driver: 'simulated' }],
   relays: [{ name: 'gate', driver: 'simulated' }],
   buzzers: [{ name: 'buzzer', driver: 'simulated' }],
+  inputs: [
+    { name: 'door', kind: 'door-contact', driver: 'simulated' },
+    { name: 'fire-alarm', kind: 'fire-alarm', driver: 'simulated' },
+  ],
 } as const
 
 const devicesSchema = z
@@ -154,11 +164,12 @@ const devicesSchema = z
     thermometers: z.array(thermometerSchema).default(() => parseDefaults(thermometerSchema, defaultDevices.thermometers)),
     relays: z.array(relaySchema).default(() => parseDefaults(relaySchema, defaultDevices.relays)),
     buzzers: z.array(buzzerSchema).default(() => parseDefaults(buzzerSchema, defaultDevices.buzzers)),
+    inputs: z.array(inputSchema).default(() => parseDefaults(inputSchema, defaultDevices.inputs)),
   })
   .superRefine((d, ctx) => {
     // Names are MQTT topic levels (device/{name}) and /healthz keys: one namespace for all devices.
     const seen = new Map<string, string>()
-    for (const kind of ['scanners', 'thermometers', 'relays', 'buzzers'] as const) {
+    for (const kind of ['scanners', 'thermometers', 'relays', 'buzzers', 'inputs'] as const) {
       d[kind].forEach((dev, i) => {
         const prev = seen.get(dev.name)
         if (prev) ctx.addIssue({ code: 'custom', path: [kind, i, 'name'], message: `"${dev.name}" is already used by ${prev}` })
@@ -188,7 +199,16 @@ const configBase = z.strictObject({
       timezone: timezone.default('Asia/Shanghai'),
     })
     .prefault({}),
-  gate: z.strictObject({ id: topicId.default('north-1'), name: z.string().min(1).max(64).default('北门') }).prefault({}),
+  gate: z
+    .strictObject({
+      id: topicId.default('north-1'),
+      name: z.string().min(1).max(64).default('北门'),
+      /** After a pulse the door contact must close within this, or door_held_open goes out. */
+      heldOpenSec: z.number().int().min(5).max(3600).default(30),
+      /** After a fire alarm clears, the gate stays open until a staff reset (true) or returns to normal (false). */
+      fireLatch: z.boolean().default(false),
+    })
+    .prefault({}),
   dataDir: z.string().min(1).default('./data'),
   devices: devicesSchema.prefault({}),
   rules: rulesSchema.prefault({}),
@@ -263,6 +283,13 @@ const configBase = z.strictObject({
           const p = typeof e === 'string' ? e : e.pin
           if (!p.startsWith('scrypt$') && plain.has(p)) ctx.addIssue({ code: 'custom', path: [list, i], message: 'this PIN is already given to someone else in the list' })
           plain.add(p)
+          const duress = typeof e === 'string' ? undefined : e.duressPin
+          if (duress !== undefined && list === 'techPins') ctx.addIssue({ code: 'custom', path: [list, i, 'duressPin'], message: 'only staff have a duress PIN (kiosk.staffPins)' })
+          if (duress !== undefined && !duress.startsWith('scrypt$')) {
+            // A duress PIN that is someone's PIN would raise a silent alarm at every login of that person.
+            if (plain.has(duress)) ctx.addIssue({ code: 'custom', path: [list, i, 'duressPin'], message: 'this PIN is already given to someone in the list' })
+            plain.add(duress)
+          }
         })
       }
     })
@@ -304,11 +331,11 @@ function crossChecks(c: z.output<typeof configBase>, ctx: z.RefinementCtx): void
     if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['localBroker', 'users', i, 'username'], message: `"${u.username}" is already used by localBroker.users[${prev}]` })
     else names.set(u.username, i)
   })
-  // Two outputs on one pin: the buzzer's pattern would open the gate.
+  // Two devices on one pin: the buzzer's pattern would open the gate, a door contact would read the relay.
   const pins = new Map<number, string>()
-  for (const kind of ['relays', 'buzzers'] as const) {
+  for (const kind of ['relays', 'buzzers', 'inputs'] as const) {
     c.devices[kind].forEach((d, i) => {
-      if (d.driver !== 'gpio') return
+      if (d.driver !== 'gpio' || d.pin === undefined) return
       const prev = pins.get(d.pin)
       if (prev) ctx.addIssue({ code: 'custom', path: ['devices', kind, i, 'pin'], message: `GPIO${d.pin} is already used by ${prev}` })
       else pins.set(d.pin, `devices.${kind}[${i}]`)

@@ -39,6 +39,36 @@ describe('PinRelay', () => {
     expect(r.health().counters.pulses).toBe(1)
   })
 
+  it('hold(true) keeps it open past any pulse, and hold(false) lets a running pulse run out', async () => {
+    const { r, pin } = relay()
+    await r.start()
+    expect(r.hold(true)).toBe(true)
+    expect([r.isOpen, pin.level]).toEqual([true, 1])
+    r.pulse(30)
+    await sleep(60)
+    expect([r.isOpen, pin.level]).toEqual([true, 1]) // the pulse ran out, the hold did not
+    r.pulse(80)
+    expect(r.hold(false)).toBe(true)
+    expect([r.isOpen, pin.level]).toEqual([true, 1]) // the pulse still runs
+    await waitFor(() => pin.level === 0, 'the pulse runs out')
+    expect(r.isOpen).toBe(false)
+    expect(r.health().counters.holds).toBe(1)
+  })
+
+  it('failSafe: energised (locked) from start, de-energised to open, and de-energised again on stop', async () => {
+    const { r, pin } = relay({ failSafe: true })
+    await r.start()
+    expect([pin.level, r.isOpen, r.isOn]).toEqual([1, false, true])
+    expect(r.pulse(40)).toBe(true)
+    expect([pin.level, r.isOpen]).toEqual([0, true])
+    await waitFor(() => pin.level === 1, 'locked again after the pulse')
+    expect(r.hold(true)).toBe(true)
+    expect(pin.level).toBe(0)
+    await r.stop()
+    expect(pin.level).toBe(0) // without power a magnetic lock opens: the safe state for egress
+    expect(pin.writes.map((w) => w.value)).toEqual([1, 0, 1, 0, 0])
+  })
+
   it('a pulse during a pulse extends it (never shortens it)', async () => {
     const { r, pin } = relay()
     await r.start()

@@ -6,7 +6,7 @@ import { registerTaskRoutes } from '../../gateway/schedules/routes.ts'
 import { at, Harness, iso, tempDb, TestClock } from './helpers.ts'
 
 const site = { id: 'estate-001', name: '路砦社区', timezone: 'Asia/Shanghai' }
-const gate = { id: 'north-1', name: '北门' }
+const gate = { id: 'north-1', name: '北门', heldOpenSec: 30, fireLatch: false }
 /** Who may mark tasks done, by name (kiosk.staffPins); zhao is not (or no longer) in the list. */
 const kiosk = { staffPins: [{ id: 'wang', name: '王芳', pin: '135790' }], techPins: [] }
 const dutyCheck = { id: 'duty-check', kind: 'duty-check' as const, area: 'gate', cron: '0 9,14,22 * * *', graceMinutes: 30 }
