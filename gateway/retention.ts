@@ -31,6 +31,7 @@ const TABLES: readonly { table: string; ts: string }[] = [
   { table: 'entries', ts: 'ts' },
   { table: 'task_occurrences', ts: 'due_at' },
   { table: 'kiosk_events', ts: 'ts' },
+  { table: 'gate_events', ts: 'ts' },
 ]
 
 export class Retention {

@@ -179,4 +179,20 @@ export const MIGRATIONS: readonly string[] = [
     since INTEGER NOT NULL                   -- wall clock ms: the start of the shift
   );
   `,
+  `
+  -- What people did to the gate itself (gateway/gate): a mode set at the kiosk or by a gate/mode request, a staff
+  -- reset after a latched fire alarm. Each row goes with its alert in the same transaction; the mode in force is
+  -- also kept in meta (gate_mode), so the gate comes back in it after a restart.
+  CREATE TABLE gate_events (
+    id         INTEGER PRIMARY KEY,
+    event_id   TEXT NOT NULL,                -- the id of its alert (gate_mode_changed, fire_reset)
+    ts         INTEGER NOT NULL,             -- wall clock ms
+    kind       TEXT NOT NULL,                -- gate_mode_changed | fire_reset
+    via        TEXT NOT NULL,                -- kiosk | platform
+    staff      TEXT,                         -- the staff member's or technician's id; platform:{staff} for a request
+    request_id TEXT,                         -- platform: the request's id
+    detail     TEXT                          -- JSON: mode, previous, reason
+  );
+  CREATE INDEX gate_events_ts ON gate_events(ts);
+  `,
 ]

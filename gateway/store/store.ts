@@ -30,6 +30,16 @@ export interface EntryRecord {
   detail: Record<string, unknown> | null
 }
 
+/** Something a person did to the gate itself (gateway/gate): a mode change, a fire reset. */
+export interface GateEventRecord {
+  ts: number
+  kind: 'gate_mode_changed' | 'fire_reset'
+  via: 'kiosk' | 'platform'
+  staff: string | null
+  requestId: string | null
+  detail: Record<string, unknown>
+}
+
 /** One applied configuration change (values masked). */
 export interface ConfigChangeRecord {
   ts: number
@@ -283,6 +293,40 @@ export class Store {
         return seq
       })(),
     )
+  }
+
+  /**
+   * A gate event: its row, the meta keys it changes (the mode in force) and its alert, in one transaction, so that a
+   * mode the gate comes back in after a restart was always announced, and an announced one always kept.
+   */
+  recordGateEvent(ev: GateEventRecord, meta: Readonly<Record<string, string>>, alert: OutboxMessage): number {
+    return this.checked(() =>
+      this.db.transaction(() => {
+        this.db
+          .prepare(`INSERT INTO gate_events (event_id, ts, kind, via, staff, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+          .run(alert.id, ev.ts, ev.kind, ev.via, ev.staff, ev.requestId, JSON.stringify(ev.detail))
+        for (const [k, v] of Object.entries(meta)) this.st.metaSet.run(k, v)
+        return this.insertMessage(alert, ev.ts)
+      })(),
+    )
+  }
+
+  /** Meta keys and outbox messages together (gate state that goes with its alert); returns the messages' seqs. */
+  setMetaAndEnqueue(meta: Readonly<Record<string, string>>, messages: readonly OutboxMessage[], now: number): number[] {
+    return this.checked(() =>
+      this.db.transaction(() => {
+        for (const [k, v] of Object.entries(meta)) this.st.metaSet.run(k, v)
+        return messages.map((m) => this.insertMessage(m, now))
+      })(),
+    )
+  }
+
+  /** The latest gate events, newest first (tests, the tech page). */
+  gateEvents(limit: number): (GateEventRecord & { eventId: string })[] {
+    const rows = this.db
+      .prepare(`SELECT event_id AS eventId, ts, kind, via, staff, request_id AS requestId, detail FROM gate_events ORDER BY id DESC LIMIT ?`)
+      .all(limit) as (Omit<GateEventRecord, 'detail'> & { eventId: string; detail: string | null })[]
+    return rows.map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {} }))
   }
 
   /** The kiosk shift in force: who is on duty since when (kiosk_shift), or null. */

@@ -5,7 +5,7 @@ describe('docs/asyncapi.yaml', () => {
   it('is an AsyncAPI 3 document whose channels cover the DESIGN section 7 topics', () => {
     expect(asyncapi.asyncapi).toBe('3.1.0')
     const suffixes = Object.values(asyncapi.channels).map((c) => c.address.replace('{baseTopic}/{siteId}/{gateId}/', ''))
-    expect(suffixes.sort()).toEqual(['alert', 'device/{name}', 'devices/{username}/{path}', 'entry', 'request/{command}', 'response/{command}', 'status', 'summary/day', 'summary/hour', 'task'])
+    expect(suffixes.sort()).toEqual(['alert', 'device/{name}', 'devices/{username}/{path}', 'entry', 'gate', 'request/{command}', 'response/{command}', 'status', 'summary/day', 'summary/hour', 'task'])
   })
 
   it('rejects what breaks the contract (the schemas are not vacuous)', () => {
