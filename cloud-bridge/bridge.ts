@@ -54,6 +54,7 @@ export class CloudBridge {
   /** The window this connection may use when not probing. */
   private fullWindow = 1
   private readonly devices = new Map<string, string>()
+  private gateState: string | null = null
   /** The URL as logs show it: a password in it (mqtt://user:pass@host) never reaches a log line or /tech. */
   private readonly safeUrl: string
 
@@ -98,6 +99,13 @@ export class CloudBridge {
     const payload = JSON.stringify(health)
     this.devices.set(name, payload)
     if (this.connected && this.client) this.publishOwn(this.client, topic, payload)
+  }
+
+  /** The gate's state, retained on P/gate; remembered and re-published after every reconnect, like device health. */
+  publishGate(state: unknown): void {
+    const payload = JSON.stringify(state)
+    this.gateState = payload
+    if (this.connected && this.client) this.publishOwn(this.client, topics.gate(this.o.prefix), payload)
   }
 
   status(): BridgeStatus {
@@ -261,6 +269,7 @@ export class CloudBridge {
     this.o.log.info({ protocol: this.protocol, window: this.window, backlog }, 'uplink connected')
     this.publishOwn(client, this.statusTopic, statusPayload('online', this.o.clock.now(), this.o.bootId, this.o.version, backlog))
     for (const [name, payload] of this.devices) this.publishOwn(client, topics.device(this.o.prefix, name), payload)
+    if (this.gateState !== null) this.publishOwn(client, topics.gate(this.o.prefix), this.gateState)
     // Each connection is a clean session: subscribe again every time.
     if (this.o.onRequest) {
       // rap (MQTT 5 retain-as-published): a request published retained keeps its flag on live delivery too, so it

@@ -30,6 +30,8 @@ export const topics = {
     if (!isPlainLevel(name)) throw new Error(`device name "${name}" is not a plain topic level`)
     return `${prefix}/device/${name}`
   },
+  /** The gate's state (mode, fire linkage, door), retained like device health. */
+  gate: (prefix: string): string => `${prefix}/gate`,
   request: (prefix: string, command: string): string => `${prefix}/request/${command}`,
   response: (prefix: string, command: string): string => `${prefix}/response/${command}`,
 }

@@ -7,7 +7,7 @@ import { createBuzzer, createRelay, createScanner, createThermometer } from '../
 import { CloudBridge } from '../cloud-bridge/bridge.ts'
 import { eventSource } from '../cloud-bridge/envelope.ts'
 import { mirrorOutbox } from '../cloud-bridge/mirror.ts'
-import { systemClock, type Buzzer, type Clock, type Device, type DeviceHealth, type Relay, type Scanner, type Thermometer } from '../devices/types.ts'
+import { systemClock, type Buzzer, type Clock, type Device, type DeviceContext, type DeviceHealth, type Input, type Relay, type Scanner, type Thermometer } from '../devices/types.ts'
 import { validateConfig } from './config/load.ts'
 import { changedKeys, deepMerge, readOverrides, splitLive, writeOverrides } from './config/overrides.ts'
 import type { GatewayConfig } from './config/schema.ts'
@@ -30,6 +30,8 @@ import { ClockWatch } from './clockWatch.ts'
 import { ManualTemperatureDesk } from './kiosk/manualTemperature.ts'
 import type { LogRing } from './logger.ts'
 import { TaskScheduler, type TaskChange } from './schedules/scheduler.ts'
+import { GateControl } from './gate/control.ts'
+import { gatePayload, type GateState } from './gate/types.ts'
 
 export const VERSION = '0.1.0'
 
@@ -51,6 +53,8 @@ export interface GatewayEvents extends PipelineEvents {
   device: { name: string; online: boolean }
   /** A disinfection or duty-check task fell due, was done, went overdue or was found missed (committed). */
   task: TaskChange
+  /** The gate's mode, fire linkage, door or tamper state changed (gateway/gate). */
+  gate: GateState
 }
 
 export class Gateway {
@@ -63,6 +67,10 @@ export class Gateway {
   readonly thermometers: Thermometer[]
   readonly relays: Relay[]
   readonly buzzers: Buzzer[]
+  /** Door contacts, fire alarm, exit buttons, tamper switches (devices.inputs). */
+  readonly inputs: Input[]
+  /** Modes, fire linkage, door supervision (gateway/gate). */
+  readonly gate: GateControl
   /** Degraded mode: scans waiting for a temperature typed at the kiosk. */
   readonly manualTemperatures: ManualTemperatureDesk
   private readonly verifier: PassVerifier
@@ -101,6 +109,7 @@ export class Gateway {
     this.thermometers = d.thermometers.map((c) => createThermometer(c, ctx))
     this.relays = d.relays.map((c) => createRelay(c, ctx))
     this.buzzers = d.buzzers.map((c) => createBuzzer(c, ctx))
+    this.inputs = createInputs(config, ctx)
     this.bus.onListenerError((err) => log.error({ err }, 'event listener failed'))
     this.bus.on('prompt', (prompt) => log.info({ prompt }, 'prompt'))
 
@@ -130,6 +139,22 @@ export class Gateway {
       bus: this.bus,
       log: log.child({ module: 'gateway/pipeline' }),
       manualTemperature: (scanner, ms) => this.manualTemperatures.wait(scanner, ms),
+      gate: { blocksAdmit: () => this.gate.blocksAdmit() },
+    })
+    this.gate = new GateControl({
+      settings: () => this.config.gate,
+      relays: this.relays.map((relay, i) => ({ relay, pulseMs: d.relays[i]!.pulseMs, fireRelease: d.relays[i]!.fireRelease })),
+      inputs: this.inputs,
+      buzzers: this.buzzers,
+      store: this.store,
+      clock,
+      log: log.child({ module: 'gateway/gate' }),
+      exit: (input) => void this.pipeline.exitButton(input),
+      onChange: (state) => {
+        this.bus.emit('gate', state)
+        for (const p of [this.bridge, this.mirror]) p?.publishGate(gatePayload(state, this.opts.clock.now()))
+      },
+      onQueued: () => this.wakeUplink(),
     })
     this.disk = new DiskWatch({ path: config.dataDir, store: this.store, clock, log: log.child({ module: 'gateway/disk' }), onAlert: () => this.wakeUplink() })
     this.retention = new Retention({
@@ -190,7 +215,7 @@ export class Gateway {
   }
 
   get devices(): Device[] {
-    return [...this.scanners, ...this.thermometers, ...this.relays, ...this.buzzers]
+    return [...this.scanners, ...this.thermometers, ...this.relays, ...this.buzzers, ...this.inputs]
   }
 
   /** The kiosk's HTTP address once listening. */
@@ -257,7 +282,10 @@ export class Gateway {
     this.startBridge()
     // Outputs first, in their safe state, so that no decision can reach a relay that is not ready.
     await Promise.all([...this.relays, ...this.buzzers].map((d) => d.start()))
-    await Promise.all([...this.thermometers, ...this.scanners].map((d) => d.start()))
+    // The gate's mode and a fire hold kept from before the restart go on the relays now, before any input is read.
+    this.gate.start()
+    this.stopHooks.push(() => this.gate.stop())
+    await Promise.all([...this.thermometers, ...this.scanners, ...this.inputs].map((d) => d.start()))
     for (const s of this.scanners) this.stopHooks.push(this.pipeline.attach(s))
     // Summaries for the hours missed while off now, then each minute: catching up is idempotent and survives
     // wall-clock jumps (it works from what was recorded, not from timers that fire at wall-clock times).
@@ -273,7 +301,7 @@ export class Gateway {
 
   health(): HealthReport {
     const components: Record<string, Component> = {}
-    for (const dev of this.devices) components[dev.name] = deviceComponent(dev.health())
+    for (const dev of this.devices) components[dev.name] = { ...deviceComponent(dev.health()), ...(dev.kind === 'relay' ? this.gate.relayInfo(dev.name) : {}) }
     const others: Record<string, Component> = {
       store: this.storeComponent(),
       localBroker: this.brokerComponent(),
@@ -385,6 +413,7 @@ export class Gateway {
       p.publishDevice(d.name, devicePayload(d.health()))
       this.stopHooks.push(d.onHealth((h) => p.publishDevice(h.name, devicePayload(h))))
     }
+    p.publishGate(gatePayload(this.gate.state(), this.opts.clock.now()))
     p.start()
     this.stopHooks.push(() => p.stop())
   }
@@ -515,6 +544,7 @@ export class Gateway {
       topic: (command) => `${this.prefix}/request/${command}`,
       setConfig: (patch, origin) => this.setConfig(patch, origin),
       openGate: (o) => this.pipeline.override({ direction: o.direction, staff: o.staff, reason: o.reason, detail: { requestId: o.requestId, via: 'platform' } }),
+      setGateMode: (o) => this.gate.setMode(o.mode, { via: 'platform', staff: o.staff, reason: o.reason, requestId: o.requestId }),
       resendSummaries: (from, to) => this.summarizer.resendDays(from, to),
       tasks: () => this.tasks.list(),
     }
@@ -574,6 +604,16 @@ export class Gateway {
     this.store.setMeta('site_secret', secret.toString('hex'))
     return secret
   }
+}
+
+/**
+ * devices.inputs. A simulated input without levelFile reads {dataDir}/inputs/{name}.level (the gateway knows dataDir;
+ * devices/ does not).
+ */
+function createInputs(config: GatewayConfig, ctx: DeviceContext): Input[] {
+  void config
+  void ctx
+  return []
 }
 
 /** P/device/{name} (docs/asyncapi.yaml DeviceHealth). */

@@ -10,6 +10,7 @@ import type { Clock } from '../devices/types.ts'
 import { redact } from './config/redact.ts'
 import { checkRemotePatch } from './config/remote.ts'
 import type { GatewayConfig } from './config/schema.ts'
+import { GATE_MODES, type GateMode } from './gate/types.ts'
 import type { DecisionEvent } from './pipeline/pipeline.ts'
 import type { Store } from './store/store.ts'
 
@@ -42,6 +43,8 @@ export interface RequestContext {
   /** Validates, persists, records and applies a partial config; returns what took effect and what needs a restart. */
   setConfig(patch: Record<string, unknown>, origin: ConfigOrigin): SetConfigResult
   openGate(o: { direction: 'in' | 'out'; staff: string; reason: string; requestId: string }): DecisionEvent
+  /** gate/mode: recorded (gate_events, gate_mode_changed) and applied; the same mode again changes nothing. */
+  setGateMode(o: { mode: GateMode; staff: string; reason: string; requestId: string }): { mode: GateMode; previous: GateMode; changed: boolean }
   resendSummaries(fromDay: string, toDay: string): string[]
   tasks(): unknown[]
 }
@@ -92,6 +95,13 @@ const COMMANDS = {
     reason: z.string().regex(/^[a-z][a-z0-9_]{1,47}$/, 'a reason code such as ambulance or delivery'),
     staff: z.string().min(1).max(64).optional(),
     direction: z.enum(['in', 'out']).default('in'),
+  }),
+  'gate/mode': z.strictObject({
+    ...base,
+    mode: z.enum(GATE_MODES, { error: `one of ${GATE_MODES.join(', ')}` }),
+    // A remote lock-down or hold-open is for someone to explain later: in words, like a staff member at the kiosk.
+    reason: z.string().trim().min(2, 'why, 2 to 200 characters').max(200, 'why, 2 to 200 characters'),
+    staff: z.string().min(1).max(64).optional(),
   }),
   'summary/resend': z.strictObject({ ...base, from: day, to: day }),
   'tasks/list': z.strictObject({ ...base }),
@@ -237,7 +247,19 @@ function run(command: Command, req: Req<Command>, ctx: RequestContext): unknown 
       if (d.decision !== 'admit') throw new Error('the override could not be recorded; the gate stayed closed')
       // Recorded, and whether the gate really opened: a relay that refused the write (relay_failed follows) is
       // told here too, so the officer who asked knows at once to send someone.
-      return { eventId: d.eventId, seq: d.seqs[0], opened: d.relayFailures.length === 0, ...(d.relayFailures.length ? { relayFailures: d.relayFailures } : {}) }
+      // In remain-closed it is recorded (gate_closed) and the relay stays still: not "opened" either.
+      const closed = d.reasons.includes('gate_closed')
+      return {
+        eventId: d.eventId,
+        seq: d.seqs[0],
+        opened: d.relayFailures.length === 0 && !closed,
+        ...(closed ? { gateClosed: true } : {}),
+        ...(d.relayFailures.length ? { relayFailures: d.relayFailures } : {}),
+      }
+    }
+    case 'gate/mode': {
+      const r = req as Req<'gate/mode'>
+      return ctx.setGateMode({ mode: r.mode, staff: r.staff ? `platform:${r.staff}` : 'platform', reason: r.reason, requestId: r.requestId })
     }
     case 'summary/resend': {
       const r = req as Req<'summary/resend'>

@@ -6,6 +6,8 @@ import type { z } from 'zod'
 import type { Buzzer, Clock, Relay, Scanner, Thermometer } from '../../devices/types.ts'
 import type { GatewayConfig } from '../config/schema.ts'
 import type { TypedBus } from '../events.ts'
+import type { GateControl } from '../gate/control.ts'
+import type { GateState } from '../gate/types.ts'
 import type { HealthReport } from '../health.ts'
 import type { LogRing } from '../logger.ts'
 import type { DecisionEvent, EntryPipeline, PromptEvent } from '../pipeline/pipeline.ts'
@@ -23,6 +25,7 @@ export interface KioskBusEvents {
   prompt: PromptEvent
   device: { name: string; online: boolean }
   task: unknown
+  gate: GateState
 }
 
 /** The gateway as the kiosk sees it (gateway/app.ts implements it). */
@@ -40,6 +43,8 @@ export interface KioskGateway {
   readonly logRing: LogRing | null
   /** Started as the demo (no config file). */
   readonly demo: boolean
+  /** The gate's mode, fire linkage and door (gateway/gate). */
+  readonly gate: Pick<GateControl, 'state' | 'setMode' | 'fireReset'>
   /** Disinfection and duty-check tasks (gateway/schedules), when the gateway has them. */
   readonly tasks?: { list(): Pick<TaskOccurrence, 'id' | 'taskId' | 'kind' | 'area' | 'status' | 'dueAt' | 'overdueAt'>[] }
   health(): HealthReport

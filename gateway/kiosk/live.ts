@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { Clock } from '../../devices/types.ts'
+import type { GateState } from '../gate/types.ts'
 import type { HealthReport } from '../health.ts'
 import type { DecisionEvent, PromptEvent } from '../pipeline/pipeline.ts'
 import type { ManualTemperatureDesk } from './manualTemperature.ts'
@@ -28,7 +29,7 @@ export interface Card {
   plate: string | null
   occupants: number | null
   rechecked: boolean
-  source: 'scan' | 'override'
+  source: 'scan' | 'override' | 'exit'
   scanner: string | null
   staff: string | null
   overrideReason: string | null
@@ -102,6 +103,8 @@ export interface LiveDeps {
   duty: () => Duty | null
   tasks: () => unknown[] | null
   static: () => Record<string, unknown>
+  /** The gate's mode, fire linkage, door and tamper (gateway/gate); null without a gate control. */
+  gate?: () => GateState | null
 }
 
 /** Open alarms are looked up this far back at start; older ones belong to the shift log, not the screen. */
@@ -158,6 +161,7 @@ export class KioskLive {
   snapshot(): Record<string, unknown> {
     return {
       ...this.d.static(),
+      gate: this.gateView(this.d.gate?.() ?? null),
       now: this.d.clock.now(),
       figures: this.figures(),
       devices: this.devices(),
@@ -169,6 +173,15 @@ export class KioskLive {
       duty: this.d.duty(),
       tasks: this.d.tasks(),
     }
+  }
+
+  /**
+   * The snapshot's `gate` is the gate's name and id (static) and its GateState in one object, so that a screen reads
+   * gate.name and gate.mode alike; the live event `gate` carries the same object.
+   */
+  private gateView(state: GateState | null): Record<string, unknown> {
+    const named = this.d.static().gate
+    return { ...(named && typeof named === 'object' ? named : {}), ...state }
   }
 
   openAlarms(): Alarm[] {
@@ -303,6 +316,11 @@ export class KioskLive {
 
   tasksChanged(): void {
     this.send('tasks', this.d.tasks())
+  }
+
+  /** A new GateState (mode, fire linkage, door, tamper): live event `gate`. */
+  gateChanged(state: GateState): void {
+    this.send('gate', this.gateView(state))
   }
 
   devicesChanged(): void {

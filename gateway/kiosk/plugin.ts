@@ -14,6 +14,7 @@ import { registerStatic } from './static.ts'
 import { registerTechRoutes, type TechOptions } from './tech.ts'
 import { demoInfo } from '../demo.ts'
 import { currentShift } from './shift.ts'
+import { registerGateRoutes } from './gate.ts'
 
 export type { KioskGateway } from './context.ts'
 
@@ -46,6 +47,7 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
     staffName: (id) => (id === null ? null : staffName(id)),
     duty,
     tasks: () => (gw.tasks ? gw.tasks.list() : null),
+    gate: () => gw.gate.state(),
     static: () => ({
       site: { id: gw.config.site.id, name: gw.config.site.name },
       gate: { id: gw.config.gate.id, name: gw.config.gate.name },
@@ -64,6 +66,7 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
     gw.bus.on('prompt', (p) => live.onPrompt(p)),
     gw.bus.on('device', () => live.devicesChanged()),
     gw.bus.on('task', () => live.tasksChanged()),
+    gw.bus.on('gate', (s) => live.gateChanged(s)),
     gw.manualTemperatures.onChange(() => live.pendingChanged()),
     ...gw.relays.map((r) => r.onActuate(() => live.relayWorked(r.name))),
   ]
@@ -98,6 +101,7 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
 
   registerStaffRoutes(app, ctx)
   registerTechRoutes(app, ctx, opts)
+  registerGateRoutes(app, ctx)
 
   // Before the server waits for open requests to finish: a screen's stream never finishes by itself.
   app.addHook('preClose', async () => {

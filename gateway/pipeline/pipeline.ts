@@ -30,7 +30,7 @@ export interface PassVerifierLike {
 export interface DecisionEvent {
   eventId: string
   ts: number
-  source: 'scan' | 'override'
+  source: 'scan' | 'override' | 'exit'
   direction: 'in' | 'out'
   decision: 'admit' | 'deny'
   reasons: Reason[]
@@ -88,6 +88,8 @@ export interface PipelineDeps {
   bus: TypedBus<PipelineEvents>
   log: Logger
   manualTemperature?: (scanner: string, timeoutMs: number) => Promise<ManualReading | null>
+  /** The gate's mode (gateway/gate): in remain-closed an admit is recorded with gate_closed and the relay stays still. */
+  gate?: { blocksAdmit(): boolean }
 }
 
 /** A temperature typed at the kiosk for a waiting scan, and who typed it (the row is attributed to them). */
@@ -145,6 +147,30 @@ export class EntryPipeline {
       staff: o.staff,
       detail: { reason: o.reason, ...o.detail },
     })
+    return this.commitAndActuate(entry, [], mono)
+  }
+
+  /**
+   * The exit button was pressed (gateway/gate): an entry of its own (source exit, out, reason exit_button, no pass and
+   * no staff), committed before the outbound relays pulse like any decision.
+   */
+  exitButton(input: string): DecisionEvent {
+    const mono = this.d.clock.mono()
+    const entry: EntryRecord = {
+      ...this.staffRecord({
+        direction: 'out',
+        kind: null,
+        subject: null,
+        passId: null,
+        tempC: null,
+        rechecked: false,
+        decision: 'admit',
+        reasons: ['exit_button'],
+        staff: null,
+        detail: { input },
+      }),
+      source: 'exit',
+    }
     return this.commitAndActuate(entry, [], mono)
   }
 
@@ -358,6 +384,9 @@ export class EntryPipeline {
   /** Shared by scans and (later) kiosk overrides: log first, then move the gate. */
   commitAndActuate(entry: EntryRecord, alerts: AlertKind[], scanMono: number, marks = { verified: 0, temperature: 0, committed: 0 }): DecisionEvent {
     const d = this.d
+    // Remain-closed: decided as it was and recorded so, and the gate does not move (the reason says why).
+    const closed = entry.decision === 'admit' && d.gate?.blocksAdmit() === true
+    if (closed) entry = { ...entry, reasons: [...entry.reasons, 'gate_closed'] }
     const messages = [entryMessage(entry), ...alerts.map((a) => alertMessage(a, entry))]
     let seqs: number[]
     let decision = entry.decision
@@ -373,7 +402,11 @@ export class EntryPipeline {
     marks.committed = d.clock.mono()
     let actuatedMono: number | null = null
     const relayFailures: RelayFailure[] = []
-    if (decision === 'admit') {
+    if (decision === 'admit' && closed) {
+      // The person is told at once that the gate stays shut.
+      for (const b of d.buzzers) b.play('deny')
+      this.counters.admitted++
+    } else if (decision === 'admit') {
       for (const r of d.relays) {
         if (r.direction !== 'both' && r.direction !== entry.direction) continue
         if (r.pulse()) actuatedMono ??= d.clock.mono()
@@ -462,6 +495,8 @@ export function entryMessage(e: EntryRecord): OutboxMessage {
       source: e.source,
       // An override says why (a reason code such as ambulance); a scan's reasons say it already.
       overrideReason: e.source === 'override' ? (e.detail?.reason ?? null) : undefined,
+      // The exit button's entry names the button.
+      input: e.source === 'exit' ? (e.detail?.input ?? null) : undefined,
       // Staff at the kiosk: what they registered or typed (masked name, last four phone digits, plate, ...).
       manual: e.detail?.manual ?? undefined,
       codeRef: e.codeHash,

@@ -19,6 +19,10 @@ export const REASONS = [
   'anti_passback',
   'quota',
   'manual_override',
+  // Issue 16: an exit-button press (its own entry, source exit), and an admit the gate did not carry out because it
+  // is in remain-closed.
+  'exit_button',
+  'gate_closed',
 ] as const
 export type Reason = (typeof REASONS)[number]
 

@@ -39,6 +39,8 @@ export const REASON_WORDS: Readonly<Record<Reason, Words>> = {
   anti_passback: { zh: '重复同向通行', en: 'Same direction twice (anti-passback)' },
   quota: { zh: '本户外出次数已用完', en: 'Household outing quota used up' },
   manual_override: { zh: '人工放行', en: 'Opened by staff' },
+  exit_button: { zh: '出门按钮', en: 'Exit button' },
+  gate_closed: { zh: '闸门常闭，未开门', en: 'Gate in remain-closed: not opened' },
 }
 
 /**
@@ -59,7 +61,11 @@ export const PASS_KIND_WORDS: Readonly<Record<string, Words>> = {
 
 export const DIRECTION_WORDS: Readonly<Record<'in' | 'out', Words>> = { in: { zh: '进入', en: 'In' }, out: { zh: '外出', en: 'Out' } }
 export const DECISION_WORDS: Readonly<Record<'admit' | 'deny', Words>> = { admit: { zh: '放行', en: 'Admitted' }, deny: { zh: '拒绝', en: 'Denied' } }
-export const SOURCE_WORDS: Readonly<Record<'scan' | 'override', Words>> = { scan: { zh: '扫码', en: 'Scan' }, override: { zh: '人工', en: 'Staff' } }
+export const SOURCE_WORDS: Readonly<Record<'scan' | 'override' | 'exit', Words>> = {
+  scan: { zh: '扫码', en: 'Scan' },
+  override: { zh: '人工', en: 'Staff' },
+  exit: { zh: '出门按钮', en: 'Exit button' },
+}
 export const YES_NO: Readonly<Record<'yes' | 'no', Words>> = { yes: { zh: '是', en: 'Yes' }, no: { zh: '否', en: 'No' } }
 
 export const TASK_KIND_WORDS: Readonly<Record<TaskOccurrence['kind'], Words>> = TASK_KIND as Record<TaskOccurrence['kind'], Words>

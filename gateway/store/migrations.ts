@@ -12,7 +12,7 @@ export const MIGRATIONS: readonly string[] = [
     day            TEXT NOT NULL,             -- local date in site.timezone, YYYY-MM-DD
     clock_trusted  INTEGER NOT NULL,          -- was the wall clock synchronised when this was written
     boot_id        TEXT NOT NULL,
-    source         TEXT NOT NULL,             -- scan | override
+    source         TEXT NOT NULL,             -- scan | override (| exit, issue 16: the exit button)
     direction      TEXT NOT NULL,             -- in | out
     kind           TEXT,                      -- resident | visitor | staff | vehicle
     subject        TEXT,                      -- opaque holder id, never a name

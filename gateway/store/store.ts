@@ -14,7 +14,8 @@ export interface EntryRecord {
   day: string
   clockTrusted: boolean
   bootId: string
-  source: 'scan' | 'override'
+  /** exit: the exit button was pressed (gateway/gate): someone went out without a pass. */
+  source: 'scan' | 'override' | 'exit'
   direction: Direction
   kind: string | null
   subject: string | null

@@ -141,6 +141,8 @@ export const REASON_TEXT = {
   anti_passback_out: { zh: '重复出门（无进门记录）', en: 'Already out (no entry recorded)' },
   quota: { zh: '本户外出次数已用完', en: 'Household outing quota used' },
   manual_override: { zh: '人工放行', en: 'Opened by staff' },
+  exit_button: { zh: '出门按钮开门', en: 'Exit button' },
+  gate_closed: { zh: '闸门常闭，未开门', en: 'Gate held closed: not opened' },
 }
 
 /** @type {Words} */

@@ -1,0 +1,60 @@
+// The gate's mode and the fire reset at the kiosk (issue 16; gateway/gate does the work). A technician may set the
+// mode without a word; a staff member must say why (2-200 characters), as the platform must (gate/mode). The reset
+// after a latched fire alarm (gate.fireLatch) is a staff action. Both are recorded with who did it (gate_events and
+// an alert); a refused body changes nothing and is counted in the log line.
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { GATE_MODES } from '../gate/types.ts'
+import { fieldErrors, requireSession, type KioskContext } from './context.ts'
+import { COOKIE, readCookie } from './sessions.ts'
+
+const why = 'why, 2 to 200 characters'
+export const gateSchemas = {
+  mode: z.strictObject({
+    mode: z.enum(GATE_MODES, { error: `one of ${GATE_MODES.join(', ')}` }),
+    reason: z.string({ error: why }).trim().min(2, why).max(200, why).optional(),
+  }),
+  reset: z.strictObject({}),
+}
+
+export function registerGateRoutes(app: FastifyInstance, ctx: KioskContext): void {
+  const { gw, log, sessions } = ctx
+  const audit = log.child({ module: 'gateway/kiosk/gate' })
+  /** Bodies refused since start (malformed, a staff member without a reason). */
+  let refused = 0
+
+  app.post('/api/kiosk/gate/mode', async (req, reply) => {
+    // The tech page's session first: a technician sets the mode without a reason.
+    const tech = sessions.get(readCookie(req.headers.cookie, COOKIE.tech), 'tech')
+    const s = tech ?? sessions.get(readCookie(req.headers.cookie, COOKIE.staff), 'staff')
+    if (!s) return reply.code(401).send({ error: 'login_required', message: 'a staff member (with a reason) or a technician must log in with a PIN' })
+    const r = gateSchemas.mode.safeParse(req.body ?? {})
+    const fields = r.success ? {} : fieldErrors(r.error.issues)
+    const given = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>).reason : undefined
+    if (!tech && (given === undefined || given === null)) fields.reason ??= `a staff member must say ${why}`
+    if (!r.success || Object.keys(fields).length > 0) {
+      refused++
+      audit.warn({ staff: s.person.id, role: s.person.role, fields, refused }, 'gate mode refused: the body was not valid')
+      return reply.code(400).send({ error: 'invalid', fields })
+    }
+    const res = gw.gate.setMode(r.data.mode, { via: 'kiosk', staff: s.person.id, reason: r.data.reason ?? null })
+    audit.info({ staff: s.person.id, role: s.person.role, ...res }, res.changed ? 'gate mode set at the kiosk' : 'gate mode already in force')
+    return { mode: res.mode, previous: res.previous, changed: res.changed }
+  })
+
+  app.post('/api/kiosk/gate/fire-reset', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    const r = gateSchemas.reset.safeParse(req.body ?? {})
+    if (!r.success) {
+      refused++
+      audit.warn({ staff: s.person.id, refused }, 'fire reset refused: the body was not valid')
+      return reply.code(400).send({ error: 'invalid', fields: fieldErrors(r.error.issues) })
+    }
+    const res = gw.gate.fireReset(s.person.id)
+    if (res === 'fire_active') return reply.code(409).send({ error: 'fire_active', message: 'the fire alarm is still active: the gate stays open until it clears' })
+    if (res === 'not_latched') return reply.code(409).send({ error: 'not_latched', message: 'there is no cleared fire alarm waiting for a reset' })
+    audit.info({ staff: s.person.id }, 'fire linkage reset at the kiosk')
+    return { ok: true }
+  })
+}
