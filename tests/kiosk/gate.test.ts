@@ -1,0 +1,83 @@
+// The gate at the kiosk (issue 16): POST /api/kiosk/gate/mode (a technician without a reason, staff with one) and
+// /api/kiosk/gate/fire-reset, the snapshot's gate and the live event gate, on a real gateway over HTTP.
+import { describe, expect, it } from 'vitest'
+import { assertPublished, snapshot, startKiosk, TECH, type KioskEnv } from './helpers.ts'
+
+/** Reads the live feed until an event named `event` matching `match` comes (bounded). */
+async function liveEvent(k: KioskEnv, event: string, match: (d: any) => boolean, act: () => Promise<unknown>): Promise<any> {
+  const res = await fetch(`${k.gw.url}/api/kiosk/events`)
+  const reader = res.body!.getReader()
+  let buf = ''
+  let acted = false
+  const deadline = Date.now() + 5000
+  try {
+    while (Date.now() < deadline) {
+      const { value, done } = await reader.read()
+      if (done) break
+      buf += Buffer.from(value).toString('utf8')
+      if (!acted && buf.includes('event: snapshot')) {
+        acted = true
+        await act()
+      }
+      for (const m of buf.matchAll(/event: (\w+)\ndata: (.*)\n\n/g)) {
+        const data = JSON.parse(m[2]!)
+        if (m[1] === event && match(data)) return data
+      }
+    }
+    throw new Error(`no live event ${event} within 5 s`)
+  } finally {
+    await reader.cancel()
+  }
+}
+
+describe('gate mode at the kiosk', () => {
+  it('401 without a session; a staff member needs a reason, a technician does not; bad bodies are refused field by field', async () => {
+    const k = await startKiosk()
+    expect((await k.req('POST', '/api/kiosk/gate/mode', { mode: 'remain-open' })).status).toBe(401)
+    const staff = await k.login()
+    const noReason = await k.req('POST', '/api/kiosk/gate/mode', { mode: 'remain-closed' }, staff)
+    expect(noReason).toMatchObject({ status: 400, json: { error: 'invalid', fields: { reason: expect.stringMatching(/why/) } } })
+    const short = await k.req('POST', '/api/kiosk/gate/mode', { mode: 'remain-closed', reason: 'x' }, staff)
+    expect(short).toMatchObject({ status: 400, json: { fields: { reason: expect.stringMatching(/2 to 200/) } } })
+    const badMode = await k.req('POST', '/api/kiosk/gate/mode', { mode: 'wide-open', reason: 'a parade' }, staff)
+    expect(badMode).toMatchObject({ status: 400, json: { fields: { mode: expect.stringMatching(/normal, remain-open, remain-closed/) } } })
+    const extra = await k.req('POST', '/api/kiosk/gate/mode', { mode: 'normal', reason: 'fine', relay: 'gate' }, staff)
+    expect(extra).toMatchObject({ status: 400, json: { fields: { relay: 'unknown field' } } })
+    expect(k.gw.gate.mode).toBe('normal')
+    expect(k.outbox('alert')).toEqual([expect.objectContaining({ data: expect.objectContaining({ kind: 'shift_login' }) })])
+    expect(k.logs.filter((l) => l.includes('gate mode refused'))).toHaveLength(4)
+
+    const ok = await k.req('POST', '/api/kiosk/gate/mode', { mode: 'remain-closed', reason: '夜间封闭' }, staff)
+    expect(ok).toMatchObject({ status: 200, json: { mode: 'remain-closed', previous: 'normal', changed: true } })
+    const tech = await k.login(TECH[0], 'tech')
+    expect(await k.req('POST', '/api/kiosk/gate/mode', { mode: 'remain-open' }, tech)).toMatchObject({ status: 200, json: { mode: 'remain-open' } })
+    expect(k.gw.relays[0]!.isOpen).toBe(true)
+    const alerts = k.outbox('alert').filter((m) => m.data.kind === 'gate_mode_changed').map(assertPublished)
+    expect(alerts).toMatchObject([
+      { mode: 'remain-closed', previous: 'normal', via: 'kiosk', staff: 'zhang', reason: '夜间封闭' },
+      { mode: 'remain-open', previous: 'remain-closed', via: 'kiosk', staff: 'tech-1', reason: null },
+    ])
+    const health = await k.req('GET', '/healthz')
+    expect(health.json.components.gate).toMatchObject({ kind: 'relay', state: 'open', mode: 'remain-open' })
+  })
+
+  it('the snapshot carries the gate (name and state) and every change comes as a live event gate', async () => {
+    const k = await startKiosk()
+    const snap = await snapshot(k)
+    expect(snap.gate).toMatchObject({ id: 'north-1', name: '北门', mode: 'normal', open: false, fire: { active: false, latched: false, since: null }, tamper: null })
+    const tech = await k.login(TECH[0], 'tech')
+    const ev = await liveEvent(k, 'gate', (d) => d.mode === 'remain-open', () => k.req('POST', '/api/kiosk/gate/mode', { mode: 'remain-open' }, tech))
+    expect(ev).toMatchObject({ id: 'north-1', name: '北门', mode: 'remain-open', open: true, modeBy: { staff: 'tech-1', via: 'kiosk', reason: null, at: expect.any(Number) } })
+    expect((await snapshot(k)).gate).toMatchObject({ name: '北门', mode: 'remain-open' })
+  })
+})
+
+describe('fire reset at the kiosk', () => {
+  it('needs a staff session; 409 not_latched with nothing to reset; a body with fields is refused', async () => {
+    const k = await startKiosk({ gate: { fireLatch: true } })
+    expect((await k.req('POST', '/api/kiosk/gate/fire-reset', {})).status).toBe(401)
+    const staff = await k.login()
+    expect(await k.req('POST', '/api/kiosk/gate/fire-reset', {}, staff)).toMatchObject({ status: 409, json: { error: 'not_latched' } })
+    expect(await k.req('POST', '/api/kiosk/gate/fire-reset', { force: true }, staff)).toMatchObject({ status: 400, json: { error: 'invalid', fields: { force: 'unknown field' } } })
+  })
+})
