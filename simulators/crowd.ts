@@ -1,7 +1,9 @@
 // The demo's crowd: residents, visitors, staff and vehicles coming and going through the simulated devices,
-// now and then a fever, a forged code, an expired pass or a code that is not a pass at all.
+// now and then a fever, a forged code, an expired pass or a code that is not a pass at all. Whoever is let through
+// opens the simulated door a moment after the relay pulses and closes it a couple of seconds later, so the demo's
+// door supervision sees what a real door does (and raises nothing).
 import type { Logger } from 'pino'
-import type { Scanner, Thermometer } from '../devices/types.ts'
+import type { Input, Scanner, Thermometer } from '../devices/types.ts'
 import { issuePass, type IssuerKey } from '../gateway/passes/issue.ts'
 import { newKeyPair } from '../gateway/passes/keys.ts'
 
@@ -11,11 +13,25 @@ interface Injectable {
 interface Queueable {
   queue(...celsius: number[]): void
 }
+interface Settable {
+  set(active: boolean): void
+}
+
+/** What the crowd needs of a decision: whether the gate really opened for it. */
+interface Opened {
+  decision: 'admit' | 'deny'
+  actuatedMono: number | null
+  relayFailures: readonly unknown[]
+  reasons: readonly string[]
+}
 
 export interface CrowdGateway {
   scanners: readonly Scanner[]
   thermometers: readonly Thermometer[]
   config: { gate: { id: string }; rules: { recheck: boolean } }
+  /** Simulated door contacts are opened and closed by the people let through. */
+  inputs?: readonly Input[]
+  bus?: { on(event: 'decision', listener: (d: Opened) => void): () => void }
 }
 
 export interface CrowdOptions {
@@ -49,6 +65,7 @@ export function startCrowd(gw: CrowdGateway, opts: CrowdOptions): () => void {
   const people: Person[] = []
   let timer: NodeJS.Timeout | null = null
   let stopped = false
+  const door = walkThrough(gw, rnd, log)
 
   const issue = (key: IssuerKey, sub: string, kind: Person['kind'], ttlSeconds: number, hc?: 'green' | 'yellow' | 'red'): Promise<string> =>
     issuePass(key, { sub, kind, ...(hc ? { hc } : {}) }, { now: Date.now(), ttlSeconds })
@@ -120,6 +137,57 @@ export function startCrowd(gw: CrowdGateway, opts: CrowdOptions): () => void {
   return () => {
     stopped = true
     if (timer) clearTimeout(timer)
+    door()
+  }
+}
+
+/**
+ * The simulated door: opened 0.5-1.5 s after the relay pulsed for someone (well inside pulseMs + 2 s, so it is not
+ * "forced"), closed 1.5-3.5 s after the last person went through (well inside gate.heldOpenSec). Returns the stop.
+ */
+function walkThrough(gw: CrowdGateway, rnd: () => number, log: Logger): () => void {
+  const contact = gw.inputs?.find((i): i is Input & Settable => i.inputKind === 'door-contact' && typeof (i as Partial<Settable>).set === 'function')
+  if (!contact || !gw.bus) return () => {}
+  const timers = new Set<NodeJS.Timeout>()
+  let closeAt = 0
+  let closer: NodeJS.Timeout | null = null
+  const later = (ms: number, fn: () => void): NodeJS.Timeout => {
+    const t = setTimeout(() => {
+      timers.delete(t)
+      fn()
+    }, ms)
+    timers.add(t)
+    return t
+  }
+  const set = (open: boolean): void => {
+    try {
+      contact.set(open)
+    } catch (err) {
+      log.warn({ err, door: contact.name }, 'the crowd could not move the simulated door')
+    }
+  }
+  const off = gw.bus.on('decision', (d) => {
+    if (d.decision !== 'admit' || d.actuatedMono === null || d.relayFailures.length > 0 || d.reasons.includes('gate_closed')) return
+    later(500 + rnd() * 1000, () => {
+      set(true)
+      // Someone close behind keeps it open a little longer.
+      const until = Date.now() + 1500 + rnd() * 2000
+      if (until <= closeAt && closer) return
+      closeAt = until
+      if (closer) {
+        clearTimeout(closer)
+        timers.delete(closer)
+      }
+      closer = later(until - Date.now(), () => {
+        closer = null
+        set(false)
+      })
+    })
+  })
+  return () => {
+    off()
+    for (const t of timers) clearTimeout(t)
+    timers.clear()
   }
 }
 
