@@ -340,7 +340,8 @@ export class KioskLive {
     const { components } = this.d.health()
     const chips: DeviceChip[] = []
     for (const [name, c] of Object.entries(components)) {
-      if (typeof c.kind === 'string') chips.push({ name, kind: c.kind, status: c.status })
+      // The inputs reach the screen as the gate's state (snapshot and event gate: door, fire, tamper), not as chips.
+      if (typeof c.kind === 'string' && c.kind !== 'input') chips.push({ name, kind: c.kind, status: c.status })
     }
     const up = components.uplink
     if (up) chips.push({ name: 'uplink', kind: 'uplink', status: up.status })
