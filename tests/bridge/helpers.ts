@@ -100,6 +100,8 @@ export class Recorder {
   readonly events: Arrival[] = []
   readonly statuses: { status: StatusMessage; retain: boolean }[] = []
   readonly devices: { name: string; health: unknown; retain: boolean }[] = []
+  /** P/gate: the gate's state (plain JSON, no seq), kept apart from the events. */
+  readonly gates: { state: Record<string, unknown>; retain: boolean }[] = []
   maxSeq = 0
 
   private constructor(readonly client: MqttClient) {}
@@ -132,6 +134,7 @@ export class Recorder {
     if (rel.startsWith('request/')) return
     if (rel === 'status') this.statuses.push({ status: JSON.parse(payload) as StatusMessage, retain })
     else if (rel.startsWith('device/')) this.devices.push({ name: rel.slice(7), health: JSON.parse(payload) as unknown, retain })
+    else if (rel === 'gate') this.gates.push({ state: JSON.parse(payload) as Record<string, unknown>, retain })
     else {
       const event = JSON.parse(payload) as CloudEvent
       this.events.push({ topic: rel, event, retain })
