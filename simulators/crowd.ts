@@ -1,6 +1,6 @@
 // The demo's crowd: residents, visitors, staff and vehicles coming and going through the simulated devices,
 // now and then a fever, a forged code, an expired pass or a code that is not a pass at all. Whoever is let through
-// opens the simulated door a moment after the relay pulses and closes it a couple of seconds later, so the demo's
+// opens the simulated door a moment after the relay pulses and lets it close a couple of seconds later, so the demo's
 // door supervision sees what a real door does (and raises nothing).
 import type { Logger } from 'pino'
 import type { Input, Scanner, Thermometer } from '../devices/types.ts'
@@ -142,22 +142,20 @@ export function startCrowd(gw: CrowdGateway, opts: CrowdOptions): () => void {
 }
 
 /**
- * The simulated door: opened 0.5-1.5 s after the relay pulsed for someone (well inside pulseMs + 2 s, so it is not
- * "forced"), closed 1.5-3.5 s after the last person went through (well inside gate.heldOpenSec). Returns the stop.
+ * The simulated door: each person let through opens it 0.5-1.5 s after the relay pulsed (well inside pulseMs + 2 s,
+ * so it is not "forced") and lets it close 1.5-2.5 s later (well inside gate.heldOpenSec), even with someone close
+ * behind: a door that stood open through a busy minute would be a held-open alert. Returns the stop.
  */
 function walkThrough(gw: CrowdGateway, rnd: () => number, log: Logger): () => void {
   const contact = gw.inputs?.find((i): i is Input & Settable => i.inputKind === 'door-contact' && typeof (i as Partial<Settable>).set === 'function')
   if (!contact || !gw.bus) return () => {}
   const timers = new Set<NodeJS.Timeout>()
-  let closeAt = 0
-  let closer: NodeJS.Timeout | null = null
-  const later = (ms: number, fn: () => void): NodeJS.Timeout => {
+  const later = (ms: number, fn: () => void): void => {
     const t = setTimeout(() => {
       timers.delete(t)
       fn()
     }, ms)
     timers.add(t)
-    return t
   }
   const set = (open: boolean): void => {
     try {
@@ -168,21 +166,9 @@ function walkThrough(gw: CrowdGateway, rnd: () => number, log: Logger): () => vo
   }
   const off = gw.bus.on('decision', (d) => {
     if (d.decision !== 'admit' || d.actuatedMono === null || d.relayFailures.length > 0 || d.reasons.includes('gate_closed')) return
-    later(500 + rnd() * 1000, () => {
-      set(true)
-      // Someone close behind keeps it open a little longer.
-      const until = Date.now() + 1500 + rnd() * 2000
-      if (until <= closeAt && closer) return
-      closeAt = until
-      if (closer) {
-        clearTimeout(closer)
-        timers.delete(closer)
-      }
-      closer = later(until - Date.now(), () => {
-        closer = null
-        set(false)
-      })
-    })
+    const opensIn = 500 + rnd() * 1000
+    later(opensIn, () => set(true))
+    later(opensIn + 1500 + rnd() * 1000, () => set(false))
   })
   return () => {
     off()
