@@ -64,8 +64,8 @@ export function mirrorOutbox(store: Store, source: MirrorSource): BridgeOutbox {
       // In seq order with the rest; a row cut by the limit is read again from the new cursor.
       return [...rows, ...pinned].sort((a, b) => a.seq - b.seq).slice(0, limit)
     },
-    // The uplink's backlog, for the status a display reads.
-    outboxBacklog: () => store.outboxBacklog(),
+    // The uplink's backlog, for the status a display reads, as the gate shows it (without uplink-only rows).
+    outboxBacklog: () => store.localBacklog(),
     lastSeq: () => store.lastSeq(),
     acknowledgeMany: () => {},
     refuse: () => {

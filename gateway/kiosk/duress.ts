@@ -5,7 +5,8 @@
 // - never the embedded broker (cloud-bridge/mirror.ts leaves it out: a local display may be in the intruder's view),
 //   never the kiosk (no kiosk event row, no alarm, nothing in the snapshot or the live feed), never the /tech log
 //   page (the journal line below is JOURNAL_ONLY: systemd's journal keeps it for the investigation, the LogRing
-//   does not, and the login's own lines say no more than any login's).
+//   does not, and the login's own lines say no more than any login's), and not even as one more in the queue the
+//   screen and a display count while the uplink is down (Store.enqueueUnlisted, localBacklog).
 import type { Logger } from 'pino'
 import { systemAlertMessage } from '../alerts.ts'
 import { JOURNAL_ONLY } from '../logger.ts'
@@ -32,7 +33,7 @@ export function raiseDuress(gw: Pick<KioskGateway, 'store' | 'clock' | 'wakeUpli
     loggedInAt: rfc3339(now),
   }
   try {
-    const [seq] = gw.store.enqueue([systemAlertMessage(data, now)], now)
+    const [seq] = gw.store.enqueueUnlisted([systemAlertMessage(data, now)], now)
     gw.wakeUplink()
     log.warn({ ...JOURNAL_ONLY, staff: person.id, loginFrom: from, seq }, 'duress PIN used: silent alert queued for the platform')
   } catch (err) {

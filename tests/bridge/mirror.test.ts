@@ -88,6 +88,10 @@ describe('the local mirror on the embedded broker', () => {
     expect(read).toEqual([seqs[1], seqs[4]])
     expect(view.outboxAfter(seqs[4]!, 10)).toEqual([])
     expect(view.outboxAfter(0, 10).map((r) => r.seq)).toEqual([seqs[1], seqs[4]])
+    // Queued as the kiosk queues it (unlisted), it is not counted in the backlog a display's status shows either.
+    store.enqueueUnlisted([duress()], Date.now())
+    expect(store.outboxBacklog().count).toBe(7)
+    expect(view.outboxBacklog()).toEqual({ count: 6, firstSeq: seqs[0] })
 
     const { broker: b, bridgeUser } = await broker()
     const m = mirror(store, summarizer, b.url, bridgeUser)
@@ -100,7 +104,7 @@ describe('the local mirror on the embedded broker', () => {
     expect(d.got.filter((g) => g.topic === 'entry').map((g) => (JSON.parse(g.body) as { seq: number }).seq)).toEqual([live[1], live[3]])
     expect(d.got.map((g) => g.body).join('\n')).not.toContain('duress')
     // Still the uplink's to send.
-    expect(store.outboxAfter(0, 100).filter((r) => r.data.includes('"duress"')).length).toBe(6)
+    expect(store.outboxAfter(0, 100).filter((r) => r.data.includes('"duress"')).length).toBe(7)
   })
 
   it('after a restart, the last hour and day summaries are retained on the broker again, though the uplink deleted them; a resend never replaces them', async () => {

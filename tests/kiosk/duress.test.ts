@@ -142,7 +142,8 @@ describe('a duress login', () => {
     const forced = await kiosk()
     await normal.req('POST', '/api/kiosk/login', { pin: ZHANG.pin })
     await forced.req('POST', '/api/kiosk/login', { pin: ZHANG.duressPin })
-    const strip = (s: Record<string, any>): Record<string, any> => ({ ...s, sessions: null, now: null, devices: null })
+    // The queue chip (devices: 待上传) counts the same though the alert waits in the outbox (Store.localBacklog).
+    const strip = (s: Record<string, any>): Record<string, any> => ({ ...s, sessions: null, now: null })
     expect(strip(await snapshot(forced))).toEqual(strip(await snapshot(normal)))
     const events = (k: KioskEnv): unknown[] => k.gw.store.db.prepare(`SELECT kind, staff FROM kiosk_events`).all()
     expect(events(forced)).toEqual(events(normal))
