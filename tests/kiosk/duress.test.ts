@@ -56,17 +56,26 @@ describe('the duress PIN at the PIN book', () => {
     expect(JSON.stringify(book)).not.toContain('864200')
   })
 
+  it('where two hashed entries share a PIN (the schema cannot see it), the duress match wins: the mistake shows as alerts', async () => {
+    const book = await PinBook.create([{ id: 'li', name: '李娜', pin: await hashPin('555555') }, { ...ZHANG, duressPin: await hashPin('555555') }], [])
+    expect(await book.match('staff', '555555')).toEqual({ person: { id: 'zhang', name: '张伟', role: 'staff' }, duress: true })
+  })
+
   it('checks every hash whichever PIN it is: the first person’s PIN takes as long as a wrong one', async () => {
     // The last entry is a hash that costs four times the others to check (N = 2^16): a check that stopped at its
     // match would answer for zhang in a fraction of the time a wrong PIN takes.
     const slow = unmatchableHash({ N: 65_536, r: 8, p: 1, keylen: 32 })
     const book = await PinBook.create([ZHANG, { id: 'last', name: 'L', pin: slow }], [])
+    // The best of three: other work on the machine only ever adds time.
     const time = async (pin: string): Promise<number> => {
-      const t = performance.now()
-      await book.match('staff', pin)
-      return performance.now() - t
+      let best = Infinity
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now()
+        await book.match('staff', pin)
+        best = Math.min(best, performance.now() - t)
+      }
+      return best
     }
-    await time('000000') // warm-up
     const wrong = await time('000000')
     const own = await time(ZHANG.pin)
     const duress = await time(ZHANG.duressPin)
