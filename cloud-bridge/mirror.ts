@@ -12,6 +12,9 @@
 // `retained()` (kept by the summarizer beside the outbox, in the same transaction), so that they are on the
 // embedded broker again after a restart (aedes keeps retained messages in memory only) even if the uplink had
 // long deleted them.
+//
+// Some alerts are for the platform alone and never go on the embedded broker (uplinkOnly): a duress login
+// (gateway/kiosk/duress.ts) must not reach a local display that the person forcing the guard may be looking at.
 import type { OutboxRow, Store } from '../gateway/store/store.ts'
 import type { BridgeOutbox } from './outbox.ts'
 
@@ -20,19 +23,49 @@ export interface MirrorSource {
   retained(): readonly OutboxRow[]
 }
 
+/** Alert kinds for the central platform only (the AsyncAPI document says so of each). */
+export const UPLINK_ONLY_ALERTS: ReadonlySet<string> = new Set(['duress'])
+
+/** Whether an outbox row stays off the embedded broker. Only alert rows are parsed (a few a day). */
+export function uplinkOnly(row: Pick<OutboxRow, 'topic' | 'data'>): boolean {
+  if (row.topic !== 'alert') return false
+  try {
+    const kind = (JSON.parse(row.data) as { kind?: unknown } | null)?.kind
+    return typeof kind === 'string' && UPLINK_ONLY_ALERTS.has(kind)
+  } catch {
+    return false
+  }
+}
+
 export function mirrorOutbox(store: Store, source: MirrorSource): BridgeOutbox {
   // What was committed before the mirror existed went to a broker that has since restarted: nobody to show it to.
   const from = store.lastSeq()
+  /**
+   * Up to `limit` rows after `seq` that may go on the embedded broker. A batch the filter shortened is topped up from
+   * past its last row: the drain takes a short batch for the outbox's end, and with nothing returned its cursor
+   * would stay before the left-out row and never reach what follows it.
+   */
+  const mirrored = (seq: number, limit: number): OutboxRow[] => {
+    const out: OutboxRow[] = []
+    let cursor = seq
+    for (;;) {
+      const want = limit - out.length
+      const batch = store.outboxAfter(cursor, want)
+      for (const r of batch) if (!uplinkOnly(r)) out.push(r)
+      if (batch.length < want || out.length >= limit) return out
+      cursor = batch[batch.length - 1]!.seq
+    }
+  }
   return {
     outboxAfter(seq, limit) {
-      const rows = store.outboxAfter(Math.max(seq, from), limit)
+      const rows = mirrored(Math.max(seq, from), limit)
       const pinned = source.retained().filter((p) => p.seq > seq && !rows.some((r) => r.seq === p.seq))
       if (pinned.length === 0) return rows
       // In seq order with the rest; a row cut by the limit is read again from the new cursor.
       return [...rows, ...pinned].sort((a, b) => a.seq - b.seq).slice(0, limit)
     },
-    // The uplink's backlog, for the status a display reads.
-    outboxBacklog: () => store.outboxBacklog(),
+    // The uplink's backlog, for the status a display reads, as the gate shows it (without uplink-only rows).
+    outboxBacklog: () => store.localBacklog(),
     lastSeq: () => store.lastSeq(),
     acknowledgeMany: () => {},
     refuse: () => {

@@ -34,6 +34,14 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream,
 }
 
 /**
+ * Merge into a log object to keep that line out of the LogRing (the /tech log page, which anyone handed the tech PIN
+ * or looking over a tech's shoulder at the gate reads): it goes to stdout, i.e. systemd's journal, only. For a fact
+ * that must not be readable at the gate itself, such as a duress login (gateway/kiosk/duress.ts).
+ */
+export const JOURNAL_ONLY = { journalOnly: true } as const
+const JOURNAL_ONLY_MARK = '"journalOnly":true'
+
+/**
  * The most recent log lines in memory, for the technicians' page (/tech): what went wrong a minute ago without a
  * shell on the box. Bounded by count, so memory stays flat however chatty the gateway gets.
  */
@@ -43,7 +51,7 @@ export class LogRing {
 
   write(chunk: string | Buffer): boolean {
     for (const line of String(chunk).split('\n')) {
-      if (line.length === 0) continue
+      if (line.length === 0 || line.includes(JOURNAL_ONLY_MARK)) continue
       this.lines.push(line.length > 4000 ? `${line.slice(0, 4000)}…` : line)
       if (this.lines.length > this.capacity) this.lines.shift()
     }

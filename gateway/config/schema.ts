@@ -292,6 +292,12 @@ const configBase = z.strictObject({
           }
         })
       }
+      // Nor a tech's PIN: a technician typing theirs at the staff screen would set off a hold-up alarm.
+      const techPlain = new Set(k.techPins.map((e) => (typeof e === 'string' ? e : e.pin)).filter((p) => !p.startsWith('scrypt$')))
+      k.staffPins.forEach((e, i) => {
+        if (typeof e !== 'string' && e.duressPin !== undefined && techPlain.has(e.duressPin))
+          ctx.addIssue({ code: 'custom', path: ['staffPins', i, 'duressPin'], message: 'this PIN is already a tech PIN (kiosk.techPins)' })
+      })
     })
     .prefault({}),
   /** Absent: the defaults of gateway/schedules/defaults.ts; `[]`: no tasks. */
@@ -342,6 +348,13 @@ function crossChecks(c: z.output<typeof configBase>, ctx: z.RefinementCtx): void
     })
   }
   const u = c.central
+  // The duress alert goes to the platform only, never to the embedded broker (a local display may be in sight of
+  // whoever forces the guard): without central.url there is no platform to tell, and a guard trusting the PIN would
+  // raise an alarm nobody hears.
+  c.kiosk.staffPins.forEach((e, i) => {
+    if (!u.url && typeof e !== 'string' && e.duressPin !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['kiosk', 'staffPins', i, 'duressPin'], message: 'needs central.url: the duress alert goes to the central platform only, never to the embedded broker' })
+  })
   if (Boolean(u.cert) !== Boolean(u.key)) {
     ctx.addIssue({ code: 'custom', path: ['central', u.cert ? 'key' : 'cert'], message: `required with central.${u.cert ? 'cert' : 'key'} (a client certificate and its key go together)` })
   }

@@ -13,7 +13,7 @@ import type { Logger } from 'pino'
 import type { Clock } from '../../devices/types.ts'
 import { addressIn, normalizeAddress } from '../auth/address.ts'
 import { BusyError, Limiter } from '../auth/limiter.ts'
-import type { PinBook, Person, Role } from './pins.ts'
+import type { PinBook, PinMatch, Person, Role } from './pins.ts'
 
 export const LOCKOUT = {
   /** Wrong PINs in a row from one address (per role) before a lock. */
@@ -69,7 +69,8 @@ class Counter {
   }
 }
 
-export type CheckResult = { ok: true; person: Person } | { ok: false; status: 401 | 403 | 429 | 503; body: Record<string, unknown>; retryAfterSec?: number }
+/** `duress`: the person's duress PIN (staff only); the route raises the silent alert, everything else is as usual. */
+export type CheckResult = { ok: true; person: Person; duress: boolean } | { ok: false; status: 401 | 403 | 429 | 503; body: Record<string, unknown>; retryAfterSec?: number }
 
 export class LoginGuard {
   private readonly screen: (source: string) => boolean
@@ -123,12 +124,12 @@ export class LoginGuard {
     const mono = this.clock.mono()
     for (const c of counters) c.count(mono)
     const undo = (): void => counters.forEach((c) => c.undo())
-    let person: Person | null
+    let found: PinMatch | null
     try {
-      person = await this.limiters[screen ? 'screen' : 'network'].run(async () => {
+      found = await this.limiters[screen ? 'screen' : 'network'].run(async () => {
         const b = await book
         if (b.count(role) === 0) throw new NoPins(role)
-        return b.check(role, pin)
+        return b.match(role, pin)
       })
     } catch (err) {
       // Refused as busy, a guess from the network still counts: otherwise a burst would keep the counters low
@@ -143,10 +144,11 @@ export class LoginGuard {
       }
       throw err
     }
-    if (person) {
+    // A duress PIN is a right PIN: its counters go as for any login, so nothing about the lock tells it apart.
+    if (found) {
       counters[0]!.reset()
       if (!screen) this.network[role].undo()
-      return { ok: true, person }
+      return { ok: true, person: found.person, duress: found.duress }
     }
     const lock = this.lockedFor(role, source)
     this.log.warn({ role, source, screen, lockedForMs: lock }, `wrong ${role} PIN`)

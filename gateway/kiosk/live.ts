@@ -98,6 +98,8 @@ export interface LiveDeps {
   records: KioskRecords
   desk: ManualTemperatureDesk
   health: () => HealthReport
+  /** The outbox backlog as the gate shows it (Store.localBacklog: no platform-only rows). */
+  backlog: () => number | null
   /** Staff id → display name. */
   staffName: (id: string | null) => string | null
   duty: () => Duty | null
@@ -346,7 +348,7 @@ export class KioskLive {
     const up = components.uplink
     if (up) chips.push({ name: 'uplink', kind: 'uplink', status: up.status })
     const store = components.store
-    const backlog = (store?.backlog as { count?: number } | undefined)?.count ?? null
+    const backlog = this.d.backlog()
     chips.push({ name: 'backlog', kind: 'backlog', status: store?.status ?? 'down', detail: backlog })
     return chips
   }

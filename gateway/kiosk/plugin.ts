@@ -44,6 +44,14 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
     records,
     desk: gw.manualTemperatures,
     health: () => gw.health(),
+    // A store that cannot answer is the store chip's 'down' already; the queue chip then says –.
+    backlog: () => {
+      try {
+        return gw.store.localBacklog().count
+      } catch {
+        return null
+      }
+    },
     staffName: (id) => (id === null ? null : staffName(id)),
     duty,
     tasks: () => (gw.tasks ? gw.tasks.list() : null),

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { SystemAlert } from '../alerts.ts'
 import type { DecisionEvent } from '../pipeline/pipeline.ts'
 import { fieldErrors, parseBody, requireSession, type KioskContext } from './context.ts'
+import { raiseDuress } from './duress.ts'
 import { sendRefusal, sourceOf } from './guard.ts'
 import type { Alarm } from './live.ts'
 import { maskName, shownHolder } from './mask.ts'
@@ -150,9 +151,12 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   app.post('/api/kiosk/login', async (req, reply) => {
     const body = parseBody(pinBody, req, reply)
     if (!body) return
-    const checked = await ctx.guard.check(ctx.pins, 'staff', sourceOf(req), body.pin)
+    const source = sourceOf(req)
+    const checked = await ctx.guard.check(ctx.pins, 'staff', source, body.pin)
     if (!checked.ok) return sendRefusal(reply, checked)
     const person = checked.person
+    // The one difference a duress PIN makes, before anything else is written; the rest of this login is the usual one.
+    if (checked.duress) raiseDuress(gw, audit, person, ctx.guard.isScreen(source) ? 'screen' : 'network')
     // The session this screen had (someone else's): kept, so that "cancel" on "take over the shift?" gives it back.
     const before = sessions.get(readCookie(req.headers.cookie, COOKIE.staff), 'staff')
     // One session per person: an older one of theirs ends (the shift, if theirs, goes on).

@@ -89,6 +89,12 @@ export class Store {
   private readonly seqFile: string | null
   private seqReserved: number
   private readonly stream: string
+  /**
+   * Seqs of queued messages for the platform alone (a duress alert, gateway/kiosk/duress.ts) that the gate's own
+   * screens and displays must not count: a queue chip one higher than after an ordinary login would give it away.
+   * In memory: after a restart such a row still waiting is counted (it is sent first once the uplink is back).
+   */
+  private readonly unlisted = new Set<number>()
   private readonly st: {
     insertEntry: Statement
     insertOutbox: Statement
@@ -157,6 +163,28 @@ export class Store {
   /** Messages without an entry row (task events, summaries, device alerts). */
   enqueue(messages: readonly OutboxMessage[], now: number): number[] {
     return this.checked(() => this.db.transaction(() => messages.map((m) => this.insertMessage(m, now)))())
+  }
+
+  /** Messages for the platform alone: queued as by enqueue, left out of localBacklog while they wait. */
+  enqueueUnlisted(messages: readonly OutboxMessage[], now: number): number[] {
+    const seqs = this.enqueue(messages, now)
+    for (const seq of seqs) this.unlisted.add(seq)
+    return seqs
+  }
+
+  /**
+   * The backlog as the gate itself shows it (the kiosk's queue chip, a local display's status): outboxBacklog without
+   * the unlisted rows still waiting. The outbox drains in seq order, so one below the first waiting seq has gone.
+   */
+  localBacklog(): { count: number; firstSeq: number | null } {
+    const b = this.outboxBacklog()
+    if (this.unlisted.size === 0) return b
+    let hidden = 0
+    for (const seq of this.unlisted) {
+      if (b.firstSeq === null || seq < b.firstSeq) this.unlisted.delete(seq)
+      else hidden++
+    }
+    return { count: Math.max(0, b.count - hidden), firstSeq: b.firstSeq }
   }
 
   /** A write that finds the file corrupt asks for the full check (and, if need be, the rebuild) at the next start. */

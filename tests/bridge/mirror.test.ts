@@ -76,6 +76,37 @@ describe('the local mirror on the embedded broker', () => {
     expect(refusedRows(store)).toEqual([])
   })
 
+  it('never shows a duress alert to a display, and what follows one still reaches it (in any batch size)', async () => {
+    const store = openStore()
+    const summarizer = new Summarizer({ store, timeZone: 'Asia/Shanghai', clock: { now: () => Date.now(), mono: () => performance.now() }, log })
+    const duress = (): ReturnType<typeof message> => message('alert', { kind: 'duress', severity: 'critical', message: 'x', staff: 'zhang', staffName: '张伟', loginFrom: 'screen', loggedInAt: new Date().toISOString() })
+    const view = mirrorOutbox(store, { retained: () => [] })
+    const seqs = store.enqueue([duress(), message('entry'), duress(), duress(), message('alert', { kind: 'fever', severity: 'critical', message: 'x' }), duress()], Date.now())
+    // One row at a time, as a drain with a window of 1 reads: past each left-out row, never stuck before one.
+    const read: number[] = []
+    for (let cursor = 0, rows = view.outboxAfter(0, 1); rows.length > 0; rows = view.outboxAfter(cursor, 1)) read.push((cursor = rows[0]!.seq))
+    expect(read).toEqual([seqs[1], seqs[4]])
+    expect(view.outboxAfter(seqs[4]!, 10)).toEqual([])
+    expect(view.outboxAfter(0, 10).map((r) => r.seq)).toEqual([seqs[1], seqs[4]])
+    // Queued as the kiosk queues it (unlisted), it is not counted in the backlog a display's status shows either.
+    store.enqueueUnlisted([duress()], Date.now())
+    expect(store.outboxBacklog().count).toBe(7)
+    expect(view.outboxBacklog()).toEqual({ count: 6, firstSeq: seqs[0] })
+
+    const { broker: b, bridgeUser } = await broker()
+    const m = mirror(store, summarizer, b.url, bridgeUser)
+    await until(() => m.status().connected, 'the mirror connected')
+    const d = await displayClient(b.url)
+    const live = store.enqueue([duress(), message('entry'), duress(), message('entry')], Date.now())
+    m.wake()
+    // The display gets a topic's messages in seq order: with the last entry in, every alert before it would be too.
+    await until(() => d.got.filter((g) => g.topic === 'entry').length === 2, 'both entries around the duress alerts at the display')
+    expect(d.got.filter((g) => g.topic === 'entry').map((g) => (JSON.parse(g.body) as { seq: number }).seq)).toEqual([live[1], live[3]])
+    expect(d.got.map((g) => g.body).join('\n')).not.toContain('duress')
+    // Still the uplink's to send.
+    expect(store.outboxAfter(0, 100).filter((r) => r.data.includes('"duress"')).length).toBe(7)
+  })
+
   it('after a restart, the last hour and day summaries are retained on the broker again, though the uplink deleted them; a resend never replaces them', async () => {
     const path = tempDbPath()
     let now = at('2026-11-23T08:30:00')
