@@ -1,6 +1,8 @@
 // Config → driver. One static table per role (no folder scanning); an unknown driver names the known ones.
 // Simulated drivers come back as their concrete classes, so the demo can `inject()` scans and `queue()` readings.
-import type { BuzzerConfig, RelayConfig, ScannerConfig, ThermometerConfig } from './config.ts'
+import type { BuzzerConfig, InputConfig, RelayConfig, ScannerConfig, ThermometerConfig } from './config.ts'
+import { GpioInput } from './inputs/gpioInput.ts'
+import { SimulatedInput } from './inputs/simulated.ts'
 import { PinBuzzer } from './outputs/buzzer.ts'
 import { PinRelay } from './outputs/relay.ts'
 import { Gm65Scanner } from './scanners/gm65.ts'
@@ -9,9 +11,9 @@ import { SimulatedScanner } from './scanners/simulated.ts'
 import { GyMcuThermometer } from './thermometers/gyMcu.ts'
 import { ModbusThermometer } from './thermometers/modbusRtu.ts'
 import { SimulatedThermometer } from './thermometers/simulated.ts'
-import { OnoffPin, SimulatedPin, type GpioPin } from './transport/gpio.ts'
+import { OnoffInputPin, OnoffPin, SimulatedPin, type GpioInputClassLike, type GpioPin } from './transport/gpio.ts'
 import type { SerialBinding } from './transport/serialLink.ts'
-import type { Buzzer, DeviceContext, Relay, Scanner, Thermometer } from './types.ts'
+import type { Buzzer, DeviceContext, Input, Relay, Scanner, Thermometer } from './types.ts'
 
 export interface RegistryOptions {
   /** Serial binding for every serial driver (`SerialPortMock.binding` in tests). */
@@ -63,6 +65,42 @@ export function createBuzzer(cfg: Simulated<BuzzerConfig>, ctx: DeviceContext): 
 export function createBuzzer(cfg: BuzzerConfig, ctx: DeviceContext): Buzzer
 export function createBuzzer(cfg: BuzzerConfig, ctx: DeviceContext): Buzzer {
   return new PinBuzzer(cfg, ctx, pinFor(cfg, ctx))
+}
+
+export interface InputOptions {
+  /** onoff's Gpio class, when a test stands in for it (a fake sysfs tree). */
+  gpioClass?: GpioInputClassLike
+}
+
+/**
+ * A simulated input needs its `levelFile` here: the gateway fills in the default, `defaultLevelFile(dataDir, name)`
+ * from devices/inputs/simulated.ts ({dataDir}/inputs/{name}.level), since devices/ does not know the dataDir.
+ */
+export function createInput(cfg: Simulated<InputConfig>, ctx: DeviceContext, opts?: InputOptions): SimulatedInput
+export function createInput(cfg: InputConfig, ctx: DeviceContext, opts?: InputOptions): Input
+export function createInput(cfg: InputConfig, ctx: DeviceContext, opts: InputOptions = {}): Input {
+  switch (cfg.driver) {
+    case 'simulated': {
+      const levelFile = cfg.levelFile
+      if (levelFile === undefined) {
+        throw new Error(`simulated input "${cfg.name}" has no levelFile: the gateway resolves the default ({dataDir}/inputs/${cfg.name}.level) before createInput`)
+      }
+      return new SimulatedInput({ ...cfg, levelFile }, ctx)
+    }
+    case 'gpio': {
+      const pin = cfg.pin
+      return new GpioInput(cfg, ctx, () => {
+        if (pin === undefined) throw new Error(`input "${cfg.name}": driver "gpio" needs a pin (the BCM number)`)
+        return new OnoffInputPin(pin, {
+          activeLow: cfg.activeLow,
+          ...(ctx.sysfsRoot ? { sysfsRoot: ctx.sysfsRoot } : {}),
+          ...(opts.gpioClass ? { gpioClass: opts.gpioClass } : {}),
+        })
+      })
+    }
+    default:
+      return unknown('input', cfg, ['gpio', 'simulated'])
+  }
 }
 
 /** `simulated`: a recording pin now. `gpio`: an onoff pin opened at start (a missing GPIO leaves it offline). */

@@ -62,6 +62,10 @@ export const commands: Record<string, CliCommand> = {
     summary: 'switch a GPIO output (the gate relay, the buzzer) on for a moment',
     run: async (args, ctx) => (await import('./cli/gpio.ts')).gpioPulse(args, ctx),
   },
+  'gpio safe': {
+    summary: 'de-energise every gpio relay and buzzer of a config (the unit runs it after any exit, a crash too)',
+    run: async (args, ctx) => (await import('./cli/gpioSafe.ts')).gpioSafe(args, ctx),
+  },
   'keys new': {
     summary: 'make an Ed25519 key pair for signing passes',
     run: async (args, ctx) => (await import('./passes/commands.ts')).keysNew(args, ctx),
@@ -75,7 +79,7 @@ export const commands: Record<string, CliCommand> = {
     run: async (args, ctx) => (await import('./cli/export.ts')).exportEntries(args, ctx),
   },
   sim: {
-    summary: 'simulate a device (line, gm65, modbus, gy-mcu) on a pseudo-terminal, for a bench test',
+    summary: 'simulate a device (line, gm65, modbus, gy-mcu) on a pseudo-terminal, or set a simulated input (input NAME on|off|pulse MS)',
     run: async (args, ctx) => (await import('./cli/sim.ts')).sim(args, ctx),
   },
   'broker hash-password': {

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline'
 import { toHex } from '../devices/protocols/crc.ts'
 import { USAGE, UsageError, linkPlace, makeDevice, parseCli } from './cliArgs.ts'
 import { ConsoleError, makeConsole } from './cliConsole.ts'
+import { runInputCommand, type InputCommand } from './inputCli.ts'
 import { PtyPair } from './pty.ts'
 
 async function main(): Promise<number> {
@@ -22,6 +23,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
+  if (parsed.kind === 'input') return input(parsed.input)
   const { kind, values } = parsed
   const trace = values.trace
     ? (dir: 'in' | 'out', b: Buffer) => console.log(`${dir === 'in' ? '→' : '←'} ${toHex(b)}`)
@@ -85,6 +87,22 @@ async function main(): Promise<number> {
       else void queue.then(quit)
     })
   })
+}
+
+/** An input's level written (pulse: on, then off; Ctrl-C or SIGTERM during it: off at once). */
+async function input(cmd: InputCommand): Promise<number> {
+  const stop = new AbortController()
+  const abort = (): void => stop.abort()
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, abort)
+  try {
+    await runInputCommand(cmd, (line) => console.log(line), stop.signal)
+    return 0
+  } catch (err) {
+    process.stderr.write(`simulators/cli: input ${cmd.target}: ${(err as Error).message}\n`)
+    return 1
+  } finally {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, abort)
+  }
 }
 
 main().then(

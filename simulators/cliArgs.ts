@@ -9,10 +9,16 @@ import { Gm65Sim } from './devices/gm65.ts'
 import { GyMcuSim } from './devices/gyMcu.ts'
 import { LineScannerSim, TAIL_CHOICES, type Tail } from './devices/lineScanner.ts'
 import { ModbusThermometerSim } from './devices/modbusThermometer.ts'
+import { InputUsageError, parseInputCommand, type InputCommand } from './inputCli.ts'
 
 export const USAGE = `Usage: npx tsx simulators/cli.ts <line|gm65|modbus|gy-mcu> [options]
+       npx tsx simulators/cli.ts input NAME|FILE on|off|pulse MS [--data-dir DIR]
 
 Simulates one serial device on a pseudo-terminal, so a gateway can be tested without hardware.
+"input" drives a simulated input (door contact, fire alarm, exit button, tamper) by writing its level file, which
+the gateway polls every 50 ms: NAME is its name in devices.inputs[] and means DIR/inputs/NAME.level (DIR: the
+gateway's dataDir, default ./data as in the demo); a FILE (with a "/" or ending in .level) is its levelFile. on and
+off set it and exit; pulse MS sets it on, then off after MS (also on Ctrl-C).
 
 Options:
   --link PATH            gateway side of the pty at PATH (e.g. /tmp/ttySIM0); the device end is PATH.dev
@@ -27,6 +33,7 @@ Options:
   modbus:  --unit N (1)  --register N (0)  --scale X (0.01)  --delay MS (0)
   modbus, gy-mcu: --temp C (36.5)  --ambient C (25)
   gy-mcu:  --mode continuous|query     at power-up: stream at ~14 Hz (default) or wait for A5 15 BA
+  input:   --data-dir DIR               the gateway's dataDir, for a NAME (default ./data)
   -h, --help
 
 Then type commands ("help" lists them). Scanners: each line typed is a code.
@@ -47,15 +54,17 @@ const ONLY: Record<string, readonly Kind[]> = {
   ambient: ['modbus', 'gy-mcu'],
   mode: ['gy-mcu'],
 }
-const STRING_OPTIONS = ['link', ...Object.keys(ONLY)]
+const STRING_OPTIONS = ['link', 'data-dir', ...Object.keys(ONLY)]
+/** The serial devices' options, refused for "input" (which has no pty). */
+const SERIAL_ONLY = ['link', 'trace', 'keep-running', ...Object.keys(ONLY)]
 
 /** A bad command line: print it and exit 2. */
 export class UsageError extends Error {}
 
 export type Values = Record<string, string | boolean | undefined>
 
-/** The device and options, or null for --help. Throws UsageError. */
-export function parseCli(argv: string[]): { kind: Kind; values: Values } | null {
+/** The device and options, "input" and its command, or null for --help. Throws UsageError. */
+export function parseCli(argv: string[]): { kind: Kind; values: Values } | { kind: 'input'; input: InputCommand } | null {
   let parsed
   try {
     parsed = parseArgs({
@@ -74,7 +83,18 @@ export function parseCli(argv: string[]): { kind: Kind; values: Values } | null 
   const values: Values = parsed.values
   if (values.help) return null
   const [kind, ...extra] = parsed.positionals
-  if (!kind) throw new UsageError(`which device? one of ${KINDS.join(', ')}`)
+  if (kind === 'input') {
+    const wrong = SERIAL_ONLY.find((o) => values[o] !== undefined)
+    if (wrong) throw new UsageError(`--${wrong} does not apply to input`)
+    try {
+      return { kind, input: parseInputCommand(extra, values['data-dir'] as string | undefined) }
+    } catch (err) {
+      if (err instanceof InputUsageError) throw new UsageError(err.message)
+      throw err
+    }
+  }
+  if (values['data-dir'] !== undefined) throw new UsageError('--data-dir applies to input only')
+  if (!kind) throw new UsageError(`which device? one of ${KINDS.join(', ')} (or input NAME on|off|pulse MS)`)
   if (!KINDS.includes(kind as Kind)) throw new UsageError(`unknown device "${kind}"; one of ${KINDS.join(', ')}`)
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`)
   for (const [opt, kinds] of Object.entries(ONLY))

@@ -155,3 +155,60 @@ export class OnoffPin implements GpioPin {
     this.gpio.unexport()
   }
 }
+
+/** An input line as GpioInput needs it: the logical level (after active-low) now, and a call on every edge. */
+export interface InputPin {
+  read(): PinLevel
+  /** Called on every interrupt with the level read then (sysfs `edge` = both); `err` when that read failed. */
+  watch(listener: (err: Error | null | undefined, value: PinLevel) => void): void
+  close(): void
+}
+
+/** What OnoffInputPin needs of onoff's Gpio as an input (the real class satisfies both this and GpioClassLike). */
+export interface GpioInputLike {
+  readSync(): PinLevel
+  watch(callback: (err: Error | null | undefined, value: PinLevel) => void): void
+  unwatchAll(): void
+  unexport(): void
+}
+export interface GpioInputClassLike {
+  readonly accessible: boolean
+  new (gpio: number, direction: 'in', edge: 'both', options?: { activeLow?: boolean }): GpioInputLike
+}
+
+export interface OnoffInputPinOptions {
+  activeLow?: boolean
+  sysfsRoot?: string
+  gpioClass?: GpioInputClassLike
+}
+
+/**
+ * A BCM pin exported as an input with interrupts on both edges. active_low is left to the kernel (sysfs
+ * `active_low`), as for outputs, so read() and the edges are already logical. Debouncing is the caller's: onoff's
+ * own debounceTimeout (lodash timers) would hide the bounces it swallows, and those are worth counting.
+ */
+export class OnoffInputPin implements InputPin {
+  readonly sysfsNumber: number
+  private readonly gpio: GpioInputLike
+
+  constructor(readonly bcmPin: number, opts: OnoffInputPinOptions = {}) {
+    const G = opts.gpioClass ?? (Gpio as unknown as GpioInputClassLike)
+    if (!G.accessible) {
+      throw new Error(`GPIO pin ${bcmPin}: sysfs GPIO is not accessible here (no /sys/class/gpio, or no permission: add the user to the "gpio" group)`)
+    }
+    this.sysfsNumber = sysfsGpioNumber(bcmPin, opts.sysfsRoot)
+    this.gpio = new G(this.sysfsNumber, 'in', 'both', { activeLow: opts.activeLow ?? false })
+  }
+
+  read(): PinLevel {
+    return this.gpio.readSync()
+  }
+
+  watch(listener: (err: Error | null | undefined, value: PinLevel) => void): void {
+    this.gpio.watch(listener)
+  }
+
+  close(): void {
+    this.gpio.unexport() // unwatches too
+  }
+}

@@ -7,9 +7,9 @@ import { makeDevice, parseCli, UsageError as SimUsageError, USAGE as SIM_USAGE }
 import { simulatorCommand } from '../paths.ts'
 import { runCommand, UsageError } from './args.ts'
 
-export const SIM_USAGE_TEXT = `${SIM_USAGE.replace('npx tsx simulators/cli.ts', 'estate-gate sim')}
+export const SIM_USAGE_TEXT = `${SIM_USAGE.replaceAll('npx tsx simulators/cli.ts', 'estate-gate sim')}
 
-Exit codes: 0 stopped (quit, end of input, Ctrl-C or SIGTERM), 1 could not start (socat missing?), 2 bad argument.
+Exit codes: 0 stopped (quit, end of input, Ctrl-C or SIGTERM) or the input set, 1 could not start (socat missing?) or write the level file, 2 bad argument.
 `
 
 export function sim(args: string[], ctx: CliContext): Promise<number> {
@@ -18,7 +18,7 @@ export function sim(args: string[], ctx: CliContext): Promise<number> {
     try {
       parsed = parseCli(args)
       // The values too (--temp, --state ...): the simulator is built, not opened.
-      if (parsed) makeDevice(parsed.kind, parsed.values, '/dev/null', {})
+      if (parsed && parsed.kind !== 'input') makeDevice(parsed.kind, parsed.values, '/dev/null', {})
     } catch (err) {
       if (err instanceof SimUsageError) throw new UsageError(err.message)
       throw err

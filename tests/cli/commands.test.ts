@@ -15,7 +15,7 @@ const dir = tempDir()
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const EVERY = [
-  'start', 'check-config', 'ports', 'probe scanner', 'probe thermometer', 'gpio pulse',
+  'start', 'check-config', 'ports', 'probe scanner', 'probe thermometer', 'gpio pulse', 'gpio safe',
   'keys new', 'pass issue', 'export', 'sim', 'broker hash-password', 'kiosk hash-pin',
 ]
 
@@ -36,7 +36,7 @@ describe('the command table', () => {
 
   it.each([
     [['probe', '--help'], /^Usage: estate-gate probe <subcommand>[\s\S]*probe scanner[\s\S]*probe thermometer/],
-    [['gpio', '-h'], /^Usage: estate-gate gpio <subcommand>[\s\S]*gpio pulse/],
+    [['gpio', '-h'], /^Usage: estate-gate gpio <subcommand>[\s\S]*gpio pulse[\s\S]*gpio safe/],
   ])('%j lists the group', async (args, usage) => {
     const ran = await runCli(args)
     expect(ran).toMatchObject({ code: 0, stderr: '' })

@@ -1,9 +1,11 @@
-// estate-gate gpio pulse PIN: the relay driver over onoff on a fake /sys (gpiochip label and base as on a Pi 5),
+// estate-gate gpio pulse PIN and gpio safe: the relay driver over onoff on a fake /sys (gpiochip label and base as on a Pi 5),
 // with onoff's Gpio class replaced by one that records what it is told; and the real onoff as a process.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { GpioClassLike, PinLevel } from '../../devices/transport/gpio.ts'
+import { stringify } from 'yaml'
+import { fakeSysfs, type FakeSysfs } from '../devices/fakeSysfs.ts'
 import { cliProcess, runCli, tempDir } from './helpers.ts'
 
 const dir = tempDir()
@@ -118,5 +120,104 @@ describe('gpio pulse', () => {
     const ran = await cliProcess(['gpio', 'pulse', '17', '--ms', '100', '--sysfs-root', fakeSys()])
     expect(ran).toMatchObject({ code: 1, stdout: '' })
     expect(ran.stderr).toMatch(/^estate-gate gpio pulse: GPIO pin 17: sysfs GPIO is not accessible here \(no \/sys\/class\/gpio, or no permission: add the user to the "gpio" group\)\n$/)
+  })
+})
+
+describe('gpio safe (the unit\'s ExecStopPost)', () => {
+  const sysfs: FakeSysfs[] = []
+  afterAll(() => {
+    for (const s of sysfs) s.remove()
+  })
+
+  function config(name: string, devices: unknown): string {
+    const file = join(dir, name)
+    writeFileSync(file, stringify({ devices }))
+    return file
+  }
+
+  const wired = {
+    relays: [
+      { name: 'gate', driver: 'gpio', pin: 17 },
+      { name: 'maglock', driver: 'gpio', pin: 22, activeLow: true, failSafe: true },
+      { name: 'spare', driver: 'simulated' },
+    ],
+    buzzers: [{ name: 'buzzer', driver: 'gpio', pin: 27 }],
+  }
+
+  it('de-energises every gpio relay and buzzer a killed gateway left energised (active-low: raw 1) and releases them', async () => {
+    const sys = fakeSysfs()
+    sysfs.push(sys)
+    // What kill -9 left: the strike relay energised mid-pulse (raw 1), the active-low magnetic lock relay energised
+    // to hold the door shut (raw 0), the buzzer sounding; every pin still exported.
+    sys.leave(588, 1, false)
+    sys.leave(593, 0, true)
+    sys.leave(598, 1, false)
+    const ran = await runCli(['gpio', 'safe', '--config', config('wired.yaml', wired), '--sysfs-root', sys.root], { hardware: { gpioClass: sys.Gpio } })
+    expect(ran).toMatchObject({ code: 0, stderr: '' })
+    expect(ran.stdout).toBe(
+      'relay gate: GPIO17 (sysfs 588, active-high): de-energised (raw 0), the lock shut\n' +
+        'relay maglock: GPIO22 (sysfs 593, active-low): de-energised (raw 1), the lock free (failSafe)\n' +
+        'buzzer buzzer: GPIO27 (sysfs 598, active-high): de-energised (raw 0)\n',
+    )
+    expect([sys.raw(588), sys.raw(593), sys.raw(598)]).toEqual([0, 1, 0])
+    for (const n of [588, 593, 598]) expect(sys.exported(n), `gpio${n}`).toBe(false)
+    // Never energised on the way: onoff exports an output at its inactive raw level ('low' / 'high' for active-low).
+    expect(sys.opened.map((o) => [o.n, o.direction])).toEqual([[588, 'low'], [593, 'high'], [598, 'low']])
+  })
+
+  it('also after a clean stop (the pins already released), and names how systemd saw the exit', async () => {
+    const sys = fakeSysfs()
+    sysfs.push(sys)
+    const saved = { ...process.env }
+    Object.assign(process.env, { SERVICE_RESULT: 'signal', EXIT_CODE: 'killed', EXIT_STATUS: 'KILL' })
+    try {
+      const ran = await runCli(['gpio', 'safe', '--config', config('wired2.yaml', wired), '--sysfs-root', sys.root], { hardware: { gpioClass: sys.Gpio } })
+      expect(ran.code).toBe(0)
+      expect(ran.stdout).toContain("de-energised (raw 1), the lock free (failSafe) after the gateway's exit (SERVICE_RESULT=signal EXIT_CODE=killed EXIT_STATUS=KILL)\n")
+    } finally {
+      for (const k of ['SERVICE_RESULT', 'EXIT_CODE', 'EXIT_STATUS']) if (!(k in saved)) delete process.env[k]
+    }
+    expect([sys.raw(588), sys.raw(593), sys.raw(598)]).toEqual([0, 1, 0])
+  })
+
+  it('a config edited into errors since the start: the relays that still read are de-energised, the errors printed', async () => {
+    const sys = fakeSysfs()
+    sysfs.push(sys)
+    sys.leave(588, 1, false)
+    const file = join(dir, 'broken.yaml')
+    writeFileSync(file, stringify({ rules: { feverC: 'hot' }, devices: { relays: [{ name: 'gate', driver: 'gpio', pin: 17 }, { name: 'x', driver: 'gpio', pin: 'seventeen' }] } }))
+    const ran = await runCli(['gpio', 'safe', '--config', file, '--sysfs-root', sys.root], { hardware: { gpioClass: sys.Gpio } })
+    expect(sys.raw(588)).toBe(0)
+    expect(ran.stdout).toContain('relay gate: GPIO17 (sysfs 588, active-high): de-energised (raw 0)')
+    expect(ran.stderr).toMatch(/has errors; de-energising the relays and buzzers that still read:\n[\s\S]*\n {2}rules\.feverC/)
+    expect(ran.stderr).toMatch(/1 gpio relay or buzzer entries of the config could not be read: de-energise them by hand/)
+    expect(ran.code).toBe(1)
+  })
+
+  it('one pin that fails does not keep the others energised: exit 1 naming it', async () => {
+    const sys = fakeSysfs()
+    sysfs.push(sys)
+    sys.leave(598, 1, false)
+    const file = config('beyond.yaml', { relays: [{ name: 'gate', driver: 'gpio', pin: 60 }], buzzers: [{ name: 'buzzer', driver: 'gpio', pin: 27 }] })
+    const ran = await runCli(['gpio', 'safe', '--config', file, '--sysfs-root', sys.root], { hardware: { gpioClass: sys.Gpio } })
+    expect(ran.code).toBe(1)
+    expect(ran.stderr).toContain('relay gate: GPIO60: chip pinctrl-rp1 has only 54 lines')
+    expect(sys.raw(598)).toBe(0)
+  })
+
+  it('simulated outputs only (the demo): nothing to do, exit 0; no config: exit 2', async () => {
+    const ran = await runCli(['gpio', 'safe', '--config', config('demo.yaml', {})])
+    expect(ran).toMatchObject({ code: 0, stderr: '' })
+    expect(ran.stdout).toMatch(/^no gpio relays or buzzers in \S+demo\.yaml: nothing to de-energise\n$/)
+    const none = await runCli(['gpio', 'safe', '--config', join(dir, 'missing.yaml')])
+    expect(none.code).toBe(2)
+    expect(none.stderr).toMatch(/missing\.yaml: file not found/)
+  })
+
+  it('as a process with the real onoff on a machine without GPIO: exit 1 naming each pin', async () => {
+    const ran = await cliProcess(['gpio', 'safe', '--config', config('real.yaml', wired)])
+    expect(ran.code).toBe(1)
+    expect(ran.stderr).toContain('relay gate: GPIO17: sysfs GPIO is not accessible here')
+    expect(ran.stderr).toContain('relay maglock: GPIO22: sysfs GPIO is not accessible here')
   })
 })

@@ -18,6 +18,7 @@ import { DEPLOY, deployFile, parseUdevRules, parseUnit, restartsOnExit, value, w
 
 const unit = parseUnit(deployFile('estate-gate.service'))
 const execStart = (value(unit, 'Service', 'ExecStart') ?? '').split(/\s+/)
+const execStopPost = value(unit, 'Service', 'ExecStopPost') ?? ''
 
 const dirs: string[] = []
 afterAll(() => {
@@ -61,6 +62,15 @@ describe('deploy/estate-gate.service', () => {
     expect(execStart.slice(1, script)).toEqual(['--max-semi-space-size=1'])
     expect(execStart.join(' ')).not.toMatch(/tsx|\.ts\b/)
     expect(execStart.slice(script + 1)).toEqual(['--config', '/etc/estate-gate/gateway.yaml'])
+  })
+
+  it('de-energises the gpio relays after every exit (ExecStopPost), with the same node and config, its failure ignored', () => {
+    // "-": a failing de-energise (no GPIO, a bad pin) is logged but is not the gateway's exit status.
+    expect(execStopPost.startsWith('-')).toBe(true)
+    const argv = execStopPost.slice(1).split(/\s+/)
+    expect(argv[0]).toBe(execStart[0])
+    expect(argv.slice(1)).toEqual(['dist/cli.js', 'gpio', 'safe', '--config', execStart.at(-1)])
+    expect(unit.get('Service')?.get('ExecStopPost')).toHaveLength(1)
   })
 
   it('sizes libuv\'s thread pool as npm start does (password checks must not starve the serial reads)', () => {
@@ -125,7 +135,7 @@ describe('deploy/estate-gate.service', () => {
     copyFileSync(join(DEPLOY, 'estate-gate.service'), file)
     const node = execStart[0]!
     // verify refuses an ExecStart binary that does not exist; this machine's node may live elsewhere than the Pi's.
-    if (!executable(node)) writeFileSync(file, deployFile('estate-gate.service').replace(node, process.execPath))
+    if (!executable(node)) writeFileSync(file, deployFile('estate-gate.service').replaceAll(node, process.execPath))
     const res = spawnSync(tool!, ['verify', file], { encoding: 'utf8' })
     const aboutUs = `${res.stdout}\n${res.stderr}`.split('\n').filter((l) => l.includes('estate-gate.service'))
     expect(aboutUs, 'systemd-analyze verify complained about the unit').toEqual([])
@@ -246,6 +256,36 @@ describe('deploy/estate-gate.service', () => {
       expect(p.out()).toContain('uncaught exception; stopping')
       expect(code).toBe(1)
       expect(restartsOnExit(unit, code!)).toBe(true)
+    })
+
+    /** The unit's ExecStopPost with the config path swapped, and the environment systemd gives it. */
+    function stopPost(configFile: string, env: NodeJS.ProcessEnv = {}) {
+      const argv = execStopPost.slice(1).split(/\s+/).map((a) => (a === '/etc/estate-gate/gateway.yaml' ? configFile : a))
+      return run([executable(argv[0]!) ? argv[0]! : process.execPath, argv.slice(1)], env)
+    }
+
+    it('ExecStopPost after kill -9 of the gateway: runs from the release and says how the gateway ended', async () => {
+      const { file, url } = await gatewayConfig()
+      const p = run(command(file))
+      try {
+        await untilReady(url, p.exited)
+      } finally {
+        p.child.kill('SIGKILL')
+      }
+      expect(await p.exited).toBeNull() // killed: no exit code, no chance to de-energise anything itself
+      // The demo's outputs are simulated: nothing to write, exit 0.
+      const post = stopPost(file, { SERVICE_RESULT: 'signal', EXIT_CODE: 'killed', EXIT_STATUS: 'KILL' })
+      expect(await post.exited).toBe(0)
+      expect(post.out()).toMatch(/^no gpio relays or buzzers in \S+gateway\.yaml: nothing to de-energise after the gateway's exit \(SERVICE_RESULT=signal EXIT_CODE=killed EXIT_STATUS=KILL\)\n$/)
+    })
+
+    it('ExecStopPost with gpio relays on a machine without GPIO: exit 1 naming each pin (systemd ignores it: "-")', async () => {
+      const dir = tempDir()
+      const file = join(dir, 'gateway.yaml')
+      writeFileSync(file, stringify({ dataDir: join(dir, 'data'), devices: { relays: [{ name: 'gate', driver: 'gpio', pin: 17, failSafe: true }] } }))
+      const post = stopPost(file)
+      expect(await post.exited).toBe(1)
+      expect(post.err()).toContain('relay gate: GPIO17: sysfs GPIO is not accessible here')
     })
   })
 })

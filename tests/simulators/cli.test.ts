@@ -130,6 +130,7 @@ describe('simulators/cli.ts arguments', () => {
   const device = (argv: string[]): string => {
     const parsed = parseCli(argv)
     if (!parsed) return 'help'
+    if (parsed.kind === 'input') return `input ${parsed.input.action} ${parsed.input.file}`
     return makeDevice(parsed.kind, parsed.values, '/tmp/ttySIM0', {}).config
   }
 
