@@ -3,7 +3,8 @@ import { createHash, randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import { createBuzzer, createRelay, createScanner, createThermometer } from '../devices/registry.ts'
+import { defaultLevelFile } from '../devices/inputs/simulated.ts'
+import { createBuzzer, createInput, createRelay, createScanner, createThermometer } from '../devices/registry.ts'
 import { CloudBridge } from '../cloud-bridge/bridge.ts'
 import { eventSource } from '../cloud-bridge/envelope.ts'
 import { mirrorOutbox } from '../cloud-bridge/mirror.ts'
@@ -611,9 +612,9 @@ export class Gateway {
  * devices/ does not).
  */
 function createInputs(config: GatewayConfig, ctx: DeviceContext): Input[] {
-  void config
-  void ctx
-  return []
+  return config.devices.inputs.map((c) =>
+    createInput(c.driver === 'simulated' && c.levelFile === undefined ? { ...c, levelFile: defaultLevelFile(config.dataDir, c.name) } : c, ctx),
+  )
 }
 
 /** P/device/{name} (docs/asyncapi.yaml DeviceHealth). */

@@ -1,6 +1,7 @@
 // The gate at the kiosk (issue 16): POST /api/kiosk/gate/mode (a technician without a reason, staff with one) and
 // /api/kiosk/gate/fire-reset, the snapshot's gate and the live event gate, on a real gateway over HTTP.
 import { describe, expect, it } from 'vitest'
+import type { SimulatedInput } from '../../devices/inputs/simulated.ts'
 import { assertPublished, snapshot, startKiosk, TECH, type KioskEnv } from './helpers.ts'
 
 /** Reads the live feed until an event named `event` matching `match` comes (bounded). */
@@ -79,5 +80,31 @@ describe('fire reset at the kiosk', () => {
     const staff = await k.login()
     expect(await k.req('POST', '/api/kiosk/gate/fire-reset', {}, staff)).toMatchObject({ status: 409, json: { error: 'not_latched' } })
     expect(await k.req('POST', '/api/kiosk/gate/fire-reset', { force: true }, staff)).toMatchObject({ status: 400, json: { error: 'invalid', fields: { force: 'unknown field' } } })
+  })
+
+  it('latched: 409 fire_active while the alarm is on; once it cleared the reset puts the gate back, recorded with who', async () => {
+    const k = await startKiosk({ gate: { fireLatch: true } })
+    const fire = k.gw.inputs.find((i) => i.inputKind === 'fire-alarm') as SimulatedInput
+    const staff = await k.login()
+    const fireState = async (want: (f: { active: boolean; latched: boolean }) => boolean): Promise<void> => {
+      for (const deadline = Date.now() + 3000; !want(k.gw.gate.state().fire); ) {
+        if (Date.now() > deadline) throw new Error(`fire state still ${JSON.stringify(k.gw.gate.state().fire)}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    }
+    fire.set(true)
+    await fireState((f) => f.active)
+    expect(k.gw.relays[0]!.isOpen).toBe(true)
+    expect(await k.req('POST', '/api/kiosk/gate/fire-reset', {}, staff)).toMatchObject({ status: 409, json: { error: 'fire_active' } })
+    fire.set(false)
+    await fireState((f) => !f.active && f.latched)
+    expect(k.gw.relays[0]!.isOpen).toBe(true)
+    expect((await snapshot(k)).gate).toMatchObject({ open: true, fire: { active: false, latched: true } })
+    expect(await k.req('POST', '/api/kiosk/gate/fire-reset', {}, staff)).toMatchObject({ status: 200, json: { ok: true } })
+    expect(k.gw.relays[0]!.isOpen).toBe(false)
+    const kinds = k.outbox('alert').map(assertPublished).map((a) => a.kind)
+    expect(kinds).toEqual(['shift_login', 'fire_alarm', 'fire_alarm_cleared', 'fire_reset'])
+    expect(k.outbox('alert').at(-1)!.data).toMatchObject({ kind: 'fire_reset', staff: 'zhang' })
+    expect(await k.req('POST', '/api/kiosk/gate/fire-reset', {}, staff)).toMatchObject({ status: 409, json: { error: 'not_latched' } })
   })
 })
