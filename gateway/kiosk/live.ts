@@ -183,7 +183,9 @@ export class KioskLive {
    */
   private gateView(state: GateState | null): Record<string, unknown> {
     const named = this.d.static().gate
-    return { ...(named && typeof named === 'object' ? named : {}), ...state }
+    // Who set the mode by name too (张伟, not zhang): the screen says who, and knows only the names on duty.
+    const modeBy = state ? { modeBy: { ...state.modeBy, name: this.d.staffName(state.modeBy.staff) } } : {}
+    return { ...(named && typeof named === 'object' ? named : {}), ...state, ...modeBy }
   }
 
   openAlarms(): Alarm[] {

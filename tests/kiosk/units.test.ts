@@ -131,7 +131,7 @@ describe('the staff screen words for what the server says', () => {
   it('has words in both languages for every error code and every field a staff route can refuse', async () => {
     const { readFileSync } = await import('node:fs')
     const { schemas } = await import('../../gateway/kiosk/staff.ts')
-    const source = ['staff.ts', 'context.ts', 'guard.ts', 'network.ts'].map((f) => readFileSync(`${ROOT}/gateway/kiosk/${f}`, 'utf8')).join('\n')
+    const source = ['staff.ts', 'context.ts', 'guard.ts', 'network.ts', 'gate.ts'].map((f) => readFileSync(`${ROOT}/gateway/kiosk/${f}`, 'utf8')).join('\n')
     const codes = new Set([...source.matchAll(/error: '([a-z_]+)'/g)].map((m) => m[1]!))
     expect(codes.size).toBeGreaterThan(8)
     const fields = new Set<string>(['pin'])

@@ -65,6 +65,18 @@ export const STRINGS = {
     falseAlarmSure: '腋温 {t} 仍发热。确定记为误报？', falseAlarmConfirm: '确认误报', stripLeave: '再点一次：放弃填写，查看报警',
     admitSure: '此人腋温曾确认 {t} 仍发热，确定放行？', admitNote: '原因（必填）', admitConfirm: '确认放行', err_admitNote: '请写明放行原因', err_confirm: '请点“确认放行”',
     code_confirm_required: '此人腋温曾确认发热：放行须写明原因并确认', secondaryOkConfirmed: '腋温复测 {t}，确认放行（曾\u00a0{c}）',
+    // The gate (issue 16, k-gate.js): the fire linkage, the mode, the door, the enclosure.
+    fireActive: '消防联动 · 闸门常开', fireSince: '自 {t} 起 · 扫码照常记录', fireLatched: '火警已解除 · 待复位', fireLatchedHelp: '闸门仍保持打开，复位后恢复{mode}',
+    fireReset: '复位', fireResetTitle: '消防联动复位', fireResetText: '火警信号已解除。复位后闸门恢复“{mode}”模式，确定复位？', fireResetConfirm: '确认复位', toastFireReset: '已复位：闸门恢复{mode}',
+    code_fire_active: '火警信号仍在，不能复位：闸门保持打开', code_not_latched: '没有待复位的火警（可能已被复位）',
+    modeChip: '闸门：{mode}', modeTitle: '闸门模式', modeNow: '当前模式', modeBy: '设置人', modeWhy: '原因', modeDoor: '门', modeDoorOpen: '开着', modeDoorClosed: '已关', modeAt: '时间', modeByPlatform: '平台（{who}）', modeDefault: '默认（从未更改）',
+    modeChange: '更改模式', modePick: '改为', modeReason: '原因（必填，2 到 200 字）', modePresets: '常用原因', err_modeReason: '请写明原因（2 到 200 字）', err_mode: '请选择模式', modeSame: '闸门已经是“{mode}”模式',
+    modeSureOpen: '闸门将一直打开，任何人都可通过。确定切换为常开？', modeSureClosed: '闸门将一直关闭：扫码照常记录，但不开门（火警时仍会打开）。确定切换为常闭？',
+    modeConfirmOpen: '确认常开', modeConfirmClosed: '确认常闭', toastMode: '闸门已切换为“{mode}”',
+    modeBannerClosed: '闸门常闭 · 扫码只记录，不开门', modeBannerOpen: '闸门常开 · 任何人都可通过',
+    doorOpen: '门 开着', doorClosed: '门 已关', doorHeld: '门未关闭 {t} · 请关好门', doorForced: '门被强行打开（{t}）· 请立即查看', tamperBanner: '设备箱被打开 · 请立即查看并通知技术员',
+    modePresetNight: '夜间封闭', modePresetEvent: '社区活动', modePresetRepair: '设备维修', modePresetOffice: '上级通知',
+    exitWord: '按钮出门', exitWhy: '门内出门按钮开门，无通行码', closedWord: '闸门常闭',
   },
   en: {
     title: 'Gate', connected: 'Connected', disconnected: 'Disconnected, reconnecting…', devicesUnknown: '(device states unknown)', connecting: 'Connecting…',
@@ -118,6 +130,17 @@ export const STRINGS = {
     admitSure: 'An armpit check confirmed {t}, a fever. Let this person in?', admitNote: 'Why (required)', admitConfirm: 'Yes, let in', err_admitNote: 'Say why they are let in', err_confirm: 'Tap “Yes, let in”',
     code_confirm_required: 'An armpit check confirmed this fever: say why, and confirm', secondaryOkConfirmed: 'Armpit {t}: let in on confirmation (was\u00a0{c})',
     falseAlarmSure: 'Armpit {t} is still a fever. Record it as a false alarm?', falseAlarmConfirm: 'Yes, false alarm', stripLeave: 'Tap again: leave this form, see the alarm',
+    fireActive: 'Fire alarm · gate held open', fireSince: 'since {t} · scans are still recorded', fireLatched: 'Fire alarm cleared · reset needed', fireLatchedHelp: 'The gate stays open until it is reset, then back to {mode}',
+    fireReset: 'Reset', fireResetTitle: 'Reset the fire linkage', fireResetText: 'The fire alarm has cleared. After the reset the gate is back to “{mode}”. Reset now?', fireResetConfirm: 'Yes, reset', toastFireReset: 'Reset: the gate is back to {mode}',
+    code_fire_active: 'The fire alarm is still on: no reset, the gate stays open', code_not_latched: 'No cleared fire alarm is waiting for a reset (already reset?)',
+    modeChip: 'Gate: {mode}', modeTitle: 'Gate mode', modeNow: 'Mode', modeBy: 'Set by', modeWhy: 'Reason', modeDoor: 'Door', modeDoorOpen: 'Open', modeDoorClosed: 'Closed', modeAt: 'When', modeByPlatform: 'the platform ({who})', modeDefault: 'Default (never changed)',
+    modeChange: 'Change mode', modePick: 'Change to', modeReason: 'Why (required, 2 to 200 characters)', modePresets: 'Common reasons', err_modeReason: 'Say why (2 to 200 characters)', err_mode: 'Choose a mode', modeSame: 'The gate is already “{mode}”',
+    modeSureOpen: 'The gate will stay open: anyone can pass. Hold it open?', modeSureClosed: 'The gate will stay closed: scans are recorded but it does not open (a fire alarm still opens it). Hold it closed?',
+    modeConfirmOpen: 'Yes, hold open', modeConfirmClosed: 'Yes, hold closed', toastMode: 'The gate is now “{mode}”',
+    modeBannerClosed: 'Gate held closed · scans are logged, it stays shut', modeBannerOpen: 'Gate held open · anyone can pass',
+    doorOpen: 'Door open', doorClosed: 'Door closed', doorHeld: 'Door held open {t} · close it', doorForced: 'Door forced open ({t}) · check it now', tamperBanner: 'Enclosure opened · check it now, call a technician',
+    modePresetNight: 'Closed for the night', modePresetEvent: 'Community event', modePresetRepair: 'Repairs', modePresetOffice: 'Ordered by the office',
+    exitWord: 'Exit button', exitWhy: 'Opened by the exit button inside: no pass', closedWord: 'GATE CLOSED',
   },
 }
 
@@ -142,7 +165,15 @@ export const REASON_TEXT = {
   quota: { zh: '本户外出次数已用完', en: 'Household outing quota used' },
   manual_override: { zh: '人工放行', en: 'Opened by staff' },
   exit_button: { zh: '出门按钮开门', en: 'Exit button' },
-  gate_closed: { zh: '闸门常闭，未开门', en: 'Gate held closed: not opened' },
+  gate_closed: { zh: '闸门常闭，未开门', en: 'Gate kept closed, not opened' },
+}
+
+/** The gate's modes (gateway/gate/types.ts GATE_MODES). */
+/** @type {Words} */
+export const GATE_MODE = {
+  normal: { zh: '正常', en: 'Normal' },
+  'remain-open': { zh: '常开', en: 'Held open' },
+  'remain-closed': { zh: '常闭', en: 'Held closed' },
 }
 
 /** @type {Words} */

@@ -36,11 +36,13 @@ let promptAt = 0
 
 /**
  * How a result looks: admit (green), deny (red), remeasure (amber: a bad reading is a request to measure again,
- * not a refusal), followup (an armpit check still a fever: the next step of its alarm, not a new denial).
+ * not a refusal), followup (an armpit check still a fever: the next step of its alarm, not a new denial), closed (an
+ * admit in remain-closed: recorded as admitted, but the gate did not move, so the person is still outside).
  * @param {import('./k-state.js').Card} c
- * @returns {'admit' | 'deny' | 'remeasure' | 'followup'}
+ * @returns {'admit' | 'deny' | 'remeasure' | 'followup' | 'closed'}
  */
 export function cardLook(c) {
+  if (c.decision === 'admit' && c.reasons.includes('gate_closed')) return 'closed'
   if (c.decision === 'admit') return 'admit'
   if (c.source === 'override' && (c.overrideReason === 'secondary_check' || c.action === 'secondary_check')) return 'followup'
   // Only anti-passback in warn mode can come with it (a refused pass is never measured).
@@ -48,8 +50,8 @@ export function cardLook(c) {
   return 'deny'
 }
 
-/** Whether a result is held on the card (a refusal, an armpit check still a fever): not a re-measure, not an admit. */
-const held = (/** @type {import('./k-state.js').Card} */ c) => ['deny', 'followup'].includes(cardLook(c))
+/** Whether a result is held on the card (a refusal, an armpit check still a fever, a gate kept closed): not a re-measure, not an admit. */
+const held = (/** @type {import('./k-state.js').Card} */ c) => ['deny', 'followup', 'closed'].includes(cardLook(c))
 const holding = () => performance.now() < heldUntil
 
 /** The results waiting for the card, oldest first. */
@@ -151,6 +153,9 @@ function admitText(c) {
   const look = cardLook(c)
   if (look === 'remeasure') return L('remeasureWhy')
   if (look === 'followup') return L('stillFeverNext')
+  // The gate did not move on purpose: that is what the staff tell the person (the rest of the reasons do not matter).
+  if (look === 'closed') return W(REASON_TEXT, 'gate_closed')
+  if (c.source === 'exit') return L('exitWhy')
   if (c.source === 'override' && c.decision === 'admit') {
     // Let in on confirmation after an armpit check that had confirmed the fever: the card says so, with that reading
     // (kept on one line: it wraps as a whole).
@@ -174,6 +179,9 @@ export function cardWord(c) {
   const look = cardLook(c)
   if (look === 'remeasure') return `⟳ ${L('remeasureWord')}`
   if (look === 'followup') return `⚠ ${L('stillFeverWord')}`
+  if (look === 'closed') return `⚠ ${L('closedWord')}`
+  // The exit button inside: someone went out without a pass, not a pass the screen does not know.
+  if (c.source === 'exit') return `✔ ${L('exitWord')}`
   return `${c.decision === 'admit' ? '✔' : '✘'} ${L(c.decision)}`
 }
 

@@ -5,6 +5,7 @@
 import { $, el } from './common.js'
 import { clearCard, onPrompt, showCard } from './k-card.js'
 import { setAlarms } from './k-alarms.js'
+import { setGate, setSkew } from './k-gate.js'
 import { clearOfflineLine, toast } from './k-dialogs.js'
 import { changed, L, onChange, state } from './k-state.js'
 import { refreshSession } from './k-staff.js'
@@ -20,6 +21,7 @@ export function connect() {
   source.addEventListener('decision', (e) => showCard(data(e), true))
   source.addEventListener('prompt', (e) => onPrompt(data(e)))
   source.addEventListener('alarms', (e) => setAlarms(data(e)))
+  source.addEventListener('gate', (e) => setGate(data(e)))
   source.addEventListener('pending', (e) => {
     const before = state.pending.length
     state.pending = data(e)
@@ -65,6 +67,8 @@ function applySnapshot(s) {
   // The results the screen missed while away (a reload, a lost connection), newest first.
   if (Array.isArray(s.recent)) state.history = [...s.recent]
   setAlarms(s.alarms)
+  if (typeof s.now === 'number') setSkew(s.now)
+  setGate(s.gate)
   if (s.last && Date.now() - s.last.ts < CARD_MS && (!state.card || state.card.eventId !== s.last.eventId)) showCard(s.last, false)
   state.connected = true
   state.lostAt = null
@@ -74,10 +78,11 @@ function applySnapshot(s) {
 }
 
 /**
- * What needs the gateway: the staff actions, the alarm and task buttons, the typed-temperature prompt, and every
+ * What needs the gateway: the staff actions, the alarm and task buttons, the typed-temperature prompt, the gate's mode
+ * chip and the fire reset, and every
  * button of a dialog but those that only close it or change its view (data-offline), and the shift summary's 关闭.
  */
-const NEEDS_GATEWAY = ['#actions button', '#relogin-mark', '#alarm button', '#tasks button', '#task-banner button', '#prompt-action', '#modal-buttons button:not([data-offline]):not(#summary-close)'].join(', ')
+const NEEDS_GATEWAY = ['#actions button', '#gate-mode', '#fire-banner button', '#relogin-mark', '#alarm button', '#tasks button', '#task-banner button', '#prompt-action', '#modal-buttons button:not([data-offline]):not(#summary-close)'].join(', ')
 
 // Taken before the button's own handler: nothing is sent that could not arrive, nor a dialog opened that could not be sent.
 document.addEventListener(

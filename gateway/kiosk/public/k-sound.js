@@ -41,7 +41,7 @@ function tone(freq, at, ms, gain = 0.25, type = 'square') {
   o.stop(start + ms / 1000)
 }
 
-/** @param {'admit' | 'deny' | 'remeasure' | 'followup'} look (k-card.js cardLook) */
+/** @param {'admit' | 'deny' | 'remeasure' | 'followup' | 'closed'} look (k-card.js cardLook; closed sounds as a refusal: nobody goes through) */
 export function beep(look) {
   if (state.alarms.length > 0 || look === 'followup') return
   if (look === 'admit') tone(1320, 0, 120, 0.15, 'sine')

@@ -2,10 +2,11 @@
 // The staff screen: plain ES modules, no framework, no build step, nothing from the internet. State comes from the
 // server (k-live.js); each part renders itself from it (k-card, k-alarms, k-side); actions are JSON POSTs that
 // need a staff session (k-staff, k-forms). This file wires them together.
-import { $, setLoggedOutHandler } from './common.js'
+import { $, el, setLoggedOutHandler } from './common.js'
 import { renderAlarms, wireAlarms } from './k-alarms.js'
 import { fitCard, fitRecent, renderCard, renderConnection, renderRelayFaults } from './k-card.js'
 import { closeModal, modalOpen } from './k-dialogs.js'
+import { renderGate, wireGate } from './k-gate.js'
 import { openDialog, secondaryDialog, typedTemperatureDialog, vehicleDialog, visitorDialog } from './k-forms.js'
 import { connect } from './k-live.js'
 import { fitTasks, renderDevices, renderDuty, renderFigures, renderTasks } from './k-side.js'
@@ -28,9 +29,23 @@ function renderStatic() {
   for (const e of document.querySelectorAll('[data-t]')) e.textContent = L(/** @type {HTMLElement} */ (e).dataset.t ?? '')
   $('fig-title').textContent = L('today')
   if (state.info) {
-    $('gate-name').textContent = `${state.info.gate.name} · ${state.info.site.name}`
+    $('gate-name').replaceChildren(el('span', { id: 'gate-only', textContent: state.info.gate.name }), el('span', { id: 'gate-site', textContent: ` · ${state.info.site.name}` }))
+    fitTop()
     document.title = `${state.info.gate.name} · estate-gate`
   }
+}
+
+/**
+ * The top bar at 800x480 holds the gate's name, the clock, the connection, the gate chip, the duty and the languages,
+ * and at times 点击启用声音 or a helper's mark: then the site's name gives way (the gate's own name stays), rather than
+ * the name running under the clock.
+ */
+function fitTop() {
+  const name = $('gate-name')
+  const site = document.getElementById('gate-site')
+  if (!site) return
+  site.hidden = false
+  if (name.scrollWidth > name.clientWidth + 0.5) site.hidden = true
 }
 
 const renderClock = () => ($('clock').textContent = timeOf(Date.now(), true))
@@ -40,6 +55,7 @@ onChange('alarms', renderAlarms)
 for (const part of ['card', 'alarms', 'modal']) onChange(part, renderStrip)
 onChange('figures', renderFigures)
 onChange('devices', renderDevices)
+onChange('gate', renderGate)
 onChange('tasks', renderTasks)
 // With an alarm open the side column gives way to the alarm stack: the banner then shows the most urgent open task.
 onChange('alarms', renderTasks)
@@ -54,7 +70,7 @@ onChange('connection', () => {
 onChange('all', () => {
   renderStatic()
   renderClock()
-  changed('connection', 'alarms', 'figures', 'devices', 'tasks', 'duty', 'actions', 'relays')
+  changed('connection', 'alarms', 'figures', 'devices', 'tasks', 'duty', 'actions', 'relays', 'gate')
   renderSound()
 })
 
@@ -75,8 +91,10 @@ document.addEventListener('pointerdown', () => audio(), { capture: true })
 // A 401 login_required: the session this screen had is gone (k-staff.js says so, and offers the PIN in a dialog).
 setLoggedOutHandler(() => sessionLost(false))
 wireAlarms()
+wireGate()
 wireStrip()
 new ResizeObserver(() => fitTasks()).observe($('side'))
+new ResizeObserver(() => fitTop()).observe($('gate-name'))
 new ResizeObserver(() => fitStrip()).observe($('strip'))
 new ResizeObserver(() => fitRecent()).observe($('recent'))
 new ResizeObserver(() => fitCard()).observe($('card'))

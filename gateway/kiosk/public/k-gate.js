@@ -1,0 +1,253 @@
+// @ts-check
+// The gate itself (issue 16), from the server's GateState (snapshot and live event `gate`): the fire linkage across
+// the screen (消防联动 · 闸门常开 while the alarm is on; 火警已解除 · 待复位 with 复位 when it waits for a reset), the
+// mode as a chip in the top bar (a tap says who set it, when and why, and offers the change: a reason required, a
+// second tap before holding the gate open or closed), a held-open or held-closed gate said over the card, and the
+// door and the enclosure: held open too long (a warning, counting), forced open and the enclosure opened (critical).
+// These banners come from the state alone: the alerts the gateway raises for the same things go to the platform.
+import { $, api, button, el, localTime } from './common.js'
+import { GATE_MODE } from './i18n.js'
+import { cancelButton, choices, closeModal, errorText, field, openModal, problemsNow, showError, showProblems, toast, value } from './k-dialogs.js'
+import { withStaff } from './k-staff.js'
+import { changed, L, state, timeOf, W } from './k-state.js'
+
+/**
+ * @typedef {{ mode: 'normal' | 'remain-open' | 'remain-closed', open: boolean, fire: { active: boolean, latched: boolean, since: number | null },
+ *   door: { open: boolean | null, heldOpenSince: number | null, forcedAt: number | null }, tamper: boolean | null,
+ *   modeBy: { staff: string | null, name?: string | null, via: 'kiosk' | 'platform' | null, reason: string | null, at: number | null } }} Gate
+ */
+
+/** @type {Gate | null} */
+let gate = null
+/** The server's clock minus this screen's (the snapshot's `now`): "门未关闭 N 秒" counts from the server's time. */
+let skew = 0
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let heldTimer
+
+/** The gate's state as the server sent it; a gateway without a gate control sends only the gate's name. @param {Record<string, any> | null | undefined} g */
+export function setGate(g) {
+  gate = g && typeof g.mode === 'string' ? /** @type {Gate} */ (g) : null
+  changed('gate')
+}
+
+/** @param {number} serverNow */
+export function setSkew(serverNow) {
+  skew = serverNow - Date.now()
+}
+
+export const gateState = () => gate
+
+/** @param {string | null | undefined} mode */
+const modeWord = (mode) => W(GATE_MODE, mode)
+
+export function renderGate() {
+  renderFire()
+  renderModeChip()
+  renderGateBanners()
+}
+
+function renderFire() {
+  const fire = gate?.fire
+  const box = $('fire-banner')
+  const reset = $('fire-reset')
+  const on = fire?.active === true
+  const latched = !on && fire?.latched === true
+  box.hidden = !on && !latched
+  box.dataset.state = on ? 'active' : latched ? 'latched' : ''
+  document.body.dataset.fire = box.dataset.state
+  $('fire-word').textContent = on ? `⚠ ${L('fireActive')}` : latched ? `⚠ ${L('fireLatched')}` : ''
+  const since = fire?.since ? timeOf(fire.since, true) : ''
+  $('fire-sub').textContent = on ? (since ? L('fireSince', { t: since }) : '') : latched ? L('fireLatchedHelp', { mode: modeWord(gate?.mode) }) : ''
+  reset.hidden = !latched
+  reset.textContent = L('fireReset')
+  // Over an open dialog too: the line above the strip (k-strip.js shows the rest).
+  const over = $('modal-fire')
+  over.hidden = box.hidden
+  over.dataset.state = box.dataset.state
+  over.textContent = $('fire-word').textContent
+}
+
+/**
+ * The chip in the top bar is the gate: its mode, and under it the door (门 已关 / 门 开着) when there is a door contact.
+ * Two short lines keep it narrow: the top bar has no room for two chips at 800x480, nor the device strip for one more.
+ */
+function renderModeChip() {
+  const chip = $('gate-mode')
+  chip.hidden = !gate
+  if (!gate) return
+  chip.dataset.mode = gate.mode
+  const open = gate.door.open
+  chip.dataset.door = open === null ? '' : open ? 'open' : 'closed'
+  const lines = [el('span', { className: 'mode-line', textContent: L('modeChip', { mode: modeWord(gate.mode) }) })]
+  if (open !== null) lines.push(el('span', { className: 'door-line', textContent: L(open ? 'doorOpen' : 'doorClosed') }))
+  chip.replaceChildren(...lines)
+}
+
+/** @param {string} kind @param {'critical' | 'warning' | 'mode-closed' | 'mode-open'} level @param {string} text */
+function banner(kind, level, text) {
+  const b = el('div', { className: `gate-banner ${level}`, textContent: text })
+  b.dataset.kind = kind
+  if (level === 'critical') b.setAttribute('role', 'alert')
+  return b
+}
+
+/** @param {number} ms */
+function duration(ms) {
+  const all = Math.max(0, Math.floor(ms / 1000))
+  const m = Math.floor(all / 60)
+  const s = all % 60
+  return m === 0 ? L('seconds', { s }) : L('minutes', { m, s: String(s).padStart(2, '0') })
+}
+
+function renderGateBanners() {
+  const box = $('gate-banners')
+  /** @type {HTMLElement[]} */
+  const items = []
+  if (gate?.tamper === true) items.push(banner('tamper', 'critical', `⚠ ${L('tamperBanner')}`))
+  if (gate?.door.forcedAt) items.push(banner('forced', 'critical', `⚠ ${L('doorForced', { t: timeOf(gate.door.forcedAt) })}`))
+  const held = gate?.door.heldOpenSince ?? null
+  if (held !== null) {
+    const b = banner('held', 'warning', '')
+    b.id = 'door-held'
+    items.push(b)
+  }
+  // The mode said over the card (the fire banner says it all while the alarm holds the gate).
+  if (gate && !gate.fire.active && !gate.fire.latched && gate.mode !== 'normal') {
+    items.push(gate.mode === 'remain-closed' ? banner('mode', 'mode-closed', `⚠ ${L('modeBannerClosed')}`) : banner('mode', 'mode-open', `⚠ ${L('modeBannerOpen')}`))
+  }
+  box.replaceChildren(...items)
+  box.hidden = items.length === 0
+  clearInterval(heldTimer)
+  if (held !== null) {
+    const tick = () => {
+      const b = document.getElementById('door-held')
+      if (b) b.textContent = `⚠ ${L('doorHeld', { t: duration(Date.now() + skew - held) })}`
+    }
+    tick()
+    heldTimer = setInterval(tick, 1000)
+  }
+}
+
+/** Who set the mode in force, in words. */
+function whoSet() {
+  const by = gate?.modeBy
+  if (!by || by.via === null) return L('modeDefault')
+  if (by.via === 'platform') return L('modeByPlatform', { who: by.name ?? by.staff ?? '' })
+  return by.name ?? by.staff ?? ''
+}
+
+/** A tap on the mode chip: the mode in force, who set it, when and why; 更改模式 asks for a PIN when none is in. */
+function modeInfoDialog() {
+  if (!gate) return
+  const by = gate.modeBy
+  /** @param {string} k @param {string} v */
+  const row = (k, v) => {
+    const d = el('div', { className: 'sum-row' }, el('dt', { textContent: L(k) }), el('dd', { textContent: v }))
+    d.dataset.row = k
+    return d
+  }
+  const list = el(
+    'dl',
+    { className: 'summary', id: 'mode-info' },
+    row('modeNow', modeWord(gate.mode)),
+    ...(gate.door.open === null ? [] : [row('modeDoor', L(gate.door.open ? 'modeDoorOpen' : 'modeDoorClosed'))]),
+    row('modeBy', whoSet()),
+    ...(by.at ? [row('modeAt', localTime(by.at, state.info?.timeZone, { date: true, seconds: false }))] : []),
+    ...(by.reason ? [row('modeWhy', by.reason)] : []),
+  )
+  const close = button(L('close'), 'btn btn-gray', closeModal)
+  close.dataset.offline = 'ok'
+  close.id = 'mode-close'
+  const change = button(L('modeChange'), 'btn', () => withStaff(modeDialog))
+  change.id = 'mode-change'
+  openModal(L('modeTitle'), [el('div', { className: 'form one' }, list)], [close, change], { kind: 'gate-info' })
+}
+
+/** The reason a staff member must give (gateway/kiosk/gate.ts: 2 to 200 characters). @param {string} text */
+const reasonOk = (text) => text.length >= 2 && text.length <= 200
+
+/**
+ * Changing the mode: the new mode, and why (a common reason a tap away, or typed). Holding the gate open or closed
+ * takes a second tap on a button that says which (确认常开 / 确认常闭), with what it means said above it.
+ */
+function modeDialog() {
+  if (!gate) return
+  const now = gate.mode
+  const options = /** @type {[string, string][]} */ (['normal', 'remain-open', 'remain-closed'].map((m) => [m, modeWord(m)]))
+  const pick = choices('mode', options, null, 'modePick')
+  const reason = field('modeReason', L('modeReason'), { max: 200 })
+  const input = /** @type {HTMLInputElement} */ (reason.querySelector('input'))
+  const presets = el('div', { className: 'choices presets', id: 'mode-presets' })
+  for (const k of ['modePresetNight', 'modePresetEvent', 'modePresetRepair', 'modePresetOffice']) {
+    const b = button(L(k), 'choice', () => {
+      input.value = L(k)
+      input.dispatchEvent(new Event('input', { bubbles: true }))
+    })
+    b.dataset.preset = k
+    presets.append(b)
+  }
+  const presetField = el('div', { className: 'field' }, el('label', { textContent: L('modePresets') }), presets)
+  const sure = el('div', { className: 'note sure', id: 'mode-sure' })
+  const current = el('div', { className: 'note', id: 'mode-current', textContent: `${L('modeNow')}${L('colon')}${modeWord(now)}` })
+  const form = el('div', { className: 'form one' }, current, pick, presetField, reason, sure)
+  let armed = false
+  const disarm = () => {
+    armed = false
+    ok.textContent = L('confirm')
+    ok.className = 'btn btn-green'
+    sure.textContent = ''
+    showError('')
+  }
+  pick.addEventListener('click', disarm)
+  const checks = {
+    mode: () => (value('mode') ? null : L('err_mode')),
+    modeReason: () => (reasonOk(value('modeReason') ?? '') ? null : L('err_modeReason')),
+  }
+  const ok = button(L('confirm'), 'btn btn-green', async () => {
+    const problems = problemsNow()
+    if (Object.keys(problems).length > 0) return showProblems(problems)
+    const mode = value('mode') ?? ''
+    if (mode === gate?.mode) return showError(L('modeSame', { mode: modeWord(mode) }))
+    if (mode !== 'normal' && !armed) {
+      armed = true
+      ok.textContent = L(mode === 'remain-open' ? 'modeConfirmOpen' : 'modeConfirmClosed')
+      ok.className = 'btn btn-red'
+      sure.textContent = L(mode === 'remain-open' ? 'modeSureOpen' : 'modeSureClosed')
+      return
+    }
+    const r = await api('/api/kiosk/gate/mode', { mode, reason: value('modeReason') })
+    if (!r.ok && r.status === 400 && r.data.fields) {
+      disarm()
+      /** @type {Record<string, string>} */
+      const words = {}
+      if (r.data.fields.reason) words.modeReason = L('err_modeReason')
+      if (r.data.fields.mode) words.mode = L('err_mode')
+      return showProblems(words, Object.keys(words).length > 0 ? '' : errorText(r))
+    }
+    if (!r.ok) return showError(errorText(r))
+    closeModal()
+    toast(L('toastMode', { mode: modeWord(r.data.mode) }))
+  })
+  ok.id = 'mode-ok'
+  ok.dataset.submit = 'yes'
+  openModal(L('modeChange'), [form], [cancelButton(), ok], { kind: 'gate-mode', checks })
+}
+
+/** 复位 after a cleared fire alarm: a staff action, asked once more; the server's refusals said in words. */
+function fireResetDialog() {
+  const text = el('div', { className: 'note', id: 'fire-reset-text', textContent: L('fireResetText', { mode: modeWord(gate?.mode) }) })
+  const ok = button(L('fireResetConfirm'), 'btn btn-green', async () => {
+    const r = await api('/api/kiosk/gate/fire-reset', {})
+    if (!r.ok) return showError(errorText(r))
+    closeModal()
+    toast(L('toastFireReset', { mode: modeWord(gate?.mode) }))
+  })
+  ok.id = 'fire-reset-ok'
+  ok.dataset.submit = 'yes'
+  openModal(L('fireResetTitle'), [el('div', { className: 'form one' }, text)], [cancelButton(), ok], { kind: 'fire-reset' })
+}
+
+export function wireGate() {
+  $('gate-mode').addEventListener('click', modeInfoDialog)
+  $('fire-reset').addEventListener('click', () => withStaff(fireResetDialog))
+}
