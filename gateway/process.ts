@@ -11,6 +11,13 @@ import { createLogger, LogRing } from './logger.ts'
 /** The demo (no config): simulated devices, a crowd, and PINs that are printed, so that every screen can be tried. */
 const DEMO = {
   simulation: { crowd: true },
+  // A door contact and a fire alarm to try (npm run sim -- input door on): level files under ./data/inputs.
+  devices: {
+    inputs: [
+      { name: 'door', kind: 'door-contact', driver: 'simulated' },
+      { name: 'fire-alarm', kind: 'fire-alarm', driver: 'simulated' },
+    ],
+  },
   kiosk: { staffPins: [{ id: 'demo-staff', name: '演示值班员', pin: DEMO_STAFF_PIN }], techPins: [{ id: 'demo-tech', name: 'Demo technician', pin: DEMO_TECH_PIN }] },
 }
 

@@ -152,10 +152,6 @@ const defaultDevices = {
   thermometers: [{ name: 'thermo-in', driver: 'simulated' }],
   relays: [{ name: 'gate', driver: 'simulated' }],
   buzzers: [{ name: 'buzzer', driver: 'simulated' }],
-  inputs: [
-    { name: 'door', kind: 'door-contact', driver: 'simulated' },
-    { name: 'fire-alarm', kind: 'fire-alarm', driver: 'simulated' },
-  ],
 } as const
 
 const devicesSchema = z
@@ -164,7 +160,8 @@ const devicesSchema = z
     thermometers: z.array(thermometerSchema).default(() => parseDefaults(thermometerSchema, defaultDevices.thermometers)),
     relays: z.array(relaySchema).default(() => parseDefaults(relaySchema, defaultDevices.relays)),
     buzzers: z.array(buzzerSchema).default(() => parseDefaults(buzzerSchema, defaultDevices.buzzers)),
-    inputs: z.array(inputSchema).default(() => parseDefaults(inputSchema, defaultDevices.inputs)),
+    /** None by default: a gate without a door contact must not show one (the demo adds simulated ones). */
+    inputs: z.array(inputSchema).default([]),
   })
   .superRefine((d, ctx) => {
     // Names are MQTT topic levels (device/{name}) and /healthz keys: one namespace for all devices.

@@ -23,6 +23,10 @@ describe('config', () => {
     const c = res.config
     expect(c.rules).toMatchObject({ feverC: 37.3, validRangeC: [34, 42.5], recheck: true, recheckDelayMs: 2000, pairWindowMs: 10000, antiPassback: 'warn', householdQuota: null })
     expect(c.devices.scanners.map((s) => [s.name, s.driver, s.direction])).toEqual([['scanner-in', 'simulated', 'in'], ['scanner-out', 'simulated', 'out']])
+    // No input unless configured: a gate without a door contact must not show a simulated one (the demo adds its own).
+    expect(c.devices.inputs).toEqual([])
+    expect(c.gate).toMatchObject({ heldOpenSec: 30, fireLatch: false })
+    expect(c.devices.relays[0]).toMatchObject({ failSafe: false, fireRelease: true })
     expect(c.central.baseTopic).toBe('estate-gate')
     expect(c.kiosk.port).toBe(8080)
     expect(c.store.synchronous).toBe('full')

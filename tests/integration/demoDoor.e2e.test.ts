@@ -8,9 +8,13 @@ describe('the demo crowd and its door', () => {
   let gw: GatewayProcess
 
   beforeAll(async () => {
-    // The schema's default devices (simulated, with the door and fire-alarm inputs), a fast crowd, no broker: the outbox
+    // The schema's default devices plus the demo's door and fire-alarm inputs, a fast crowd, no broker: the outbox
     // keeps every alert for the test to read.
-    gw = await GatewayProcess.start({ simulation: { crowd: true, intervalMs: 300 }, gate: { heldOpenSec: 5 }, localBroker: { enabled: false }, log: { level: 'info' } })
+    const inputs = [
+      { name: 'door', kind: 'door-contact', driver: 'simulated' },
+      { name: 'fire-alarm', kind: 'fire-alarm', driver: 'simulated' },
+    ]
+    gw = await GatewayProcess.start({ simulation: { crowd: true, intervalMs: 300 }, devices: { inputs }, gate: { heldOpenSec: 5 }, localBroker: { enabled: false }, log: { level: 'info' } })
   }, 20_000)
 
   afterAll(async () => {

@@ -88,7 +88,7 @@ describe('start-up', () => {
       }
       expect(health?.status, `health ${JSON.stringify(health)}\nstdout ${stdout}\nstderr ${stderr}`).toBe('ok')
       expect(Object.keys(health!.components)).toEqual(
-        expect.arrayContaining(['scanner-in', 'scanner-out', 'thermo-in', 'gate', 'buzzer', 'store', 'localBroker', 'uplink']),
+        expect.arrayContaining(['scanner-in', 'scanner-out', 'thermo-in', 'gate', 'buzzer', 'door', 'fire-alarm', 'store', 'localBroker', 'uplink']),
       )
       expect(health!.components.localBroker!.status).toBe('ok')
       expect(health!.components.uplink).toMatchObject({ status: 'ok', connected: true })
