@@ -79,9 +79,23 @@ export function summary(c: GatewayConfig): string {
         (t.driver === 'gy-mcu' ? `, ${t.mode}` : '') +
         (t.offsetC ? `, offset ${t.offsetC > 0 ? '+' : ''}${t.offsetC} °C` : ''),
     ]),
-    ...d.relays.map((r): [string, string] => ['relay', `${r.name}: ${pin(r)}, pulse ${r.pulseMs} ms, direction ${r.direction}`]),
+    ...d.relays.map((r): [string, string] => [
+      'relay',
+      `${r.name}: ${pin(r)}, pulse ${r.pulseMs} ms, direction ${r.direction}, ${r.failSafe ? 'fail-safe (open without power)' : 'fail-secure (locked without power)'}${r.fireRelease ? ', opens on a fire alarm' : ''}`,
+    ]),
     ...d.buzzers.map((b): [string, string] => ['buzzer', `${b.name}: ${pin(b)}`]),
+    ...d.inputs.map((i): [string, string] => [
+      'input',
+      `${i.name}: ${i.kind}, ${i.driver === 'gpio' ? `GPIO${i.pin}${i.activeLow ? ' active-low' : ''}` : `simulated (${i.levelFile ?? `${c.dataDir}/inputs/${i.name}.level`})`}, debounce ${i.debounceMs} ms`,
+    ]),
   ]
+  const has = (kind: string): boolean => d.inputs.some((i) => i.kind === kind)
+  lines.push([
+    'gate',
+    (has('door-contact') ? `door held open after ${c.gate.heldOpenSec} s, forced open watched` : 'no door contact: held-open and forced-open are not watched') +
+      '; ' +
+      (has('fire-alarm') ? `fire linkage ${c.gate.fireLatch ? 'latched (a staff reset ends it)' : 'ends when the alarm clears'}` : 'no fire-alarm input'),
+  ])
   if (d.thermometers.length === 0) lines.push(['thermometer', 'none (staff type temperatures at the kiosk)'])
   if (d.relays.length === 0) lines.push(['relay', 'none (the gate is opened by hand)'])
   const r = c.rules
@@ -135,7 +149,7 @@ export function warnings(c: GatewayConfig): string[] {
       out.push(`${dev.name}: ${dev.path} can change when adapters are replugged or the box reboots; use its /dev/serial/by-id/... name (estate-gate ports lists them)`)
     }
   }
-  const simulated = [...d.scanners, ...d.thermometers, ...d.relays, ...d.buzzers].filter((x) => x.driver === 'simulated').map((x) => x.name)
+  const simulated = [...d.scanners, ...d.thermometers, ...d.relays, ...d.buzzers, ...d.inputs].filter((x) => x.driver === 'simulated').map((x) => x.name)
   if (simulated.length) out.push(`simulated devices (no hardware is used for them): ${simulated.join(', ')}`)
   if (c.passes.issuers.length === 0) out.push('no passes.issuers: every QR code will be denied as unknown_code (estate-gate keys new makes a key)')
   const plain = [...c.kiosk.staffPins, ...c.kiosk.techPins].filter((p) => !(typeof p === 'string' ? p : p.pin).startsWith('scrypt$')).length

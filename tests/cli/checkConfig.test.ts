@@ -32,6 +32,7 @@ const GATE = {
     thermometers: [{ name: 'thermo-in', driver: 'modbus-rtu', path: '/dev/serial/by-id/usb-FTDI_A10K-if00-port0', unitId: 3, function: 3, offsetC: 0.4 }],
     relays: [{ name: 'gate', driver: 'gpio', pin: 17, activeLow: true, pulseMs: 2000 }],
     buzzers: [{ name: 'buzzer', driver: 'gpio', pin: 27 }],
+    inputs: [{ name: 'door', kind: 'door-contact', driver: 'gpio', pin: 22 }],
   },
   passes: { issuers: [{ kid: 'estate-key-1', publicKeyPem: KEY.publicKeyPem }] },
   localBroker: { users: [{ username: 'display', password: 'plain-secret-1' }] },
@@ -56,6 +57,9 @@ describe('check-config, a valid file', () => {
     expect(out).toMatch(/thermometer +thermo-in: modbus-rtu on \S+FTDI_A10K\S+ at 9600 baud, unit 3, function 3, register 0, scale 0.01, offset \+0.4 °C/)
     expect(out).toMatch(/relay +gate: GPIO17 \(BCM\), active-low, pulse 2000 ms/)
     expect(out).toMatch(/buzzer +buzzer: GPIO27 \(BCM\), active-high/)
+    expect(out).toMatch(/relay +gate: .*, fail-secure \(locked without power\), opens on a fire alarm/)
+    expect(out).toMatch(/input +door: door-contact, GPIO22, debounce 50 ms/)
+    expect(out).toMatch(/gate +door held open after 30 s, forced open watched; no fire-alarm input/)
     expect(out).toMatch(/passes +1 issuer key\(s\): estate-key-1/)
     expect(out).toMatch(/broker +embedded, on 127.0.0.1:1883, 1 user\(s\): display \(display\)/)
     expect(out).toMatch(/uplink +mqtts:\/\/central.example.com:8883 as gate-north-1, base topic estate-gate/)
