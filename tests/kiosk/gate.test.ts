@@ -73,9 +73,12 @@ describe('gate mode at the kiosk', () => {
   })
 })
 
+/** A simulated fire-alarm input (a gate has none unless configured). */
+const FIRE = [{ name: 'fire-alarm', kind: 'fire-alarm', driver: 'simulated' }]
+
 describe('fire reset at the kiosk', () => {
   it('needs a staff session; 409 not_latched with nothing to reset; a body with fields is refused', async () => {
-    const k = await startKiosk({ gate: { fireLatch: true } })
+    const k = await startKiosk({ gate: { fireLatch: true }, devices: { inputs: FIRE } })
     expect((await k.req('POST', '/api/kiosk/gate/fire-reset', {})).status).toBe(401)
     const staff = await k.login()
     expect(await k.req('POST', '/api/kiosk/gate/fire-reset', {}, staff)).toMatchObject({ status: 409, json: { error: 'not_latched' } })
@@ -83,7 +86,7 @@ describe('fire reset at the kiosk', () => {
   })
 
   it('latched: 409 fire_active while the alarm is on; once it cleared the reset puts the gate back, recorded with who', async () => {
-    const k = await startKiosk({ gate: { fireLatch: true } })
+    const k = await startKiosk({ gate: { fireLatch: true }, devices: { inputs: FIRE } })
     const fire = k.gw.inputs.find((i) => i.inputKind === 'fire-alarm') as SimulatedInput
     const staff = await k.login()
     const fireState = async (want: (f: { active: boolean; latched: boolean }) => boolean): Promise<void> => {
