@@ -43,12 +43,19 @@ export abstract class DeviceSim<C extends string> {
           this.trace?.('in', chunk)
           this.onBytes(chunk)
         },
-        open: () => this.powerUp(),
+        open: () => {
+          this.powerUps++
+          this.powerUp()
+        },
         close: () => this.powerDown(),
       },
       opts,
     )
   }
+
+  /** How many times the device end was (re)opened: a test waits for a replug by it, not by isOpen (still true until
+   *  the unplug is noticed). */
+  powerUps = 0
 
   get isOpen(): boolean {
     return this.end.isOpen

@@ -202,9 +202,11 @@ describe('GM65 simulator: wire', () => {
     await host.take(7)
     expect(sim.uartOutput).toBe(true)
     await host.close()
+    const ups = sim.powerUps
     await pair.unplug()
     await pair.replug()
-    for (let i = 0; i < 250 && !sim.isOpen; i++) await sleep(20)
+    // isOpen may still be true from before the unplug: wait for the power-up that follows the replug.
+    for (let i = 0; i < 250 && !(sim.isOpen && sim.powerUps > ups); i++) await sleep(20)
     expect(sim.isOpen).toBe(true)
     expect(sim.uartOutput).toBe(false) // never saved
     r!.host = await Host.open(pair.gatewayPath)

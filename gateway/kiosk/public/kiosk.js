@@ -48,6 +48,21 @@ function fitTop() {
   if (name.scrollWidth > name.clientWidth + 0.5) site.hidden = true
 }
 
+// Whatever else changes in the top bar (the duty, the connection, the gate chip, the sound prompt) changes the room left
+// for the name: fit it again after each change, so the result does not depend on the order things arrived in. The
+// name itself and the clock's ticks are left out (fitTop changes the one; the other would refit every second).
+let fitQueued = false
+new MutationObserver((records) => {
+  const skip = (/** @type {Node} */ n) => $('gate-name').contains(n) || $('clock').contains(n)
+  if (fitQueued || records.every((r) => skip(r.target))) return
+  fitQueued = true
+  requestAnimationFrame(() => {
+    fitQueued = false
+    fitTop()
+  })
+}).observe($('top'), { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['hidden', 'class'] })
+addEventListener('resize', fitTop)
+
 const renderClock = () => ($('clock').textContent = timeOf(Date.now(), true))
 
 onChange('card', renderCard)
