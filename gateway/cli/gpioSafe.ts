@@ -11,6 +11,7 @@ import type { CliContext } from '../cli.ts'
 import { buzzerSchema, relaySchema, type BuzzerConfig, type RelayConfig } from '../../devices/config.ts'
 import { OnoffPin } from '../../devices/transport/gpio.ts'
 import { loadConfigFile } from '../config/load.ts'
+import { withOverrides } from '../config/overrides.ts'
 import { Failure, parse, runCommand, UsageError } from './args.ts'
 
 export const GPIO_SAFE_USAGE = `Usage: estate-gate gpio safe --config FILE [--sysfs-root DIR]
@@ -81,7 +82,11 @@ export function gpioSafe(args: string[], ctx: CliContext): Promise<number> {
  * and how many gpio entries did not read.
  */
 function readOutputs(file: string, ctx: CliContext): { outputs: Output[]; unreadable: number } {
-  const loaded = loadConfigFile(file)
+  // The devices as the gateway ran them: a tech's change at /tech (kept in dataDir/config-overrides.json) may have moved
+  // a relay to another pin or flipped its activeLow; de-energising the file's pin would leave the real one as it was.
+  const fromFile = loadConfigFile(file)
+  const effective = withOverrides(fromFile)
+  const loaded = effective.ok ? effective : fromFile
   if (loaded.ok) {
     const d = loaded.config.devices
     const outputs: Output[] = [...d.relays.map((cfg) => ({ role: 'relay' as const, cfg })), ...d.buzzers.map((cfg) => ({ role: 'buzzer' as const, cfg }))]

@@ -165,6 +165,24 @@ describe('gpio safe (the unit\'s ExecStopPost)', () => {
     expect(sys.opened.map((o) => [o.n, o.direction])).toEqual([[588, 'low'], [593, 'high'], [598, 'low']])
   })
 
+  it('de-energises the pins the gateway ran with: a relay a tech moved at /tech (config-overrides.json in dataDir)', async () => {
+    const sys = fakeSysfs()
+    sysfs.push(sys)
+    const dataDir = join(dir, 'moved-data')
+    mkdirSync(dataDir, { recursive: true })
+    const file = join(dir, 'moved.yaml')
+    writeFileSync(file, stringify({ dataDir, devices: wired }))
+    // At /tech the magnetic lock's relay went from GPIO22 to GPIO23 (restart needed, kept as an override).
+    const relays = structuredClone(wired.relays)
+    relays[1] = { ...relays[1]!, pin: 23 }
+    writeFileSync(join(dataDir, 'config-overrides.json'), JSON.stringify({ devices: { relays } }))
+    sys.leave(594, 0, true) // GPIO23, active-low, energised: the lock held shut when the gateway died
+    const ran = await runCli(['gpio', 'safe', '--config', file, '--sysfs-root', sys.root], { hardware: { gpioClass: sys.Gpio } })
+    expect(ran).toMatchObject({ code: 0, stderr: '' })
+    expect(ran.stdout).toMatch(/relay maglock: GPIO23 \(sysfs 594, active-low\): de-energised \(raw 1\), the lock free/)
+    expect(sys.raw(594)).toBe(1)
+  })
+
   it('also after a clean stop (the pins already released), and names how systemd saw the exit', async () => {
     const sys = fakeSysfs()
     sysfs.push(sys)
