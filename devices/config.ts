@@ -77,7 +77,8 @@ export const relaySchema = z.strictObject({
   pin: gpioPin.default(17),
   activeLow: z.boolean().default(false),
   pulseMs: z.number().int().min(100).max(30_000).default(3000),
-  direction: z.enum(['in', 'out', 'both']).default('both'),
+  /** Which passages pulse it; `none`: never pulsed nor held by remain-open, only by the fire linkage (a fire exit). */
+  direction: z.enum(['in', 'out', 'both', 'none']).default('both'),
   /**
    * What the lock does without power: true = opens (a magnetic lock, wired so that egress is free when the relay
    * drops out); false = stays locked (an electric strike). The relay is de-energised on stop and on a crash, so

@@ -103,7 +103,8 @@ export interface Thermometer extends Device {
 
 export interface Relay extends Device {
   readonly kind: 'relay'
-  readonly direction: 'in' | 'out' | 'both'
+  /** Which passages pulse it; none: only the fire linkage holds it (a fire exit's magnetic lock). */
+  readonly direction: 'in' | 'out' | 'both' | 'none'
   /**
    * Energise for `ms` (default: the configured pulseMs); a pulse during a pulse extends it. False when the output
    * did not move: the pin refused or failed the write (health().lastError says why) or `ms` was not a duration.

@@ -13,7 +13,7 @@ import { PinDevice, type PinSource } from './pinDevice.ts'
 
 export class PinRelay<P extends GpioPin = GpioPin> extends PinDevice<P> implements Relay {
   readonly kind = 'relay' as const
-  readonly direction: 'in' | 'out' | 'both'
+  readonly direction: 'in' | 'out' | 'both' | 'none'
   private readonly actuated: Listeners<[number]>
   private offTimer: NodeJS.Timeout | null = null
   private offAt = 0

@@ -343,7 +343,8 @@ export class GateControl {
   private apply(): void {
     let failed = false
     for (const g of this.d.relays) {
-      const want = this.modeNow === 'remain-open' || (this.fireOpen() && g.fireRelease)
+      // A fire exit's relay (direction none) is not the gate: remain-open leaves it shut, only a fire opens it.
+      const want = (this.modeNow === 'remain-open' && g.relay.direction !== 'none') || (this.fireOpen() && g.fireRelease)
       if (this.held.get(g.relay.name) === want) continue
       if (g.relay.hold(want)) {
         this.held.set(g.relay.name, want)

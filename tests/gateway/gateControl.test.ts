@@ -188,6 +188,16 @@ describe('fire linkage', () => {
 })
 
 describe('gate modes', () => {
+  it('a fire exit\'s relay (direction none) stays shut in remain-open and opens only for a fire', () => {
+    const r = gateRig({ relays: [['gate', true], ['fire-exit', true]] })
+    r.relays[1]!.direction = 'none'
+    r.gate.setMode('remain-open', { via: 'kiosk', staff: 'tech-1', reason: null })
+    expect([r.relays[0]!.held, r.relays[1]!.held]).toEqual([true, false])
+    r.inputs['fire-alarm']!.firstRead(false)
+    r.inputs['fire-alarm']!.set(true)
+    expect([r.relays[0]!.held, r.relays[1]!.held]).toEqual([true, true])
+  })
+
   it('remain-open holds the relays and raises no door alerts; back to normal releases them', () => {
     const r = gateRig({ heldOpenSec: 5 })
     r.inputs.door!.firstRead(false)

@@ -89,7 +89,7 @@ export class FakeInput implements Input {
 
 export class FakeRelay implements Relay {
   readonly kind = 'relay' as const
-  readonly direction = 'both' as const
+  direction: 'in' | 'out' | 'both' | 'none' = 'both'
   held = false
   pulsing = false
   fail = false
