@@ -366,6 +366,12 @@ export class GateControl {
   private alert(a: SystemAlert, meta: Record<string, string> = {}): void {
     if (a.kind === 'door_forced_open') this.counters.doorForced++
     if (a.kind === 'door_held_open') this.counters.doorHeldOpen++
+    // The door and tamper alerts have no log line of their own: the journal gets the alert's words (troubleshooting.md).
+    if (a.kind.startsWith('door_') || a.kind.startsWith('tamper')) {
+      const fields = { alert: a.kind, device: a.device }
+      if (a.severity === 'info') this.d.log.info(fields, a.message)
+      else this.d.log.warn(fields, a.message)
+    }
     const now = this.d.clock.now()
     try {
       this.d.store.setMetaAndEnqueue(meta, [systemAlertMessage(a, now)], now)

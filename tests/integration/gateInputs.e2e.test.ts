@@ -140,6 +140,8 @@ describe('door and safety inputs (the gateway process, level files, mosquitto)',
     writeLevelFile(level('door'), true)
     const forced = await alertAt('door_forced_open')
     expect(forced.data).toMatchObject({ severity: 'critical', device: 'door' })
+    // The journal has the words troubleshooting.md quotes.
+    expect(gw.logs.find((l) => l.msg === 'door door opened with no admit, no exit button and no remote open just before: forced?')).toMatchObject({ level: 40, alert: 'door_forced_open' })
     writeLevelFile(level('door'), false)
     await gw.until(async () => ((await screenGate()).door.open === false ? true : undefined), 3000, 'the door closed')
     // Let in, and the door opened just after the pulse: not forced. Left open: held open after heldOpenSec.
