@@ -55,8 +55,10 @@ export abstract class InputDevice implements Input {
     return this.changes.add(listener)
   }
 
+  /** With the level now (`info.active`: null until read, and while offline), which a tech looks for first. */
   health(): DeviceHealth {
-    return this.state.snapshot()
+    const h = this.state.snapshot()
+    return { ...h, info: { ...h.info, active: this.active } }
   }
 
   onHealth(listener: (health: DeviceHealth) => void): Unsubscribe {

@@ -274,7 +274,7 @@ describe('simulated input on a level file', () => {
     expect(dev.active).toBeNull()
     await dev.start()
     expect(dev.active).toBe(false)
-    expect(dev.health()).toMatchObject({ online: true, driver: 'simulated', info: { levelFile: join(dir, 'inputs', 'door.level'), debounceMs: 50 } })
+    expect(dev.health()).toMatchObject({ online: true, driver: 'simulated', info: { levelFile: join(dir, 'inputs', 'door.level'), debounceMs: 50, active: false } })
     mkdirSync(join(dir, 'inputs'))
     const written = performance.now()
     writeFileSync(join(dir, 'inputs', 'door.level'), '1\n')
@@ -284,6 +284,7 @@ describe('simulated input on a level file', () => {
     expect(took).toBeLessThan(200) // a loaded CI machine: 100 ms nominal
     expect(seen[0]![0]).toBe(true)
     expect(dev.active).toBe(true)
+    expect(dev.health().info.active).toBe(true) // /healthz shows the level
     writeFileSync(join(dir, 'inputs', 'door.level'), ' 0 ')
     await until(() => seen.length === 2, 'the second change')
     expect(seen[1]![0]).toBe(false)
