@@ -129,6 +129,13 @@ export interface OnoffPinOptions {
   gpioClass?: GpioClassLike
 }
 
+/** onoff's Gpio.accessible is false without /sys/class/gpio or without the gpio group: say so, for any pin. */
+function requireAccessible(G: { readonly accessible: boolean }, bcmPin: number): void {
+  if (!G.accessible) {
+    throw new Error(`GPIO pin ${bcmPin}: sysfs GPIO is not accessible here (no /sys/class/gpio, or no permission: add the user to the "gpio" group)`)
+  }
+}
+
 export class OnoffPin implements GpioPin {
   readonly sysfsNumber: number
   private readonly gpio: GpioLike
@@ -136,9 +143,7 @@ export class OnoffPin implements GpioPin {
   /** Exports the pin as an output, inactive from the first instant. Throws a clear error if that is impossible. */
   constructor(readonly bcmPin: number, opts: OnoffPinOptions = {}) {
     const G = opts.gpioClass ?? (Gpio as unknown as GpioClassLike)
-    if (!G.accessible) {
-      throw new Error(`GPIO pin ${bcmPin}: sysfs GPIO is not accessible here (no /sys/class/gpio, or no permission: add the user to the "gpio" group)`)
-    }
+    requireAccessible(G, bcmPin)
     const activeLow = opts.activeLow ?? false
     this.sysfsNumber = sysfsGpioNumber(bcmPin, opts.sysfsRoot)
     // 'high'/'low' sets the initial *raw* level (the kernel ignores active_low for it): raw high is "off" on an
@@ -193,9 +198,7 @@ export class OnoffInputPin implements InputPin {
 
   constructor(readonly bcmPin: number, opts: OnoffInputPinOptions = {}) {
     const G = opts.gpioClass ?? (Gpio as unknown as GpioInputClassLike)
-    if (!G.accessible) {
-      throw new Error(`GPIO pin ${bcmPin}: sysfs GPIO is not accessible here (no /sys/class/gpio, or no permission: add the user to the "gpio" group)`)
-    }
+    requireAccessible(G, bcmPin)
     this.sysfsNumber = sysfsGpioNumber(bcmPin, opts.sysfsRoot)
     this.gpio = new G(this.sysfsNumber, 'in', 'both', { activeLow: opts.activeLow ?? false })
   }
