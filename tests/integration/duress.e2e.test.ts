@@ -8,6 +8,7 @@ import { freePort, Mosquitto } from '../../cloud-bridge/mosquitto.ts'
 import { Recorder, P } from '../bridge/helpers.ts'
 import { assertMessage } from '../contracts/asyncapi.ts'
 import { GatewayProcess } from '../helpers/gatewayProcess.ts'
+import { readSse } from '../helpers/sse.ts'
 
 const DISPLAY = { username: 'display', password: 'display-secret-1' }
 const ZHANG = { id: 'zhang', name: '张伟', pin: '246810', duressPin: '864200' }
@@ -21,25 +22,9 @@ afterEach(async () => {
 /** The staff screen's feed as a browser reads it: every SSE event, in order. */
 async function feed(url: string): Promise<{ events: { event: string; data: string }[]; close(): Promise<void> }> {
   const res = await fetch(`${url}/api/kiosk/events`)
-  const reader = res.body!.getReader()
   const events: { event: string; data: string }[] = []
-  let buf = ''
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }))
-      if (done) return
-      buf += Buffer.from(value!).toString('utf8')
-      let i
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i)
-        buf = buf.slice(i + 2)
-        const event = /^event: (.*)$/m.exec(block)?.[1]
-        const data = /^data: (.*)$/m.exec(block)?.[1]
-        if (event && data) events.push({ event, data })
-      }
-    }
-  })()
-  return { events, close: () => reader.cancel() }
+  const sse = readSse(res, (event, data) => events.push({ event, data }))
+  return { events, close: () => sse.close() }
 }
 
 describe('a duress login, real gateway, real mosquitto, embedded broker', () => {

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { STATIC_FILES } from '../../gateway/kiosk/static.ts'
 import { ROOT } from '../helpers/gatewayProcess.ts'
+import { readSse } from '../helpers/sse.ts'
 import { startKiosk } from './helpers.ts'
 import { pass } from './passes.ts'
 
@@ -11,26 +12,12 @@ import { pass } from './passes.ts'
 async function screen(url: string): Promise<{ events: { event: string; data: any }[]; next(event: string, match?: (d: any) => boolean): Promise<any>; close(): Promise<void> }> {
   const res = await fetch(`${url}/api/kiosk/events`)
   expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
-  const reader = res.body!.getReader()
   const events: { event: string; data: any }[] = []
   const waiters: (() => void)[] = []
-  let buf = ''
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }))
-      if (done) return
-      buf += Buffer.from(value!).toString('utf8')
-      let i
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i)
-        buf = buf.slice(i + 2)
-        const event = /^event: (.*)$/m.exec(block)?.[1]
-        const data = /^data: (.*)$/m.exec(block)?.[1]
-        if (event && data) events.push({ event, data: JSON.parse(data) })
-        for (const w of waiters.splice(0)) w()
-      }
-    }
-  })()
+  const feed = readSse(res, (event, data) => {
+    events.push({ event, data: JSON.parse(data) })
+    for (const w of waiters.splice(0)) w()
+  })
   return {
     events,
     async next(event, match = () => true) {
@@ -41,7 +28,7 @@ async function screen(url: string): Promise<{ events: { event: string; data: any
         await new Promise<void>((r) => waiters.push(r))
       }
     },
-    close: () => reader.cancel(),
+    close: () => feed.close(),
   }
 }
 
