@@ -135,19 +135,7 @@ export class EntryPipeline {
    */
   override(o: { direction: 'in' | 'out'; staff: string; reason: string; detail?: Record<string, unknown> }): DecisionEvent {
     const mono = this.d.clock.mono()
-    const entry = this.staffRecord({
-      direction: o.direction,
-      kind: null,
-      subject: null,
-      passId: null,
-      tempC: null,
-      rechecked: false,
-      decision: 'admit',
-      reasons: ['manual_override'],
-      staff: o.staff,
-      detail: { reason: o.reason, ...o.detail },
-    })
-    return this.commitAndActuate(entry, [], mono)
+    return this.commitAndActuate(this.passlessAdmit(o.direction, 'manual_override', o.staff, { reason: o.reason, ...o.detail }), [], mono)
   }
 
   /**
@@ -156,22 +144,12 @@ export class EntryPipeline {
    */
   exitButton(input: string): DecisionEvent {
     const mono = this.d.clock.mono()
-    const entry: EntryRecord = {
-      ...this.staffRecord({
-        direction: 'out',
-        kind: null,
-        subject: null,
-        passId: null,
-        tempC: null,
-        rechecked: false,
-        decision: 'admit',
-        reasons: ['exit_button'],
-        staff: null,
-        detail: { input },
-      }),
-      source: 'exit',
-    }
-    return this.commitAndActuate(entry, [], mono)
+    return this.commitAndActuate({ ...this.passlessAdmit('out', 'exit_button', null, { input }), source: 'exit' }, [], mono)
+  }
+
+  /** An admit with no pass and no reading (an override, the exit button): its one reason and who, if anyone. */
+  private passlessAdmit(direction: 'in' | 'out', reason: Reason, staff: string | null, detail: Record<string, unknown>): EntryRecord {
+    return this.staffRecord({ direction, kind: null, subject: null, passId: null, tempC: null, rechecked: false, decision: 'admit', reasons: [reason], staff, detail })
   }
 
   /** The row of something a person did by hand (an override, a registration): who, not which scanner. */
