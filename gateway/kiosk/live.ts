@@ -33,6 +33,8 @@ export interface Card {
   scanner: string | null
   staff: string | null
   overrideReason: string | null
+  /** A kiosk open made through remain-closed (it opened once; the mode stayed). */
+  throughClosed: boolean
   action: string | null
   degraded: boolean
   alarm: boolean
@@ -228,6 +230,7 @@ export class KioskLive {
       scanner: e.scanner,
       staff: this.d.staffName(e.staff),
       overrideReason: e.overrideReason,
+      throughClosed: e.throughClosed,
       action: (e.manual?.action as string | undefined) ?? null,
       degraded: e.degraded,
       alarm: alarming,

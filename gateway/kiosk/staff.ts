@@ -260,6 +260,7 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
       staff: s.person.id,
       reason: body.reason,
       detail: { via: 'kiosk', ...(body.text ? { note: body.text } : {}) },
+      throughClosed: true,
     })
     return decided(d, 'open')
   })
@@ -457,8 +458,10 @@ export function registerStaffRoutes(app: FastifyInstance, ctx: KioskContext): vo
   function decided(d: DecisionEvent, what: string): Record<string, unknown> {
     audit.info({ action: what, staff: d.staff, eventId: d.eventId, decision: d.decision, seq: d.seqs[0] }, 'kiosk action')
     if (d.seqs.length === 0) throw new Error('the entry could not be recorded; the gate stayed closed')
-    // gateFailed: admitted, and the relay did not move (the screen must not say "opened").
-    return { eventId: d.eventId, decision: d.decision, reasons: d.reasons, seq: d.seqs[0], gateFailed: d.relayFailures.length > 0 }
+    // gateFailed: admitted, and the relay did not move (the screen must not say "opened"); gateClosed: admitted and
+    // recorded while the gate is held closed (remain-closed), so the relay stayed still on purpose.
+    const gateClosed = d.reasons.includes('gate_closed')
+    return { eventId: d.eventId, decision: d.decision, reasons: d.reasons, seq: d.seqs[0], gateFailed: d.relayFailures.length > 0, ...(gateClosed ? { gateClosed } : {}), opened: d.decision === 'admit' && !gateClosed && d.relayFailures.length === 0 }
   }
 }
 

@@ -44,6 +44,8 @@ export interface DecisionEvent {
   degraded: boolean
   /** Overrides: the reason code (ambulance, visitor, secondary_check, ...). */
   overrideReason: string | null
+  /** A kiosk open that went through remain-closed once (the mode stayed). */
+  throughClosed: boolean
   /** What staff typed or registered (published as entry data `manual`; never a full name or phone number). */
   manual: Record<string, unknown> | null
   alerts: AlertKind[]
@@ -132,10 +134,14 @@ export class EntryPipeline {
   /**
    * An override (a staff member at the kiosk, or the central platform): its own row with reason manual_override,
    * attributed to who asked, committed before the relay moves like any decision.
+   * `throughClosed`: the staff member at the gate sees who is there (an ambulance at night): their open goes through
+   * remain-closed once, the mode stays, and the row says so (`gateMode`). The platform's gate/open does not.
    */
-  override(o: { direction: 'in' | 'out'; staff: string; reason: string; detail?: Record<string, unknown> }): DecisionEvent {
+  override(o: { direction: 'in' | 'out'; staff: string; reason: string; detail?: Record<string, unknown>; throughClosed?: boolean }): DecisionEvent {
     const mono = this.d.clock.mono()
-    return this.commitAndActuate(this.passlessAdmit(o.direction, 'manual_override', o.staff, { reason: o.reason, ...o.detail }), [], mono)
+    const through = o.throughClosed === true && this.d.gate?.blocksAdmit() === true
+    const entry = this.passlessAdmit(o.direction, 'manual_override', o.staff, { reason: o.reason, ...o.detail, ...(through ? { gateMode: 'remain-closed' } : {}) })
+    return this.commitAndActuate(entry, [], mono, undefined, through)
   }
 
   /**
@@ -360,10 +366,10 @@ export class EntryPipeline {
   }
 
   /** Shared by scans and (later) kiosk overrides: log first, then move the gate. */
-  commitAndActuate(entry: EntryRecord, alerts: AlertKind[], scanMono: number, marks = { verified: 0, temperature: 0, committed: 0 }): DecisionEvent {
+  commitAndActuate(entry: EntryRecord, alerts: AlertKind[], scanMono: number, marks = { verified: 0, temperature: 0, committed: 0 }, throughClosed = false): DecisionEvent {
     const d = this.d
     // Remain-closed: decided as it was and recorded so, and the gate does not move (the reason says why).
-    const closed = entry.decision === 'admit' && d.gate?.blocksAdmit() === true
+    const closed = entry.decision === 'admit' && !throughClosed && d.gate?.blocksAdmit() === true
     if (closed) entry = { ...entry, reasons: [...entry.reasons, 'gate_closed'] }
     const messages = [entryMessage(entry), ...alerts.map((a) => alertMessage(a, entry))]
     let seqs: number[]
@@ -415,6 +421,7 @@ export class EntryPipeline {
       staff: entry.staff,
       degraded: Boolean(entry.detail?.degraded),
       overrideReason: entry.source === 'override' ? String(entry.detail?.reason ?? '') || null : null,
+      throughClosed: throughClosed && entry.detail?.gateMode === 'remain-closed',
       manual: (entry.detail?.manual as Record<string, unknown> | undefined) ?? null,
       alerts,
       seqs,
@@ -475,6 +482,8 @@ export function entryMessage(e: EntryRecord): OutboxMessage {
       overrideReason: e.source === 'override' ? (e.detail?.reason ?? null) : undefined,
       // The exit button's entry names the button.
       input: e.source === 'exit' ? (e.detail?.input ?? null) : undefined,
+      // A kiosk open that went through remain-closed once (the mode stayed).
+      gateMode: e.detail?.gateMode ?? undefined,
       // Staff at the kiosk: what they registered or typed (masked name, last four phone digits, plate, ...).
       manual: e.detail?.manual ?? undefined,
       codeRef: e.codeHash,

@@ -2,6 +2,7 @@
 // /api/kiosk/gate/fire-reset, the snapshot's gate and the live event gate, on a real gateway over HTTP.
 import { describe, expect, it } from 'vitest'
 import type { SimulatedInput } from '../../devices/inputs/simulated.ts'
+import { handleRequest } from '../../gateway/requests.ts'
 import { assertPublished, snapshot, startKiosk, TECH, type KioskEnv } from './helpers.ts'
 
 /** Reads the live feed until an event named `event` matching `match` comes (bounded). */
@@ -60,6 +61,31 @@ describe('gate mode at the kiosk', () => {
     ])
     const health = await k.req('GET', '/healthz')
     expect(health.json.components.gate).toMatchObject({ kind: 'relay', state: 'open', mode: 'remain-open' })
+  })
+
+  it('remain-closed: 人工开闸 at the kiosk opens once and says so (the mode stays); a visitor registered is told gateClosed; the platform\'s gate/open stays shut', async () => {
+    const k = await startKiosk()
+    const staff = await k.login()
+    const pulses = (): number => k.gw.relays[0]!.health().counters.pulses ?? 0
+    expect((await k.req('POST', '/api/kiosk/gate/mode', { mode: 'remain-closed', reason: '夜间封闭' }, staff)).status).toBe(200)
+    const open = await k.req('POST', '/api/kiosk/open', { reason: 'ambulance', direction: 'in' }, staff)
+    expect(open).toMatchObject({ status: 200, json: { decision: 'admit', reasons: ['manual_override'], opened: true, gateFailed: false } })
+    expect(open.json.gateClosed).toBeUndefined()
+    expect(pulses()).toBe(1)
+    expect(k.gw.gate.mode).toBe('remain-closed')
+    const entry = assertPublished(k.outbox('entry').at(-1)!)
+    expect(entry).toMatchObject({ source: 'override', overrideReason: 'ambulance', reasons: ['manual_override'], gateMode: 'remain-closed', staff: 'zhang' })
+    const visitor = await k.req('POST', '/api/kiosk/visitor', { name: '王小明', phoneLast4: '4321', hostUnit: '3-1-502', tempC: 36.5, direction: 'in' }, staff)
+    expect(visitor).toMatchObject({ status: 200, json: { decision: 'admit', reasons: ['manual_override', 'gate_closed'], gateClosed: true, opened: false } })
+    expect(pulses()).toBe(1)
+    const remote = await handleRequest('gate/open', Buffer.from(JSON.stringify({ requestId: 'r1', expires: new Date(Date.now() + 60_000).toISOString(), reason: 'ambulance' })), k.gw.requestContext())
+    expect(remote).toMatchObject({ status: 'ok', data: { opened: false, gateClosed: true } })
+    expect(pulses()).toBe(1)
+    // Back to normal, an open is an open like any other: no gateMode on its entry.
+    await k.req('POST', '/api/kiosk/gate/mode', { mode: 'normal', reason: '恢复正常通行' }, staff)
+    await k.req('POST', '/api/kiosk/open', { reason: 'delivery', direction: 'in' }, staff)
+    expect(pulses()).toBe(2)
+    expect(assertPublished(k.outbox('entry').at(-1)!).gateMode).toBeUndefined()
   })
 
   it('the snapshot carries the gate (name and state) and every change comes as a live event gate', async () => {

@@ -76,7 +76,12 @@ export const STRINGS = {
     modeBannerClosed: '闸门常闭 · 扫码只记录，不开门', modeBannerOpen: '闸门常开 · 任何人都可通过',
     doorOpen: '门 开着', doorClosed: '门 已关', doorHeld: '门未关闭 {t} · 请关好门', doorForced: '门被强行打开（{t}）· 请立即查看', tamperBanner: '设备箱被打开 · 请立即查看并通知技术员',
     modePresetNight: '夜间封闭', modePresetEvent: '社区活动', modePresetRepair: '设备维修', modePresetOffice: '上级通知',
+    modePresetBack: '恢复正常通行', modePresetEventOver: '活动结束', modePresetRepaired: '维修完成', modeCurrentChoice: '{mode}（当前）',
     exitWord: '按钮出门', exitWhy: '门内出门按钮开门，无通行码', closedWord: '闸门常闭',
+    throughClosed: '常闭下开闸一次', openClosedNote: '闸门现为常闭：确定后开闸一次放行，常闭模式不变',
+    exitWaitWord: '出门按钮 · 有人在里面等候', exitWaitWhy: '闸门常闭，未开门 · 要放行请人工开闸（出门）',
+    modeChipFire: '闸门：消防常开', modeFire: '消防联动', modeFireOn: '火警中，闸门保持打开', modeFireLatched: '火警已解除，待复位，闸门保持打开',
+    modeFireNote: '消防联动期间闸门保持打开：更改的模式在火警解除并复位后才生效',
   },
   en: {
     title: 'Gate', connected: 'Connected', disconnected: 'Disconnected, reconnecting…', devicesUnknown: '(device states unknown)', connecting: 'Connecting…',
@@ -140,7 +145,12 @@ export const STRINGS = {
     modeBannerClosed: 'Gate held closed · scans are logged, it stays shut', modeBannerOpen: 'Gate held open · anyone can pass',
     doorOpen: 'Door open', doorClosed: 'Door closed', doorHeld: 'Door held open {t} · close it', doorForced: 'Door forced open ({t}) · check it now', tamperBanner: 'Enclosure opened · check it now, call a technician',
     modePresetNight: 'Closed for the night', modePresetEvent: 'Community event', modePresetRepair: 'Repairs', modePresetOffice: 'Ordered by the office',
+    modePresetBack: 'Back to normal', modePresetEventOver: 'Event over', modePresetRepaired: 'Repairs done', modeCurrentChoice: '{mode} (now)',
     exitWord: 'Exit button', exitWhy: 'Opened by the exit button inside: no pass', closedWord: 'GATE CLOSED',
+    throughClosed: 'opened once while held closed', openClosedNote: 'The gate is held closed: this opens it once, and it stays held closed',
+    exitWaitWord: 'Exit button · someone waiting inside', exitWaitWhy: 'Gate held closed, not opened · open it by hand (out) to let them go',
+    modeChipFire: 'Gate: open (fire)', modeFire: 'Fire linkage', modeFireOn: 'Fire alarm: the gate is held open', modeFireLatched: 'Fire alarm cleared, waiting for a reset: the gate is held open',
+    modeFireNote: 'The fire linkage holds the gate open: a mode changed now applies once the alarm has cleared and been reset',
   },
 }
 

@@ -154,7 +154,8 @@ function admitText(c) {
   if (look === 'remeasure') return L('remeasureWhy')
   if (look === 'followup') return L('stillFeverNext')
   // The gate did not move on purpose: that is what the staff tell the person (the rest of the reasons do not matter).
-  if (look === 'closed') return W(REASON_TEXT, 'gate_closed')
+  // Someone inside pressed the exit button and is waiting: staff may open by hand.
+  if (look === 'closed') return c.source === 'exit' ? L('exitWaitWhy') : W(REASON_TEXT, 'gate_closed')
   if (c.source === 'exit') return L('exitWhy')
   if (c.source === 'override' && c.decision === 'admit') {
     // Let in on confirmation after an armpit check that had confirmed the fever: the card says so, with that reading
@@ -166,7 +167,8 @@ function admitText(c) {
     const why = W(OVERRIDE_TEXT, c.overrideReason)
     // The gate opened by hand for a reason (人工开闸：救护车); a visitor registered is let in (人工放行：访客登记).
     const how = c.overrideReason === 'visitor' ? W(REASON_TEXT, 'manual_override') : L('openedBy')
-    return [how, why].filter(Boolean).join(L('colon'))
+    const text = [how, why].filter(Boolean).join(L('colon'))
+    return c.throughClosed ? `${text}${L('dot')}${L('throughClosed')}` : text
   }
   const reasons = c.reasons.filter((r) => r !== 'manual_override' || c.decision === 'deny')
   if (reasons.length === 0) return c.direction === 'in' && c.tempC !== null ? L('tempOk') : ''
@@ -179,7 +181,7 @@ export function cardWord(c) {
   const look = cardLook(c)
   if (look === 'remeasure') return `⟳ ${L('remeasureWord')}`
   if (look === 'followup') return `⚠ ${L('stillFeverWord')}`
-  if (look === 'closed') return `⚠ ${L('closedWord')}`
+  if (look === 'closed') return `⚠ ${L(c.source === 'exit' ? 'exitWaitWord' : 'closedWord')}`
   // The exit button inside: someone went out without a pass, not a pass the screen does not know.
   if (c.source === 'exit') return `✔ ${L('exitWord')}`
   return `${c.decision === 'admit' ? '✔' : '✘'} ${L(c.decision)}`

@@ -8,6 +8,7 @@ import { HOST_UNIT, nameOk, normalPlate, OCCUPANTS, PHONE_LAST4, PLATE, temperat
 import { cancelButton, choices, closeModal, field, num, openModal, problemsNow, showError, showErrors, showProblems, targetInput, toast, value } from './k-dialogs.js'
 import { padFor, surnamePicker } from './k-keypads.js'
 import { celsius, L, state, timeOf, W, whoText } from './k-state.js'
+import { gateState } from './k-gate.js'
 import { OVERRIDE_TEXT, PASS_KIND, REASON_TEXT, TASK_AREA, TASK_KIND } from './i18n.js'
 
 /** A pad host that shows the keypad of the field being typed; the surname field opens its picker instead. */
@@ -94,6 +95,7 @@ const tempCheck = (always) => () => {
 function outcome(d) {
   if (d.decision === 'deny') return { text: `${L('deny')}${L('colon')}${(d.reasons ?? []).map((/** @type {string} */ r) => W(REASON_TEXT, r)).join(L('list'))}`, bad: true }
   if (d.gateFailed) return { text: L('gateFailed'), bad: true }
+  if (d.gateClosed) return { text: W(REASON_TEXT, 'gate_closed'), bad: true }
   return { text: '', bad: false }
 }
 
@@ -129,9 +131,14 @@ function registered(what, d) {
   return { text: o.text ? `${what}${L('list')}${o.text}` : what, bad: o.bad }
 }
 
-export function openDialog() {
+/** @param {'in' | 'out'} [direction] the way preselected (an exit-button press in remain-closed: out) */
+export function openDialog(direction = 'in') {
   const reasons = /** @type {[string, string][]} */ ((state.info?.openReasons ?? []).map((r) => [r, W(OVERRIDE_TEXT, r)]))
-  const form = el('div', { className: 'form one' }, choices('reason', reasons, null, 'openReason'), field('text', L('openText'), { max: 100 }), directionChoice())
+  const g = gateState()
+  // Held closed (and no fire hold): say before 确定 that this opens it once and the mode stays.
+  const closed = g?.mode === 'remain-closed' && !g.fire.active && !g.fire.latched
+  const note = closed ? [el('div', { className: 'note sure', id: 'open-closed-note', textContent: L('openClosedNote') })] : []
+  const form = el('div', { className: 'form one' }, ...note, choices('reason', reasons, null, 'openReason'), field('text', L('openText'), { max: 100 }), directionChoice(direction))
   const checks = {
     reason: () => (value('reason') ? null : L('err_reason')),
     text: () => (value('reason') === 'other' && !value('text') ? L('err_text') : null),
@@ -145,6 +152,7 @@ export function openDialog() {
         const why = W(OVERRIDE_TEXT, String(sent.reason))
         // The gate did not move: the staff must open it by hand (the card and the banner say so too).
         if (d.gateFailed) return { text: L('toastNotOpened', { why }), bad: true }
+        if (d.gateClosed) return { text: W(REASON_TEXT, 'gate_closed'), bad: true }
         return { text: L('toastOpened', { why }) }
       },
     ),

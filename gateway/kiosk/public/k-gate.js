@@ -75,10 +75,12 @@ function renderModeChip() {
   const chip = $('gate-mode')
   chip.hidden = !gate
   if (!gate) return
-  chip.dataset.mode = gate.mode
+  // The fire linkage overrides the mode: the chip says the gate is open for the fire, not 常闭.
+  const fire = gate.fire.active || gate.fire.latched
+  chip.dataset.mode = fire ? 'fire' : gate.mode
   const open = gate.door.open
   chip.dataset.door = open === null ? '' : open ? 'open' : 'closed'
-  const lines = [el('span', { className: 'mode-line', textContent: L('modeChip', { mode: modeWord(gate.mode) }) })]
+  const lines = [el('span', { className: 'mode-line', textContent: fire ? L('modeChipFire') : L('modeChip', { mode: modeWord(gate.mode) }) })]
   if (open !== null) lines.push(el('span', { className: 'door-line', textContent: L(open ? 'doorOpen' : 'doorClosed') }))
   chip.replaceChildren(...lines)
 }
@@ -150,6 +152,7 @@ function modeInfoDialog() {
     'dl',
     { className: 'summary', id: 'mode-info' },
     row('modeNow', modeWord(gate.mode)),
+    ...(fireHold() ? [row('modeFire', L(gate.fire.active ? 'modeFireOn' : 'modeFireLatched'))] : []),
     ...(gate.door.open === null ? [] : [row('modeDoor', L(gate.door.open ? 'modeDoorOpen' : 'modeDoorClosed'))]),
     row('modeBy', whoSet()),
     ...(by.at ? [row('modeAt', localTime(by.at, state.info?.timeZone, { date: true, seconds: false }))] : []),
@@ -163,6 +166,16 @@ function modeInfoDialog() {
   openModal(L('modeTitle'), [el('div', { className: 'form one' }, list)], [close, change], { kind: 'gate-info' })
 }
 
+/** The fire linkage holds the gate open whatever the mode (an alarm on, or cleared and awaiting a reset). */
+const fireHold = () => gate !== null && (gate.fire.active || gate.fire.latched)
+
+/** Common reasons per mode asked for: back to normal is not "closed for the night". */
+const PRESETS = {
+  normal: ['modePresetBack', 'modePresetEventOver', 'modePresetRepaired', 'modePresetOffice'],
+  'remain-open': ['modePresetEvent', 'modePresetRepair', 'modePresetOffice'],
+  'remain-closed': ['modePresetNight', 'modePresetRepair', 'modePresetOffice'],
+}
+
 /** The reason a staff member must give (gateway/kiosk/gate.ts: 2 to 200 characters). @param {string} text */
 const reasonOk = (text) => text.length >= 2 && text.length <= 200
 
@@ -173,23 +186,39 @@ const reasonOk = (text) => text.length >= 2 && text.length <= 200
 function modeDialog() {
   if (!gate) return
   const now = gate.mode
-  const options = /** @type {[string, string][]} */ (['normal', 'remain-open', 'remain-closed'].map((m) => [m, modeWord(m)]))
+  // The mode in force is marked and cannot be picked again; the others are what there is to choose.
+  const options = /** @type {[string, string][]} */ (['normal', 'remain-open', 'remain-closed'].map((m) => [m, m === now ? L('modeCurrentChoice', { mode: modeWord(m) }) : modeWord(m)]))
   const pick = choices('mode', options, null, 'modePick')
+  for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (pick.querySelectorAll('button.choice'))) {
+    if (b.dataset.value !== now) continue
+    b.classList.add('current')
+    b.disabled = true
+  }
   const reason = field('modeReason', L('modeReason'), { max: 200 })
   const input = /** @type {HTMLInputElement} */ (reason.querySelector('input'))
   const presets = el('div', { className: 'choices presets', id: 'mode-presets' })
-  for (const k of ['modePresetNight', 'modePresetEvent', 'modePresetRepair', 'modePresetOffice']) {
-    const b = button(L(k), 'choice', () => {
-      input.value = L(k)
-      input.dispatchEvent(new Event('input', { bubbles: true }))
-    })
-    b.dataset.preset = k
-    presets.append(b)
+  /** The presets for the mode picked (none until one is). @param {string | undefined} mode */
+  const showPresets = (mode) => {
+    const keys = mode ? (PRESETS[/** @type {keyof typeof PRESETS} */ (mode)] ?? []) : []
+    presets.replaceChildren(
+      ...keys.map((k) => {
+        const b = button(L(k), 'choice', () => {
+          input.value = L(k)
+          input.dispatchEvent(new Event('input', { bubbles: true }))
+        })
+        b.dataset.preset = k
+        return b
+      }),
+    )
+    presetField.hidden = keys.length === 0
   }
   const presetField = el('div', { className: 'field' }, el('label', { textContent: L('modePresets') }), presets)
   const sure = el('div', { className: 'note sure', id: 'mode-sure' })
   const current = el('div', { className: 'note', id: 'mode-current', textContent: `${L('modeNow')}${L('colon')}${modeWord(now)}` })
-  const form = el('div', { className: 'form one' }, current, pick, presetField, reason, sure)
+  // During the fire linkage the gate stays open whatever is chosen: said before anything is.
+  const fireNote = fireHold() ? [el('div', { className: 'note sure', id: 'mode-fire-note', textContent: L('modeFireNote') })] : []
+  const form = el('div', { className: 'form one' }, ...fireNote, current, pick, presetField, reason, sure)
+  showPresets(undefined)
   let armed = false
   const disarm = () => {
     armed = false
@@ -198,7 +227,10 @@ function modeDialog() {
     sure.textContent = ''
     showError('')
   }
-  pick.addEventListener('click', disarm)
+  pick.addEventListener('click', () => {
+    disarm()
+    showPresets(value('mode'))
+  })
   const checks = {
     mode: () => (value('mode') ? null : L('err_mode')),
     modeReason: () => (reasonOk(value('modeReason') ?? '') ? null : L('err_modeReason')),

@@ -16,7 +16,7 @@ import { renderActions, sessionLost, withStaff } from './k-staff.js'
 import { changed, L, onChange, state, timeOf } from './k-state.js'
 
 const actions = {
-  open: openDialog,
+  open: () => openDialog(),
   visitor: visitorDialog,
   vehicle: vehicleDialog,
   secondary: () => void secondaryDialog(null),
