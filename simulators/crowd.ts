@@ -2,6 +2,7 @@
 // now and then a fever, a forged code, an expired pass or a code that is not a pass at all. Whoever is let through
 // opens the simulated door a moment after the relay pulses and lets it close a couple of seconds later, so the demo's
 // door supervision sees what a real door does (and raises nothing).
+import { readFileSync, statSync } from 'node:fs'
 import type { Logger } from 'pino'
 import type { Input, Scanner, Thermometer } from '../devices/types.ts'
 import { issuePass, type IssuerKey } from '../gateway/passes/issue.ts'
@@ -15,6 +16,8 @@ interface Queueable {
 }
 interface Settable {
   set(active: boolean): void
+  /** The simulated input's level file (SimulatedInput). */
+  readonly levelFile?: string
 }
 
 /** What the crowd needs of a decision: whether the gate really opened for it. */
@@ -144,7 +147,9 @@ export function startCrowd(gw: CrowdGateway, opts: CrowdOptions): () => void {
 /**
  * The simulated door: each person let through opens it 0.5-1.5 s after the relay pulsed (well inside pulseMs + 2 s,
  * so it is not "forced") and lets it close 1.5-2.5 s later (well inside gate.heldOpenSec), even with someone close
- * behind: a door that stood open through a busy minute would be a held-open alert. Returns the stop.
+ * behind: a door that stood open through a busy minute would be a held-open alert. A door someone else holds open
+ * (`npm run sim -- input door on`: its level file written since the crowd's own last write, saying open) is left
+ * alone until they close it, so a propped door is seen as one. Returns the stop.
  */
 function walkThrough(gw: CrowdGateway, rnd: () => number, log: Logger): () => void {
   const contact = gw.inputs?.find((i): i is Input & Settable => i.inputKind === 'door-contact' && typeof (i as Partial<Settable>).set === 'function')
@@ -157,9 +162,23 @@ function walkThrough(gw: CrowdGateway, rnd: () => number, log: Logger): () => vo
     }, ms)
     timers.add(t)
   }
+  const file = contact.levelFile
+  /** The level file's mtime after the crowd's own last write: another time means someone else wrote it. */
+  let own: number | null = null
+  const heldByOther = (): boolean => {
+    if (!file) return false
+    try {
+      if (own !== null && statSync(file).mtimeMs === own) return false
+      return readFileSync(file, 'utf8').trim() === '1'
+    } catch {
+      return false
+    }
+  }
   const set = (open: boolean): void => {
+    if (heldByOther()) return
     try {
       contact.set(open)
+      if (file) own = statSync(file).mtimeMs
     } catch (err) {
       log.warn({ err, door: contact.name }, 'the crowd could not move the simulated door')
     }

@@ -10,12 +10,13 @@
 // - Remain-closed: admits are decided and recorded (reason gate_closed) but the relay does not move (blocksAdmit),
 //   except during a fire alarm. Remain-open holds every relay open. Both count as the door being open on purpose:
 //   no held-open or forced-open alert then.
+import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Buzzer, Clock, Input, Relay } from '../../devices/types.ts'
 import { systemAlertMessage, type SystemAlert } from '../alerts.ts'
 import type { Store } from '../store/store.ts'
 import { DoorWatch, systemTimers, type Timers } from './door.ts'
-import { GATE_MODES, type GateMode, type GateOrigin, type GateState, type ModeBy } from './types.ts'
+import { GATE_ALARM_KINDS, GATE_MODES, type GateAlarm, type GateAlarmKind, type GateAlarmOutcome, type GateMode, type GateOrigin, type GateState, type ModeBy } from './types.ts'
 
 export interface GateRelay {
   relay: Relay
@@ -46,16 +47,23 @@ export interface GateControlDeps {
 
 export type ModeResult = { mode: GateMode; previous: GateMode; changed: boolean }
 export type ResetResult = 'ok' | 'fire_active' | 'not_latched'
+export type AckResult = { ok: true; alarm: GateAlarm } | { ok: false; error: 'no_alarm' }
 
 const META_MODE = 'gate_mode'
 const META_FIRE = 'gate_fire'
+const META_ALARMS = 'gate_alarms'
+/** The alerts that raise a gate alarm, and those that end one (the door's end comes from DoorWatch). */
+const RAISES: Readonly<Record<string, GateAlarmKind>> = { door_forced_open: 'door_forced_open', door_held_open: 'door_held_open', tamper: 'tamper' }
+const ENDS: Readonly<Record<string, GateAlarmKind>> = { tamper_cleared: 'tamper' }
 /** A door may open this long after the pulse ended (pulseMs + 2 s) before it counts as forced. */
 const FORCED_GRACE_MS = 2000
 const HOLD_RETRY_MS = 1000
 const NOBODY: ModeBy = { staff: null, via: null, reason: null, at: null }
 
 export class GateControl {
-  readonly counters = { doorForced: 0, doorHeldOpen: 0, fireAlarms: 0, tamper: 0, exits: 0, modeChanges: 0, fireResets: 0, holdFailures: 0 }
+  readonly counters = { doorForced: 0, doorHeldOpen: 0, fireAlarms: 0, tamper: 0, exits: 0, modeChanges: 0, fireResets: 0, holdFailures: 0, alarmAcks: 0 }
+  /** Door and enclosure alarms not yet acknowledged (kept in meta: a restart does not lose one). */
+  private alarms: GateAlarm[] = []
   private modeNow: GateMode = 'normal'
   private modeBy: ModeBy = NOBODY
   /** The last level seen of each input (null: none yet). */
@@ -89,6 +97,7 @@ export class GateControl {
           permitted: (mono) => mono - this.lastPermitMono <= maxPulse + FORCED_GRACE_MS || d.relays.some((r) => r.relay.isOpen),
           permittedOpen: () => this.permittedOpen(),
           alert: (a) => this.alert(a),
+          ended: (at) => this.endAlarms(i.name, ['door_forced_open', 'door_held_open'], at),
           changed: () => this.changed(),
         }),
       )
@@ -157,6 +166,7 @@ export class GateControl {
       },
       tamper: tamper.includes(true) ? true : tamper.every((t) => t === null) ? null : false,
       modeBy: { ...this.modeBy },
+      alarms: this.alarms.map((a) => ({ ...a })),
     }
   }
 
@@ -224,8 +234,63 @@ export class GateControl {
     return 'ok'
   }
 
+  /**
+   * Staff say what was done about a door or enclosure alarm: it leaves the screen, recorded with who and the outcome
+   * (a gate_events row and the alert {kind}_acknowledged, with the alarm's list in one transaction).
+   */
+  acknowledge(id: string, staff: string, outcome: GateAlarmOutcome): AckResult {
+    const alarm = this.alarms.find((a) => a.id === id)
+    if (!alarm) return { ok: false, error: 'no_alarm' }
+    const now = this.d.clock.now()
+    const rest = this.alarms.filter((a) => a !== alarm)
+    const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString())
+    const kind = `${alarm.kind}_acknowledged` as const
+    const detail = { alarm: alarm.kind, device: alarm.device, outcome, since: iso(alarm.since), endedAt: iso(alarm.endedAt), count: alarm.count }
+    const alert: SystemAlert = { kind, severity: 'info', message: `${staff} acknowledged ${alarm.kind} (${alarm.device}): ${outcome}`, staff, ...detail }
+    this.d.store.recordGateEvent({ ts: now, kind, via: 'kiosk', staff, requestId: null, detail }, { [META_ALARMS]: JSON.stringify(rest) }, systemAlertMessage(alert, now))
+    this.alarms = rest
+    this.counters.alarmAcks++
+    this.d.log.info({ staff, alarm: alarm.kind, device: alarm.device, outcome }, 'gate alarm acknowledged')
+    this.d.onQueued?.()
+    this.changed()
+    return { ok: true, alarm }
+  }
+
+  /** A door or enclosure alarm raised: a new one, or joined to the one of its kind and input still waiting. */
+  private raiseAlarm(kind: GateAlarmKind, device: string, at: number): Record<string, string> {
+    const open = this.alarms.find((a) => a.kind === kind && a.device === device)
+    if (open) Object.assign(open, { lastAt: at, endedAt: null, count: open.count + 1 })
+    else this.alarms.push({ id: randomUUID(), kind, device, since: at, lastAt: at, endedAt: null, count: 1 })
+    return { [META_ALARMS]: JSON.stringify(this.alarms) }
+  }
+
+  /** What an input raised is over (the door closed, the lid is shut): the alarm stays until acknowledged. */
+  private endAlarms(device: string, kinds: readonly GateAlarmKind[], at: number): Record<string, string> {
+    let changed = false
+    for (const a of this.alarms) {
+      if (a.device !== device || !kinds.includes(a.kind) || a.endedAt !== null) continue
+      a.endedAt = at
+      changed = true
+    }
+    if (!changed) return {}
+    const meta = { [META_ALARMS]: JSON.stringify(this.alarms) }
+    // The door's own end has no alert of its own to go with: the list is kept by itself.
+    if (kinds.includes('door_forced_open')) this.saveMeta(meta)
+    return meta
+  }
+
+  private saveMeta(meta: Record<string, string>): void {
+    try {
+      this.d.store.setMetaAndEnqueue(meta, [], this.d.clock.now())
+    } catch (err) {
+      this.d.log.error({ err }, 'could not keep the gate alarms')
+    }
+  }
+
   /** The mode and any fire alarm under way (or latched) from before a restart. */
   private restore(): void {
+    const kept = parse<unknown[]>(this.d.store.getMeta(META_ALARMS))
+    if (Array.isArray(kept)) this.alarms = kept.filter(isGateAlarm)
     const mode = parse<{ mode?: unknown; by?: Partial<ModeBy> }>(this.d.store.getMeta(META_MODE))
     if (mode && (GATE_MODES as readonly unknown[]).includes(mode.mode)) {
       this.modeNow = mode.mode as GateMode
@@ -366,13 +431,19 @@ export class GateControl {
   private alert(a: SystemAlert, meta: Record<string, string> = {}): void {
     if (a.kind === 'door_forced_open') this.counters.doorForced++
     if (a.kind === 'door_held_open') this.counters.doorHeldOpen++
+    const now = this.d.clock.now()
+    const device = typeof a.device === 'string' ? a.device : ''
+    // The alarm's list goes in the alert's transaction: what the platform was told is on the screen after a restart.
+    const raises = RAISES[a.kind]
+    const ends = ENDS[a.kind]
+    if (raises) meta = { ...meta, ...this.raiseAlarm(raises, device, raises === 'door_held_open' && typeof a.openedAt === 'string' ? Date.parse(a.openedAt) : now) }
+    if (ends) meta = { ...meta, ...this.endAlarms(device, [ends], now) }
     // The door and tamper alerts have no log line of their own: the journal gets the alert's words (troubleshooting.md).
     if (a.kind.startsWith('door_') || a.kind.startsWith('tamper')) {
       const fields = { alert: a.kind, device: a.device }
       if (a.severity === 'info') this.d.log.info(fields, a.message)
       else this.d.log.warn(fields, a.message)
     }
-    const now = this.d.clock.now()
     try {
       this.d.store.setMetaAndEnqueue(meta, [systemAlertMessage(a, now)], now)
       this.d.onQueued?.()
@@ -389,6 +460,20 @@ export class GateControl {
     this.lastState = text
     this.d.onChange?.(s)
   }
+}
+
+function isGateAlarm(v: unknown): v is GateAlarm {
+  const a = v as Partial<GateAlarm> | null
+  return (
+    !!a &&
+    typeof a.id === 'string' &&
+    (GATE_ALARM_KINDS as readonly unknown[]).includes(a.kind) &&
+    typeof a.device === 'string' &&
+    typeof a.since === 'number' &&
+    typeof a.lastAt === 'number' &&
+    (a.endedAt === null || typeof a.endedAt === 'number') &&
+    typeof a.count === 'number'
+  )
 }
 
 function parse<T>(text: string | null): T | null {

@@ -25,6 +25,8 @@ export interface DoorEnv {
   /** The gate is open on purpose now (remain-open, fire linkage): no door alerts. */
   permittedOpen(): boolean
   alert(a: SystemAlert): void
+  /** What the door raised while open is over at wall ms `at`: it closed, or the gate is now open on purpose. */
+  ended(at: number): void
   changed(): void
 }
 
@@ -60,6 +62,7 @@ export class DoorWatch {
         const openSec = Math.round((e.clock.now() - held) / 1000)
         e.alert({ kind: 'door_held_open_cleared', severity: 'info', message: `door ${this.name} closed after ${openSec} s open`, device: this.name, openSec })
       }
+      e.ended(e.clock.now())
       e.changed()
       return
     }
@@ -78,13 +81,24 @@ export class DoorWatch {
     e.changed()
   }
 
-  /** The gate began or stopped being open on purpose: a door still open from then on is timed from now. */
+  /**
+   * The gate began or stopped being open on purpose. From then a door held open too long is open on purpose: its
+   * warning is over (door_held_open_cleared, onPurpose). When it stops, a door still open is timed from then (its
+   * openedAt stays the real opening).
+   */
   permittedChanged(): void {
-    if (this.env.permittedOpen()) return this.cancel()
-    if (this.open === true && this.timer === null && this.heldOpenSince === null) {
-      this.openedAt = this.env.clock.now()
-      this.arm(this.env.clock.mono())
+    const e = this.env
+    if (e.permittedOpen()) {
+      this.cancel()
+      const held = this.heldOpenSince
+      if (held === null) return
+      this.heldOpenSince = null
+      const openSec = Math.round((e.clock.now() - held) / 1000)
+      e.alert({ kind: 'door_held_open_cleared', severity: 'info', message: `door ${this.name} open for ${openSec} s: the gate is now held open on purpose`, device: this.name, openSec, onPurpose: true })
+      e.ended(e.clock.now())
+      return
     }
+    if (this.open === true && this.timer === null && this.heldOpenSince === null) this.arm(e.clock.mono())
   }
 
   stop(): void {

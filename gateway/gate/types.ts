@@ -26,6 +26,36 @@ export interface GateState {
   /** The enclosure is open (null: no tamper input, or none read yet). */
   tamper: boolean | null
   modeBy: ModeBy
+  /** Door and enclosure alarms not yet acknowledged at the kiosk, oldest first. */
+  alarms: GateAlarm[]
+}
+
+/**
+ * The door and enclosure alarms the staff must acknowledge (issue 16): a door forced open, held open too long, the
+ * enclosure opened. Each stays on the screen after the door or the lid is closed again (endedAt) until someone says
+ * what was done about it; the same thing again before that joins it (count, lastAt).
+ */
+export const GATE_ALARM_KINDS = ['door_forced_open', 'door_held_open', 'tamper'] as const
+export type GateAlarmKind = (typeof GATE_ALARM_KINDS)[number]
+
+/** What staff may say was done about each (the kiosk's choices; recorded on the acknowledgement). */
+export const GATE_ALARM_OUTCOMES = {
+  door_forced_open: ['checked_ok', 'intruder_handled', 'police_called', 'sensor_fault'],
+  door_held_open: ['door_closed', 'on_purpose', 'door_broken'],
+  tamper: ['maintenance', 'checked_closed', 'tech_told'],
+} as const satisfies Record<GateAlarmKind, readonly string[]>
+export type GateAlarmOutcome = (typeof GATE_ALARM_OUTCOMES)[GateAlarmKind][number]
+
+export interface GateAlarm {
+  id: string
+  kind: GateAlarmKind
+  /** The input (devices.inputs[].name). */
+  device: string
+  /** When it first happened (a held-open door: when it opened), the latest time, and when it ended (null: still on). */
+  since: number
+  lastAt: number
+  endedAt: number | null
+  count: number
 }
 
 /** Who asks for a mode change or a reset. */
@@ -41,6 +71,7 @@ export function gatePayload(s: GateState, now: number): Record<string, unknown> 
     door: { open: s.door.open, heldOpenSince: iso(s.door.heldOpenSince), forcedAt: iso(s.door.forcedAt) },
     tamper: s.tamper,
     modeBy: { ...s.modeBy, at: iso(s.modeBy.at) },
+    alarms: s.alarms.map((a) => ({ ...a, since: iso(a.since), lastAt: iso(a.lastAt), endedAt: iso(a.endedAt) })),
     ts: new Date(now).toISOString(),
   }
 }

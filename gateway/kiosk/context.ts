@@ -44,7 +44,7 @@ export interface KioskGateway {
   /** Started as the demo (no config file). */
   readonly demo: boolean
   /** The gate's mode, fire linkage and door (gateway/gate). */
-  readonly gate: Pick<GateControl, 'state' | 'setMode' | 'fireReset'>
+  readonly gate: Pick<GateControl, 'state' | 'setMode' | 'fireReset' | 'acknowledge'>
   /** Disinfection and duty-check tasks (gateway/schedules), when the gateway has them. */
   readonly tasks?: { list(): Pick<TaskOccurrence, 'id' | 'taskId' | 'kind' | 'area' | 'status' | 'dueAt' | 'overdueAt'>[] }
   health(): HealthReport

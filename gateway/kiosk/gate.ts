@@ -1,10 +1,10 @@
-// The gate's mode and the fire reset at the kiosk (issue 16; gateway/gate does the work). A technician may set the
+// The gate's mode, the fire reset and the door and enclosure alarms' acknowledgement at the kiosk (issue 16; gateway/gate does the work). A technician may set the
 // mode without a word; a staff member must say why (2-200 characters), as the platform must (gate/mode). The reset
 // after a latched fire alarm (gate.fireLatch) is a staff action. Both are recorded with who did it (gate_events and
 // an alert); a refused body changes nothing and is counted in the log line.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { GATE_MODES } from '../gate/types.ts'
+import { GATE_ALARM_OUTCOMES, GATE_MODES, type GateAlarmOutcome } from '../gate/types.ts'
 import { fieldErrors, requireSession, type KioskContext } from './context.ts'
 import { COOKIE, readCookie } from './sessions.ts'
 
@@ -15,6 +15,10 @@ export const gateSchemas = {
     reason: z.string({ error: why }).trim().min(2, why).max(200, why).optional(),
   }),
   reset: z.strictObject({}),
+  ack: z.strictObject({
+    id: z.string({ error: 'the alarm id' }).min(1).max(64),
+    outcome: z.string({ error: 'what was done about it' }).max(32),
+  }),
 }
 
 export function registerGateRoutes(app: FastifyInstance, ctx: KioskContext): void {
@@ -56,5 +60,28 @@ export function registerGateRoutes(app: FastifyInstance, ctx: KioskContext): voi
     if (res === 'not_latched') return reply.code(409).send({ error: 'not_latched', message: 'there is no cleared fire alarm waiting for a reset' })
     audit.info({ staff: s.person.id }, 'fire linkage reset at the kiosk')
     return { ok: true }
+  })
+
+  // A door forced or held open, the enclosure opened: staff say what was done about it, and it leaves the screen.
+  app.post('/api/kiosk/gate/ack', async (req, reply) => {
+    const s = requireSession(ctx, 'staff', req, reply)
+    if (!s) return
+    const r = gateSchemas.ack.safeParse(req.body ?? {})
+    const fields = r.success ? {} : fieldErrors(r.error.issues)
+    const alarm = r.success ? gw.gate.state().alarms.find((a) => a.id === r.data.id) : undefined
+    if (!r.success || Object.keys(fields).length > 0) {
+      refused++
+      audit.warn({ staff: s.person.id, fields, refused }, 'gate alarm acknowledgement refused: the body was not valid')
+      return reply.code(400).send({ error: 'invalid', fields })
+    }
+    if (!alarm) return reply.code(409).send({ error: 'no_alarm', message: 'no such alarm waiting (already acknowledged?)' })
+    const allowed: readonly string[] = GATE_ALARM_OUTCOMES[alarm.kind]
+    if (!allowed.includes(r.data.outcome)) {
+      refused++
+      return reply.code(400).send({ error: 'invalid', fields: { outcome: `one of ${allowed.join(', ')}` } })
+    }
+    const res = gw.gate.acknowledge(alarm.id, s.person.id, r.data.outcome as GateAlarmOutcome)
+    if (!res.ok) return reply.code(409).send({ error: 'no_alarm', message: 'no such alarm waiting (already acknowledged?)' })
+    return { acknowledged: alarm.id, kind: alarm.kind, outcome: r.data.outcome }
   })
 }

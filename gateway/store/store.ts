@@ -34,7 +34,7 @@ export interface EntryRecord {
 /** Something a person did to the gate itself (gateway/gate): a mode change, a fire reset. */
 export interface GateEventRecord {
   ts: number
-  kind: 'gate_mode_changed' | 'fire_reset'
+  kind: 'gate_mode_changed' | 'fire_reset' | 'door_forced_open_acknowledged' | 'door_held_open_acknowledged' | 'tamper_acknowledged'
   via: 'kiosk' | 'platform'
   staff: string | null
   requestId: string | null

@@ -2,6 +2,7 @@
 // door contact. Whoever is let through opens the door just after the pulse and closes it a couple of seconds later,
 // so door supervision is seen working on the demo and raises no false alert.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { defaultLevelFile, writeLevelFile } from '../../devices/inputs/simulated.ts'
 import { GatewayProcess } from '../helpers/gatewayProcess.ts'
 
 describe('the demo crowd and its door', () => {
@@ -31,5 +32,17 @@ describe('the demo crowd and its door', () => {
     const kinds = gw.query<{ kind: string }>(`SELECT json_extract(data, '$.kind') AS kind FROM outbox WHERE topic = 'alert'`).map((r) => r.kind)
     expect(kinds.filter((k) => k.startsWith('door_'))).toEqual([])
     expect((await gw.health()).components.door).toMatchObject({ kind: 'input', online: true })
+  }, 60_000)
+
+  it('a door propped open from outside (npm run sim -- input door on) stays open through the crowd and raises door_held_open', async () => {
+    const alerts = (): string[] => gw.query<{ kind: string }>(`SELECT json_extract(data, '$.kind') AS kind FROM outbox WHERE topic = 'alert'`).map((r) => r.kind)
+    const file = defaultLevelFile(gw.dataDir, 'door')
+    writeLevelFile(file, true)
+    // heldOpenSec 5, people let through every 300 ms or so: the crowd must not shut a door it did not open.
+    await gw.until(() => (alerts().includes('door_held_open') ? true : undefined), 15_000, 'door_held_open')
+    expect((await gw.health()).components.door).toMatchObject({ info: { active: true } })
+    expect(alerts().filter((k) => k.startsWith('door_'))).toEqual(['door_held_open'])
+    writeLevelFile(file, false)
+    await gw.until(() => (alerts().includes('door_held_open_cleared') ? true : undefined), 5_000, 'door_held_open_cleared')
   }, 60_000)
 })

@@ -137,3 +137,29 @@ describe('fire reset at the kiosk', () => {
     expect(await k.req('POST', '/api/kiosk/gate/fire-reset', {}, staff)).toMatchObject({ status: 409, json: { error: 'not_latched' } })
   })
 })
+
+describe('door and enclosure alarms at the kiosk', () => {
+  it('POST /api/kiosk/gate/ack: a staff session, an alarm waiting and an outcome of its kind; then it leaves the snapshot', async () => {
+    const k = await startKiosk({ devices: { inputs: [{ name: 'tamper', kind: 'tamper', driver: 'simulated', debounceMs: 0 }] } })
+    const lid = k.gw.inputs.find((i) => i.inputKind === 'tamper') as SimulatedInput
+    for (const deadline = Date.now() + 3000; k.gw.gate.state().tamper === null; ) {
+      if (Date.now() > deadline) throw new Error('the tamper input was never read')
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    lid.set(true)
+    lid.set(false)
+    const [alarm] = (await snapshot(k)).gate.alarms
+    expect(alarm).toMatchObject({ kind: 'tamper', device: 'tamper', count: 1, endedAt: expect.any(Number) })
+    expect((await k.req('POST', '/api/kiosk/gate/ack', { id: alarm.id, outcome: 'maintenance' })).status).toBe(401)
+    const staff = await k.login()
+    expect(await k.req('POST', '/api/kiosk/gate/ack', { id: alarm.id }, staff)).toMatchObject({ status: 400, json: { error: 'invalid', fields: { outcome: expect.any(String) } } })
+    expect(await k.req('POST', '/api/kiosk/gate/ack', { id: alarm.id, outcome: 'police_called' }, staff)).toMatchObject({ status: 400, json: { fields: { outcome: 'one of maintenance, checked_closed, tech_told' } } })
+    expect(await k.req('POST', '/api/kiosk/gate/ack', { id: 'nope', outcome: 'maintenance' }, staff)).toMatchObject({ status: 409, json: { error: 'no_alarm' } })
+    expect(await k.req('POST', '/api/kiosk/gate/ack', { id: alarm.id, outcome: 'maintenance', extra: 1 }, staff)).toMatchObject({ status: 400, json: { fields: { extra: 'unknown field' } } })
+    expect(await k.req('POST', '/api/kiosk/gate/ack', { id: alarm.id, outcome: 'maintenance' }, staff)).toMatchObject({ status: 200, json: { acknowledged: alarm.id, kind: 'tamper', outcome: 'maintenance' } })
+    expect((await snapshot(k)).gate.alarms).toEqual([])
+    expect(await k.req('POST', '/api/kiosk/gate/ack', { id: alarm.id, outcome: 'maintenance' }, staff)).toMatchObject({ status: 409 })
+    const acks = k.outbox('alert').filter((m) => m.data.kind === 'tamper_acknowledged').map(assertPublished)
+    expect(acks).toMatchObject([{ staff: 'zhang', alarm: 'tamper', device: 'tamper', outcome: 'maintenance', count: 1 }])
+  })
+})

@@ -12,9 +12,11 @@ import { withStaff } from './k-staff.js'
 import { changed, L, state, timeOf, W } from './k-state.js'
 
 /**
+ * @typedef {{ id: string, kind: 'door_forced_open' | 'door_held_open' | 'tamper', device: string, since: number, lastAt: number, endedAt: number | null, count: number }} GateAlarm
  * @typedef {{ mode: 'normal' | 'remain-open' | 'remain-closed', open: boolean, fire: { active: boolean, latched: boolean, since: number | null },
  *   door: { open: boolean | null, heldOpenSince: number | null, forcedAt: number | null }, tamper: boolean | null,
- *   modeBy: { staff: string | null, name?: string | null, via: 'kiosk' | 'platform' | null, reason: string | null, at: number | null } }} Gate
+ *   modeBy: { staff: string | null, name?: string | null, via: 'kiosk' | 'platform' | null, reason: string | null, at: number | null },
+ *   alarms?: GateAlarm[] }} Gate
  */
 
 /** @type {Gate | null} */
@@ -87,9 +89,32 @@ function renderModeChip() {
 
 /** @param {string} kind @param {'critical' | 'warning' | 'mode-closed' | 'mode-open'} level @param {string} text */
 function banner(kind, level, text) {
-  const b = el('div', { className: `gate-banner ${level}`, textContent: text })
+  const b = el('div', { className: `gate-banner ${level}` }, el('span', { className: 'gb-text', textContent: text }))
   b.dataset.kind = kind
   if (level === 'critical') b.setAttribute('role', 'alert')
+  return b
+}
+
+/** What an alarm says: what happened and when, whether it is still so, and how often. @param {GateAlarm} a */
+function alarmText(a) {
+  const t = timeOf(a.since)
+  const n = a.count > 1 ? `${L('dot')}${L('gateAlarmTimes', { n: a.count })}` : ''
+  if (a.kind === 'door_held_open') {
+    if (a.endedAt === null) return `⚠ ${L('doorHeld', { t: duration(Date.now() + skew - a.since) })}${n}`
+    return `⚠ ${L('doorHeldEnded', { t, d: duration(a.endedAt - a.since) })}${n}`
+  }
+  const key = a.kind === 'tamper' ? (a.endedAt === null ? 'tamperBanner' : 'tamperEnded') : a.endedAt === null ? 'doorForced' : 'doorForcedEnded'
+  return `⚠ ${L(key, { t, e: a.endedAt === null ? '' : timeOf(a.endedAt) })}${n}`
+}
+
+/** An alarm waiting for the staff: its words and 确认 (a PIN first when nobody is logged in). @param {GateAlarm} a */
+function alarmBanner(a) {
+  const b = banner(a.kind === 'door_held_open' ? 'held' : a.kind === 'tamper' ? 'tamper' : 'forced', a.kind === 'door_held_open' ? 'warning' : 'critical', alarmText(a))
+  b.dataset.alarmId = a.id
+  b.dataset.ended = a.endedAt === null ? 'no' : 'yes'
+  const ack = button(L('gateAlarmAck'), 'btn btn-white gb-ack', () => withStaff(() => ackDialog(a.id)))
+  ack.dataset.alarmId = a.id
+  b.append(ack)
   return b
 }
 
@@ -101,18 +126,20 @@ function duration(ms) {
   return m === 0 ? L('seconds', { s }) : L('minutes', { m, s: String(s).padStart(2, '0') })
 }
 
+/**
+ * Over the card: each door or enclosure alarm until it is acknowledged (still on, or over and said so), critical first;
+ * a condition still on after its alarm was acknowledged (the lid still open, the door still held open) without a
+ * button; then the mode.
+ */
 function renderGateBanners() {
   const box = $('gate-banners')
+  const alarms = [...(gate?.alarms ?? [])].sort((x, y) => Number(x.kind === 'door_held_open') - Number(y.kind === 'door_held_open') || y.lastAt - x.lastAt)
   /** @type {HTMLElement[]} */
-  const items = []
-  if (gate?.tamper === true) items.push(banner('tamper', 'critical', `⚠ ${L('tamperBanner')}`))
-  if (gate?.door.forcedAt) items.push(banner('forced', 'critical', `⚠ ${L('doorForced', { t: timeOf(gate.door.forcedAt) })}`))
+  const items = alarms.map(alarmBanner)
+  if (gate?.tamper === true && !alarms.some((a) => a.kind === 'tamper' && a.endedAt === null)) items.push(banner('tamper-on', 'warning', `⚠ ${L('tamperStill')}`))
   const held = gate?.door.heldOpenSince ?? null
-  if (held !== null) {
-    const b = banner('held', 'warning', '')
-    b.id = 'door-held'
-    items.push(b)
-  }
+  const heldLive = alarms.find((a) => a.kind === 'door_held_open' && a.endedAt === null)
+  if (held !== null && !heldLive) items.push(banner('held', 'warning', `⚠ ${L('doorHeld', { t: duration(Date.now() + skew - held) })}`))
   // The mode said over the card (the fire banner says it all while the alarm holds the gate).
   if (gate && !gate.fire.active && !gate.fire.latched && gate.mode !== 'normal') {
     items.push(gate.mode === 'remain-closed' ? banner('mode', 'mode-closed', `⚠ ${L('modeBannerClosed')}`) : banner('mode', 'mode-open', `⚠ ${L('modeBannerOpen')}`))
@@ -120,14 +147,44 @@ function renderGateBanners() {
   box.replaceChildren(...items)
   box.hidden = items.length === 0
   clearInterval(heldTimer)
+  // A door still held open counts up, every second.
   if (held !== null) {
-    const tick = () => {
-      const b = document.getElementById('door-held')
-      if (b) b.textContent = `⚠ ${L('doorHeld', { t: duration(Date.now() + skew - held) })}`
-    }
-    tick()
-    heldTimer = setInterval(tick, 1000)
+    heldTimer = setInterval(() => {
+      const text = box.querySelector('.gate-banner[data-kind="held"]:not([data-ended="yes"]) .gb-text')
+      if (text) text.textContent = heldLive ? alarmText(heldLive) : `⚠ ${L('doorHeld', { t: duration(Date.now() + skew - held) })}`
+    }, 1000)
   }
+}
+
+/**
+ * 确认 on a door or enclosure alarm: what it was, and what was done (one tap on a common answer); the gateway records
+ * it with who (the alert {kind}_acknowledged) and it leaves every screen.
+ * @param {string} id
+ */
+function ackDialog(id) {
+  const a = gate?.alarms?.find((x) => x.id === id)
+  if (!a) return toast(L('code_no_alarm'))
+  const what = el('div', { className: 'note', id: 'gate-ack-what', textContent: alarmText(a).replace(/^⚠ /, '') })
+  const pick = choices('outcome', (GATE_ALARM_OUTCOMES[a.kind] ?? []).map((o) => [o, L(`gateOutcome_${o}`)]), null, 'gateAckOutcome')
+  const checks = { outcome: () => (value('outcome') ? null : L('err_gateOutcome')) }
+  const ok = button(L('confirm'), 'btn btn-green', async () => {
+    const problems = problemsNow()
+    if (Object.keys(problems).length > 0) return showProblems(problems)
+    const r = await api('/api/kiosk/gate/ack', { id, outcome: value('outcome') })
+    if (!r.ok) return showError(errorText(r))
+    closeModal()
+    toast(L('toastGateAck'))
+  })
+  ok.id = 'gate-ack-ok'
+  ok.dataset.submit = 'yes'
+  openModal(L('gateAckTitle'), [el('div', { className: 'form one' }, what, pick)], [cancelButton(), ok], { kind: 'gate-ack', checks })
+}
+
+/** What staff may say was done (gateway/gate/types.ts GATE_ALARM_OUTCOMES). @type {Record<string, string[]>} */
+const GATE_ALARM_OUTCOMES = {
+  door_forced_open: ['checked_ok', 'intruder_handled', 'police_called', 'sensor_fault'],
+  door_held_open: ['door_closed', 'on_purpose', 'door_broken'],
+  tamper: ['maintenance', 'checked_closed', 'tech_told'],
 }
 
 /** Who set the mode in force, in words. */
