@@ -346,14 +346,15 @@ export class GateControl {
   }
 
   private fireStarted(name: string): void {
-    const wasOpen = this.fireOpen()
+    // An alarm coming back while latched is a new alarm: its own time and its sound.
+    const wasActive = this.fireOn.size > 0
     this.fireOn.add(name)
     const now = this.d.clock.now()
-    if (!wasOpen || this.fireSince === null) this.fireSince = now
+    if (!wasActive || this.fireSince === null) this.fireSince = now
     this.latched = false
     // The relays first: the alert's commit (an fsync) must not delay the gate opening.
     this.apply()
-    if (!wasOpen) for (const b of this.d.buzzers) b.play('alarm')
+    if (!wasActive) for (const b of this.d.buzzers) b.play('alarm')
     this.counters.fireAlarms++
     const relays = this.d.relays.filter((r) => r.fireRelease).map((r) => r.relay.name)
     this.d.log.warn({ input: name, relays }, 'fire alarm: the gate is held open')

@@ -35,6 +35,8 @@ export interface Card {
   overrideReason: string | null
   /** A kiosk open made through remain-closed (it opened once; the mode stayed). */
   throughClosed: boolean
+  /** Denied while the gate stood open (remain-open, the fire linkage): the staff must stop the person themselves. */
+  deniedOpen: boolean
   action: string | null
   degraded: boolean
   alarm: boolean
@@ -231,6 +233,7 @@ export class KioskLive {
       staff: this.d.staffName(e.staff),
       overrideReason: e.overrideReason,
       throughClosed: e.throughClosed,
+      deniedOpen: e.decision === 'deny' && this.d.gate?.()?.open === true,
       action: (e.manual?.action as string | undefined) ?? null,
       degraded: e.degraded,
       alarm: alarming,

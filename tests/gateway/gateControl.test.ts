@@ -148,6 +148,20 @@ describe('fire linkage', () => {
     checkContract(r.alerts())
   })
 
+  it('an alarm coming back while latched is a new alarm: its own time and the alarm sounded again', () => {
+    const r = gateRig({ fireLatch: true })
+    r.inputs['fire-alarm']!.firstRead(false)
+    r.inputs['fire-alarm']!.set(true)
+    const first = r.gate.state().fire.since
+    r.time.advance(5000)
+    r.inputs['fire-alarm']!.set(false)
+    expect(r.gate.state().fire).toMatchObject({ active: false, latched: true, since: first })
+    r.time.advance(60_000)
+    r.inputs['fire-alarm']!.set(true)
+    expect(r.gate.state().fire).toMatchObject({ active: true, latched: false, since: r.time.now() })
+    expect(r.buzzer.played).toEqual(['alarm', 'alarm'])
+  })
+
   it('a fire alarm already on at start (first read, no change event) opens the gate', () => {
     const r = gateRig()
     r.inputs['fire-alarm']!.firstRead(true)

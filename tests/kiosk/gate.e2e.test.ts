@@ -97,6 +97,10 @@ describe('the gate on the staff screen', () => {
     await tapCentre(zh, '#modal-buttons .btn-gray')
     await zh.waitForSelector('#modal', { state: 'hidden' })
     for (const lang of ['zh', 'en'] as const) await checkLayout(pages[lang], 'fire-fever', lang)
+    // The enclosure opened meanwhile: its alarm over the card as well, and the alarm stack still whole.
+    level(k, 'tamper', true)
+    await both(pages, (p) => p.waitForSelector('.gate-banner[data-kind="tamper"]'))
+    for (const lang of ['zh', 'en'] as const) await checkLayout(pages[lang], 'fire-fever-tamper', lang)
 
     // Over a dialog too: the alarm's 登记处置 opens one, the fire line stays above it.
     await both(pages, async (p) => {
@@ -138,15 +142,17 @@ describe('the gate on the staff screen', () => {
       expect(await text(p, '#gate-only')).toBe('北门')
     })
 
-    // The dialog asks; meanwhile the alarm comes back: the server refuses, and the screen says why.
+    // The dialog asks; meanwhile the alarm comes back: the question is gone, the screen says why, and the banner's
+    // time is the new alarm's.
     await tapCentre(zh, '#fire-reset')
     await zh.waitForSelector('#modal[data-kind="fire-reset"]')
     expect(await text(zh, '#fire-reset-text')).toContain('确定复位')
+    const firstSince = k.gw.gate.state().fire.since
+    await new Promise((r) => setTimeout(r, 1100))
     level(k, 'fire-alarm', true)
-    await zh.waitForSelector('#modal-fire[data-state="active"]')
-    await tapCentre(zh, '#fire-reset-ok')
-    await expect.poll(() => text(zh, '#modal-error')).toBe('火警信号仍在，不能复位：闸门保持打开')
-    await tapCentre(zh, '#modal-buttons .btn-gray')
+    await zh.waitForSelector('#modal', { state: 'hidden' })
+    expect(await text(zh, '#toast')).toBe('火警信号又出现：闸门保持打开，不能复位')
+    expect(k.gw.gate.state().fire.since).toBeGreaterThan(firstSince! + 1000)
     level(k, 'fire-alarm', false)
     await both(pages, (p) => p.waitForSelector('#fire-banner[data-state="latched"]'))
 
@@ -160,9 +166,9 @@ describe('the gate on the staff screen', () => {
     expect(await text(zh, '#toast')).toBe('已复位：闸门恢复正常')
     await both(pages, (p) => p.waitForSelector('#fire-banner', { state: 'hidden' }))
     expect(k.gw.relays[0]!.isOpen).toBe(false)
-    await tapCentre(en, '#fire-reset-ok')
-    await expect.poll(() => text(en, '#modal-error')).toBe('No cleared fire alarm is waiting for a reset (already reset?)')
-    await tapCentre(en, '#modal-buttons .btn-gray')
+    // The other screen's question went with it.
+    await en.waitForSelector('#modal', { state: 'hidden' })
+    expect(await text(en, '#toast')).toBe('Already reset')
 
     // Latched again, then the feed goes: 复位 and the mode chip are greyed, and a tap says why nothing happens.
     level(k, 'fire-alarm', true)
@@ -232,8 +238,8 @@ describe('the gate on the staff screen', () => {
     expect(k.gw.relays[0]!.isOpen).toBe(false)
     expect(await text(zh, '#card-word')).toBe('⚠ 闸门常闭')
     expect(await text(zh, '#card-reason')).toBe('闸门常闭，未开门')
-    expect(await text(en, '#card-word')).toBe('⚠ GATE CLOSED')
-    expect(await text(en, '#card-reason')).toBe('Gate kept closed, not opened')
+    expect(await text(en, '#card-word')).toBe('⚠ Gate held closed')
+    expect(await text(en, '#card-reason')).toBe('Gate held closed: not opened')
     // Not the admit's green.
     expect(await zh.$eval('#card', (e) => getComputedStyle(e).backgroundColor)).not.toBe('rgb(13, 122, 50)')
     for (const lang of ['zh', 'en'] as const) await checkLayout(pages[lang], 'closed-admit', lang)

@@ -88,6 +88,16 @@ describe('gate mode at the kiosk', () => {
     expect(assertPublished(k.outbox('entry').at(-1)!).gateMode).toBeUndefined()
   })
 
+  it('a denial while the gate is held open says so on its card (deniedOpen): nothing but the staff stops the person', async () => {
+    const k = await startKiosk()
+    const tech = await k.login(TECH[0], 'tech')
+    let n = 0
+    const deny = (): Promise<any> => liveEvent(k, 'decision', (d) => d.decision === 'deny', async () => k.scanner('in').inject(`NOT-A-PASS-${++n}`))
+    expect(await deny()).toMatchObject({ decision: 'deny', deniedOpen: false })
+    await k.req('POST', '/api/kiosk/gate/mode', { mode: 'remain-open' }, tech)
+    expect(await deny()).toMatchObject({ decision: 'deny', reasons: ['unknown_code'], deniedOpen: true })
+  })
+
   it('the snapshot carries the gate (name and state) and every change comes as a live event gate', async () => {
     const k = await startKiosk()
     const snap = await snapshot(k)

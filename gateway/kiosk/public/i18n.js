@@ -83,7 +83,7 @@ export const STRINGS = {
     modePresetNight: '夜间封闭', modePresetEvent: '社区活动', modePresetRepair: '设备维修', modePresetOffice: '上级通知',
     modePresetBack: '恢复正常通行', modePresetEventOver: '活动结束', modePresetRepaired: '维修完成', modeCurrentChoice: '{mode}（当前）',
     exitWord: '按钮出门', exitWhy: '门内出门按钮开门，无通行码', closedWord: '闸门常闭',
-    throughClosed: '常闭下开闸一次', openClosedNote: '闸门现为常闭：确定后开闸一次放行，常闭模式不变',
+    throughClosed: '常闭下开闸一次', deniedOpen: '闸门常开：请当面劝阻', fireBackToast: '火警信号又出现：闸门保持打开，不能复位', fireResetElsewhere: '已被复位', openClosedNote: '闸门现为常闭：确定后开闸一次放行，常闭模式不变',
     exitWaitWord: '出门按钮', exitWaitWhy: '有人在里面等候出门 · 闸门常闭未开，要放行请人工开闸',
     modeChipFire: '闸门：消防常开', modeFire: '消防联动', modeFireOn: '火警中，闸门保持打开', modeFireLatched: '火警已解除，待复位，闸门保持打开',
     modeFireNote: '消防联动期间闸门保持打开：更改的模式在火警解除并复位后才生效',
@@ -156,8 +156,8 @@ export const STRINGS = {
     gateOutcome_maintenance: 'Technician at work', gateOutcome_checked_closed: 'Checked and closed', gateOutcome_tech_told: 'Technician told',
     modePresetNight: 'Closed for the night', modePresetEvent: 'Community event', modePresetRepair: 'Repairs', modePresetOffice: 'Ordered by the office',
     modePresetBack: 'Back to normal', modePresetEventOver: 'Event over', modePresetRepaired: 'Repairs done', modeCurrentChoice: '{mode} (now)',
-    exitWord: 'Exit button', exitWhy: 'Opened by the exit button inside: no pass', closedWord: 'GATE CLOSED',
-    throughClosed: 'opened once while held closed', openClosedNote: 'The gate is held closed: this opens it once, and it stays held closed',
+    exitWord: 'Exit button', exitWhy: 'Opened by the exit button inside: no pass', closedWord: 'Gate held closed',
+    throughClosed: 'opened once while held closed', deniedOpen: 'the gate is held open: stop them in person', fireBackToast: 'The fire alarm is back: the gate stays open, no reset', fireResetElsewhere: 'Already reset', openClosedNote: 'The gate is held closed: this opens it once, and it stays held closed',
     exitWaitWord: 'Exit button', exitWaitWhy: 'Someone is waiting inside · the gate is held closed: open it by hand to let them out',
     modeChipFire: 'Gate: open (fire)', modeFire: 'Fire linkage', modeFireOn: 'Fire alarm: the gate is held open', modeFireLatched: 'Fire alarm cleared, waiting for a reset: the gate is held open',
     modeFireNote: 'The fire linkage holds the gate open: a mode changed now applies once the alarm has cleared and been reset',
@@ -185,7 +185,7 @@ export const REASON_TEXT = {
   quota: { zh: '本户外出次数已用完', en: 'Household outing quota used' },
   manual_override: { zh: '人工放行', en: 'Opened by staff' },
   exit_button: { zh: '出门按钮开门', en: 'Exit button' },
-  gate_closed: { zh: '闸门常闭，未开门', en: 'Gate kept closed, not opened' },
+  gate_closed: { zh: '闸门常闭，未开门', en: 'Gate held closed: not opened' },
 }
 
 /** The gate's modes (gateway/gate/types.ts GATE_MODES). */

@@ -139,6 +139,8 @@ function endPrompt() {
 export function reasonText(c) {
   // Admitted, but the gate stayed shut: that comes first, it is what the staff must act on.
   if (c.gateFailed) return [L('gateFailed'), admitText(c)].filter(Boolean).join(L('list'))
+  // Refused, but the gate stands open (remain-open, fire): nothing stops the person but the staff.
+  if (c.deniedOpen) return [admitText(c), L('deniedOpen')].filter(Boolean).join(L('dot'))
   return admitText(c)
 }
 

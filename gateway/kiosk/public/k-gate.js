@@ -7,7 +7,7 @@
 // These banners come from the state alone: the alerts the gateway raises for the same things go to the platform.
 import { $, api, button, el, localTime } from './common.js'
 import { GATE_MODE } from './i18n.js'
-import { cancelButton, choices, closeModal, errorText, field, openModal, problemsNow, showError, showProblems, toast, value } from './k-dialogs.js'
+import { cancelButton, choices, closeModal, errorText, field, modalOpen, openModal, problemsNow, showError, showProblems, toast, value } from './k-dialogs.js'
 import { withStaff } from './k-staff.js'
 import { changed, L, state, timeOf, W } from './k-state.js'
 
@@ -62,6 +62,11 @@ function renderFire() {
   $('fire-sub').textContent = on ? (since ? L('fireSince', { t: since }) : '') : latched ? L('fireLatchedHelp', { mode: modeWord(gate?.mode) }) : ''
   reset.hidden = !latched
   reset.textContent = L('fireReset')
+  // The 复位 question is about a cleared alarm: if it came back (or was reset elsewhere), the question is gone.
+  if (!latched && $('modal').dataset.kind === 'fire-reset' && modalOpen()) {
+    closeModal()
+    toast(L(on ? 'fireBackToast' : 'fireResetElsewhere'), on)
+  }
   // Over an open dialog too: the line above the strip (k-strip.js shows the rest).
   const over = $('modal-fire')
   over.hidden = box.hidden

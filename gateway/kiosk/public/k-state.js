@@ -7,7 +7,7 @@ import { PASS_KIND, t, word } from './i18n.js'
 /**
  * @typedef {{ eventId: string, ts: number, direction: 'in' | 'out', decision: 'admit' | 'deny', reasons: string[], tempC: number | null,
  *   passKind: string | null, holder: string | null, name?: string | null, unit?: string | null, plate?: string | null, occupants?: number | null, rechecked: boolean, source: 'scan' | 'override' | 'exit', scanner: string | null,
- *   staff: string | null, overrideReason: string | null, throughClosed?: boolean, action: string | null, degraded: boolean, alarm: boolean, gateFailed?: boolean,
+ *   staff: string | null, overrideReason: string | null, throughClosed?: boolean, deniedOpen?: boolean, action: string | null, degraded: boolean, alarm: boolean, gateFailed?: boolean,
  *   confirmedC?: number | null }} Card
  * @typedef {{ relay: string, entryId: string, ts: number, direction: 'in' | 'out', error: string }} RelayFault
  * @typedef {{ entryId: string, kind: 'fever' | 'isolation_breach', ts: number, direction: 'in' | 'out', passKind: string | null,
