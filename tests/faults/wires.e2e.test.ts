@@ -6,11 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Mosquitto } from '../../cloud-bridge/mosquitto.ts'
 import { issuePass } from '../../gateway/passes/issue.ts'
 import { newKeyPair } from '../../gateway/passes/keys.ts'
-import { LineScannerSim } from '../../simulators/devices/lineScanner.ts'
-import { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer.ts'
-import { PtyPair } from '../../simulators/pty.ts'
 import { Recorder } from '../bridge/helpers.ts'
 import { GatewayProcess } from '../helpers/gatewayProcess.ts'
+import { openInboundDevices, type InboundDevices } from '../helpers/inboundDevices.ts'
 
 const P = 'estate-gate/estate-001/north-1'
 const issuer = newKeyPair('estate-key-1')
@@ -30,15 +28,12 @@ afterEach(async () => {
   gw = broker = sub = null
 })
 
-async function gate(reconnectMinMs = 200): Promise<{ inPty: PtyPair; thermoPty: PtyPair; scanner: LineScannerSim; thermo: ModbusThermometerSim }> {
+async function gate(reconnectMinMs = 200): Promise<InboundDevices> {
   broker = await Mosquitto.start()
   sub = await Recorder.connect(broker.url)
-  const [inPty, thermoPty] = await Promise.all([PtyPair.open({ name: 'in' }), PtyPair.open({ name: 'thermo' })])
-  closers.push(() => inPty.close(), () => thermoPty.close())
-  const scanner = new LineScannerSim()
-  const thermo = new ModbusThermometerSim({ unitId: 1, register: 0, scale: 0.01, temperatureC: 36.5 })
-  await Promise.all([scanner.open(inPty.devicePath), thermo.open(thermoPty.devicePath)])
-  closers.push(() => scanner.close(), () => thermo.close())
+  const devices = await openInboundDevices(36.5)
+  closers.push(() => devices.close())
+  const { inPty, thermoPty } = devices
   gw = await GatewayProcess.start({
     devices: {
       scanners: [{ name: 'scanner-in', driver: 'line', path: inPty.gatewayPath, direction: 'in' }],
@@ -53,7 +48,7 @@ async function gate(reconnectMinMs = 200): Promise<{ inPty: PtyPair; thermoPty: 
     log: { level: 'info' },
   })
   await gw.until(async () => ((await gw!.health()).components['thermo-in']?.online ? true : undefined), 5000, 'thermometer online')
-  return { inPty, thermoPty, scanner, thermo }
+  return devices
 }
 
 /** Every committed decision at the platform, seq from 1 without a gap; the process still running. */

@@ -16,19 +16,16 @@ import { validateConfig } from '../../gateway/config/load.ts'
 import { issuePass } from '../../gateway/passes/issue.ts'
 import { newKeyPair } from '../../gateway/passes/keys.ts'
 import type { DecisionEvent } from '../../gateway/pipeline/pipeline.ts'
-import { LineScannerSim } from '../../simulators/devices/lineScanner.ts'
-import { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer.ts'
-import { PtyPair } from '../../simulators/pty.ts'
 import { Recorder, until } from '../bridge/helpers.ts'
 import { assertMessage, messageForTopic } from '../contracts/asyncapi.ts'
+import { openInboundDevices, type InboundDevices } from '../helpers/inboundDevices.ts'
 
 const issuer = newKeyPair('estate-key-1')
 let passNo = 0
 const pass = (): Promise<string> => issuePass(issuer, { sub: `H-2-1-${100 + ++passNo}`, kind: 'resident', jti: `act-${passNo}` }, { now: Date.now(), ttlSeconds: 3600 })
 
 describe('actuation (gateway on pseudo-terminals, uplink to mosquitto)', () => {
-  let inPty: PtyPair, thermoPty: PtyPair
-  let scanner: LineScannerSim, thermo: ModbusThermometerSim
+  let devices: InboundDevices
   let broker: Mosquitto
   let sub: Recorder
   let gw: Gateway
@@ -37,10 +34,8 @@ describe('actuation (gateway on pseudo-terminals, uplink to mosquitto)', () => {
   const decisions: DecisionEvent[] = []
 
   beforeAll(async () => {
-    ;[inPty, thermoPty] = await Promise.all([PtyPair.open({ name: 'in' }), PtyPair.open({ name: 'thermo' })])
-    scanner = new LineScannerSim()
-    thermo = new ModbusThermometerSim({ unitId: 1, register: 0, scale: 0.01, temperatureC: 36.6 })
-    await Promise.all([scanner.open(inPty.devicePath), thermo.open(thermoPty.devicePath)])
+    devices = await openInboundDevices()
+    const { inPty, thermoPty } = devices
     broker = await Mosquitto.start()
     sub = await Recorder.connect(broker.url)
     dataDir = mkdtempSync(join(tmpdir(), 'estate-gate-actuation-'))
@@ -69,15 +64,14 @@ describe('actuation (gateway on pseudo-terminals, uplink to mosquitto)', () => {
     await gw?.stop()
     await sub?.client.endAsync(true)
     await broker?.dispose()
-    await Promise.all([scanner?.close(), thermo?.close()])
-    await Promise.all([inPty?.close(), thermoPty?.close()])
+    await devices?.close()
     if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   })
 
   /** Scans a fresh pass on the pseudo-terminal; resolves with its decision. */
   async function scanOne(): Promise<DecisionEvent> {
     const n = decisions.length
-    await scanner.scan(await pass())
+    await devices.scanner.scan(await pass())
     await until(() => decisions.length > n, 'the decision', 10_000)
     return decisions[n]!
   }

@@ -8,12 +8,10 @@ import { Mosquitto } from '../../cloud-bridge/mosquitto.ts'
 import { writeLevelFile } from '../../devices/inputs/simulated.ts'
 import { issuePass } from '../../gateway/passes/issue.ts'
 import { newKeyPair } from '../../gateway/passes/keys.ts'
-import { LineScannerSim } from '../../simulators/devices/lineScanner.ts'
-import { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer.ts'
-import { PtyPair } from '../../simulators/pty.ts'
 import { P, Recorder } from '../bridge/helpers.ts'
 import { assertMessage, messageForTopic } from '../contracts/asyncapi.ts'
 import { GatewayProcess, ptyGateDevices, tempDir, type LogLine } from '../helpers/gatewayProcess.ts'
+import { openInboundDevices, type InboundDevices } from '../helpers/inboundDevices.ts'
 
 const issuer = newKeyPair('estate-key-1')
 let passNo = 0
@@ -23,8 +21,7 @@ const HELD_OPEN_SEC = 5
 const STAFF_PIN = '246810'
 
 describe('door and safety inputs (the gateway process, level files, mosquitto)', () => {
-  let inPty: PtyPair, thermoPty: PtyPair
-  let scanner: LineScannerSim, thermo: ModbusThermometerSim
+  let devices: InboundDevices
   let broker: Mosquitto
   let sub: Recorder
   let gw: GatewayProcess
@@ -35,7 +32,7 @@ describe('door and safety inputs (the gateway process, level files, mosquitto)',
     return {
       gate: { heldOpenSec: HELD_OPEN_SEC, ...gate },
       devices: {
-        ...ptyGateDevices({ inPath: inPty.gatewayPath, thermoPath: thermoPty.gatewayPath, pulseMs: PULSE_MS }),
+        ...ptyGateDevices({ inPath: devices.inPty.gatewayPath, thermoPath: devices.thermoPty.gatewayPath, pulseMs: PULSE_MS }),
         inputs: [
           { name: 'door', kind: 'door-contact', driver: 'simulated', debounceMs: 0, levelFile: level('door') },
           { name: 'fire-alarm', kind: 'fire-alarm', driver: 'simulated', debounceMs: 0, levelFile: level('fire-alarm') },
@@ -58,10 +55,7 @@ describe('door and safety inputs (the gateway process, level files, mosquitto)',
   }
 
   beforeAll(async () => {
-    ;[inPty, thermoPty] = await Promise.all([PtyPair.open({ name: 'in' }), PtyPair.open({ name: 'thermo' })])
-    scanner = new LineScannerSim()
-    thermo = new ModbusThermometerSim({ unitId: 1, register: 0, scale: 0.01, temperatureC: 36.6 })
-    await Promise.all([scanner.open(inPty.devicePath), thermo.open(thermoPty.devicePath)])
+    devices = await openInboundDevices()
     broker = await Mosquitto.start()
     sub = await Recorder.connect(broker.url)
     for (const n of ['door', 'fire-alarm', 'exit', 'tamper']) writeLevelFile(level(n), false)
@@ -72,8 +66,7 @@ describe('door and safety inputs (the gateway process, level files, mosquitto)',
     await gw?.stop()
     await sub?.close()
     await broker?.dispose()
-    await Promise.all([scanner?.close(), thermo?.close()])
-    await Promise.all([inPty?.close(), thermoPty?.close()])
+    await devices?.close()
   })
 
   const relay = async (): Promise<Record<string, any>> => (await gw.health()).components.gate!
@@ -85,7 +78,7 @@ describe('door and safety inputs (the gateway process, level files, mosquitto)',
   const lastEntryId = (): number => gw.query<{ id: number | null }>('SELECT max(id) AS id FROM entries')[0]?.id ?? 0
   async function scanOne(): Promise<Record<string, any>> {
     const before = lastEntryId()
-    await scanner.scan(await pass(), { tail: 'cr' })
+    await devices.scanner.scan(await pass(), { tail: 'cr' })
     return gw.until(() => gw.query('SELECT * FROM entries WHERE id > ? ORDER BY id', before)[0], 10_000, 'the entry row')
   }
   /** The wall-clock time of the first log line matching, written after `from` (pino's `time`, ISO). */

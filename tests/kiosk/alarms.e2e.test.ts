@@ -14,11 +14,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { issuePass } from '../../gateway/passes/issue.ts'
 import { newKeyPair } from '../../gateway/passes/keys.ts'
-import { LineScannerSim } from '../../simulators/devices/lineScanner.ts'
-import { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer.ts'
-import { PtyPair } from '../../simulators/pty.ts'
+import type { LineScannerSim } from '../../simulators/devices/lineScanner.ts'
+import type { ModbusThermometerSim } from '../../simulators/devices/modbusThermometer.ts'
 import { GatewayProcess, ptyGateDevices, tempDir } from '../helpers/gatewayProcess.ts'
 import { layoutProblems, tapCentre } from './layout.ts'
+import { openInboundDevices, type InboundDevices } from '../helpers/inboundDevices.ts'
 
 const SHOTS = process.env.KIOSK_SHOTS ?? join(tmpdir(), 'estate-gate-kiosk-shots')
 const VIEWPORTS = [
@@ -36,7 +36,7 @@ const PINS = { zh: '246810', en: '135790' }
 const HOLD_MS = 5000
 
 describe('the result card and the alarms at the 7-inch screen', () => {
-  let inPty: PtyPair, thermoPty: PtyPair
+  let devices: InboundDevices
   let scanIn: LineScannerSim, thermo: ModbusThermometerSim
   let gw: GatewayProcess
   let browser: Browser
@@ -47,16 +47,14 @@ describe('the result card and the alarms at the 7-inch screen', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
-    ;[inPty, thermoPty] = await Promise.all([PtyPair.open({ name: 'in' }), PtyPair.open({ name: 'thermo' })])
-    scanIn = new LineScannerSim()
-    thermo = new ModbusThermometerSim({ unitId: 1, register: 0, scale: 0.01, temperatureC: 36.6 })
-    await Promise.all([scanIn.open(inPty.devicePath), thermo.open(thermoPty.devicePath)])
+    devices = await openInboundDevices()
+    ;({ scanner: scanIn, thermo } = devices)
     dir = tempDir()
     gw = await GatewayProcess.start(
       {
         site: { id: 'estate-001', name: '路砦社区', timezone: 'Asia/Shanghai' },
         gate: { id: 'north-1', name: '北门' },
-        devices: ptyGateDevices({ inPath: inPty.gatewayPath, thermoPath: thermoPty.gatewayPath }),
+        devices: ptyGateDevices({ inPath: devices.inPty.gatewayPath, thermoPath: devices.thermoPty.gatewayPath }),
         // A re-check long enough for something else to happen meanwhile (a visitor registered by hand).
         rules: { recheckDelayMs: 1500, duplicateScanMs: 0, antiPassback: 'off' },
         passes: { issuers: [{ kid: issuer.kid, publicKeyPem: issuer.publicKeyPem }] },
@@ -97,8 +95,7 @@ describe('the result card and the alarms at the 7-inch screen', () => {
     for (const c of contexts) await c.close()
     await browser?.close()
     await gw?.stop()
-    await Promise.all([scanIn, thermo].map((s) => s?.close()))
-    await Promise.all([inPty, thermoPty].map((p) => p?.close()))
+    await devices?.close()
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
