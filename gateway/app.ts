@@ -272,9 +272,11 @@ export class Gateway {
       dev.onHealth((h) => {
         log.info({ device: h.name, online: h.online, lastError: h.lastError }, h.online ? 'device online' : 'device offline')
         this.bus.emit('device', { name: h.name, online: h.online })
-        // A loose cable flaps: one alert per device per 10 minutes; P/device/{name} carries every change.
+        // A loose cable flaps: one alert per device per 10 minutes; P/device/{name} carries every change. A stop
+        // takes every device offline on purpose: the platform learns of it from P/status (retained offline, or the
+        // will after a crash), not from one device_offline per device.
         const mono = this.opts.clock.mono()
-        if (h.online || mono - (lastOfflineAlert.get(h.name) ?? -Infinity) < 600_000) return
+        if (h.online || this.stopped || mono - (lastOfflineAlert.get(h.name) ?? -Infinity) < 600_000) return
         lastOfflineAlert.set(h.name, mono)
         this.queueAlert({ kind: 'device_offline', severity: 'warning', message: `${h.kind} ${h.name} went offline: ${h.lastError ?? 'no reason given'}`, device: h.name })
       })
