@@ -10,6 +10,7 @@ import { eventSource } from '../cloud-bridge/envelope.ts'
 import { mirrorOutbox } from '../cloud-bridge/mirror.ts'
 import { systemClock, type Buzzer, type Clock, type Device, type DeviceContext, type DeviceHealth, type Input, type Relay, type Scanner, type Thermometer } from '../devices/types.ts'
 import { validateConfig } from './config/load.ts'
+import { preflight } from './config/preflight.ts'
 import { changedKeys, deepMerge, readOverrides, splitLive, writeOverrides } from './config/overrides.ts'
 import type { GatewayConfig } from './config/schema.ts'
 import { TypedBus } from './events.ts'
@@ -506,6 +507,10 @@ export class Gateway {
   setConfig(patch: Record<string, unknown>, origin: ConfigOrigin): SetConfigResult {
     const res = validateConfig(deepMerge(this.config, patch))
     if (!res.ok) return { ok: false, errors: res.errors }
+    // What start checks beyond the schema too (TLS files readable and matching, dataDir): a change kept in
+    // config-overrides.json that the next start would refuse (exit 2, no gate) is refused now, by key.
+    const unusable = preflight(res.config)
+    if (unusable.length > 0) return { ok: false, errors: unusable }
     const changed = changedKeys(this.config, res.config)
     const split = splitLive(changed)
     if (changed.length === 0) return { ok: true, ...split }
