@@ -3,6 +3,8 @@
 // with a line scanner and a Modbus thermometer on ptys driven from a process of their own, the uplink to mosquitto,
 // the embedded broker, the kiosk with a screen connected, and the default schedules (DESIGN section 10).
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { Mosquitto } from '../cloud-bridge/mosquitto.ts'
 import { startGateProcess } from './gateProcess.ts'
 import { tempDirFor } from './util.ts'
@@ -50,9 +52,14 @@ export function cpuSplitMs(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 }
 }
 
-async function lastSeq(port: number): Promise<number> {
-  const h = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { components: { store: { lastSeq: number } } }
-  return h.components.store.lastSeq
+/** The outbox's last seq, read from the gateway's database (WAL: beside it); /healthz no longer shows it. */
+function lastSeq(dir: string): number {
+  const db = new Database(join(dir, 'data', 'estate-gate.db'), { readonly: true, fileMustExist: true })
+  try {
+    return (db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'outbox'`).get() as { seq: number } | undefined)?.seq ?? 0
+  } finally {
+    db.close()
+  }
 }
 
 export async function benchProcess(o: { starts: number; loadSeconds: number; rate: number; loadedNodeArgs?: string[] }): Promise<ProcessBenchResult> {
@@ -87,7 +94,7 @@ export async function benchProcess(o: { starts: number; loadSeconds: number; rat
         await sleep(1000)
         const cpu0 = cpuMs(pid)
         const split0 = cpuSplitMs(pid)
-        const seq0 = await lastSeq(gate.kioskPort)
+        const seq0 = lastSeq(dir)
         const t0 = performance.now()
         let n = 0
         const sampling = (async () => {
@@ -102,7 +109,7 @@ export async function benchProcess(o: { starts: number; loadSeconds: number; rat
           await sleep(Math.max(0, next - performance.now()))
         }
         await sampling
-        decisions = (await lastSeq(gate.kioskPort)) - seq0
+        decisions = lastSeq(dir) - seq0
         const cpu = cpuMs(pid) - cpu0
         const split = cpuSplitMs(pid)
         cpuSystemShare = Math.round(((split.system - split0.system) / Math.max(1, cpu)) * 100) / 100

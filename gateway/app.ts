@@ -10,10 +10,11 @@ import { eventSource } from '../cloud-bridge/envelope.ts'
 import { mirrorOutbox } from '../cloud-bridge/mirror.ts'
 import { systemClock, type Buzzer, type Clock, type Device, type DeviceContext, type DeviceHealth, type Input, type Relay, type Scanner, type Thermometer } from '../devices/types.ts'
 import { validateConfig } from './config/load.ts'
+import { preflight } from './config/preflight.ts'
 import { changedKeys, deepMerge, readOverrides, splitLive, writeOverrides } from './config/overrides.ts'
 import type { GatewayConfig } from './config/schema.ts'
 import { TypedBus } from './events.ts'
-import { deviceComponent, overallStatus, type Component, type HealthReport } from './health.ts'
+import { deviceComponent, overallStatus, type Component, type HealthReport, type HealthView } from './health.ts'
 import { startHttp, type HttpServer } from './http.ts'
 import { codeHash, newSiteSecret } from './passes/codeHash.ts'
 import { createPassVerifier, type PassVerifier } from './passes/verify.ts'
@@ -272,9 +273,11 @@ export class Gateway {
       dev.onHealth((h) => {
         log.info({ device: h.name, online: h.online, lastError: h.lastError }, h.online ? 'device online' : 'device offline')
         this.bus.emit('device', { name: h.name, online: h.online })
-        // A loose cable flaps: one alert per device per 10 minutes; P/device/{name} carries every change.
+        // A loose cable flaps: one alert per device per 10 minutes; P/device/{name} carries every change. A stop
+        // takes every device offline on purpose: the platform learns of it from P/status (retained offline, or the
+        // will after a crash), not from one device_offline per device.
         const mono = this.opts.clock.mono()
-        if (h.online || mono - (lastOfflineAlert.get(h.name) ?? -Infinity) < 600_000) return
+        if (h.online || this.stopped || mono - (lastOfflineAlert.get(h.name) ?? -Infinity) < 600_000) return
         lastOfflineAlert.set(h.name, mono)
         this.queueAlert({ kind: 'device_offline', severity: 'warning', message: `${h.kind} ${h.name} went offline: ${h.lastError ?? 'no reason given'}`, device: h.name })
       })
@@ -300,27 +303,33 @@ export class Gateway {
     log.info({ url: this.http.url, status: this.health().status }, 'gateway ready')
   }
 
-  health(): HealthReport {
+  /**
+   * `public` (the default; GET /healthz, which anyone who reaches the kiosk port reads): no figure that a message for
+   * the platform alone moves. A duress login queues the silent `duress` alert (Store.enqueueUnlisted); the outbox's
+   * seqs and the uplink's sent and acknowledged counts would grow by one more than for an ordinary login, there for
+   * the person forcing the guard to see. So the outbox is shown as the gate itself counts it (localBacklog) and the
+   * running counts are left out. `full` (the tech pages, behind the tech PIN) has them all.
+   */
+  health(view: HealthView = 'public'): HealthReport {
     const components: Record<string, Component> = {}
     for (const dev of this.devices) components[dev.name] = { ...deviceComponent(dev.health()), ...(dev.kind === 'relay' ? this.gate.relayInfo(dev.name) : {}) }
     const others: Record<string, Component> = {
-      store: this.storeComponent(),
+      store: this.storeComponent(view),
       localBroker: this.brokerComponent(),
-      uplink: this.uplinkComponent(),
+      uplink: this.uplinkComponent(view),
     }
     Object.assign(components, others)
     return { status: overallStatus(this.devices, others), components }
   }
 
-  private storeComponent(): Component {
+  private storeComponent(view: HealthView): Component {
     try {
-      const backlog = this.store.outboxBacklog()
       const disk = this.disk.last
       const full = disk !== null && disk.usedRatio >= 0.95
       return {
         status: this.pipeline.counters.storeErrors > 0 || full ? 'degraded' : 'ok',
-        backlog,
-        lastSeq: this.store.lastSeq(),
+        // firstSeq too would tell: with nothing else waiting, it is the duress alert's.
+        ...(view === 'full' ? { backlog: this.store.outboxBacklog(), lastSeq: this.store.lastSeq() } : { backlog: { count: this.store.localBacklog().count } }),
         errors: this.pipeline.counters.storeErrors,
         disk: disk && { usedPercent: Math.round(disk.usedRatio * 100), freeBytes: disk.freeBytes },
       }
@@ -449,10 +458,15 @@ export class Gateway {
     })
   }
 
-  private uplinkComponent(): Component {
+  private uplinkComponent(view: HealthView): Component {
     if (!this.bridge) return this.config.central.url || this.config.localBroker.enabled ? { status: 'down', error: 'no broker to connect to' } : { status: 'disabled' }
     const st = this.bridge.status()
-    return { status: st.connected ? 'ok' : 'degraded', url: redactUrl(this.config.central.url ?? this.broker?.url ?? ''), ...st }
+    const head = { status: st.connected ? 'ok' : 'degraded', url: redactUrl(this.config.central.url ?? this.broker?.url ?? '') } as const
+    if (view === 'full') return { ...head, ...st }
+    // What the uplink is doing, without its running counts (in flight, sent, acknowledged, last acknowledged seq): each
+    // moves with the duress alert. The backlog is what waits as the gate itself counts it (in flight included).
+    const { connected, refused, reconnects, protocolVersion, window, lastError } = st
+    return { ...head, connected, backlog: this.store.localBacklog().count, refused, reconnects, protocolVersion, window, lastError }
   }
 
   /** The embedded broker's address, once listening. */
@@ -493,6 +507,10 @@ export class Gateway {
   setConfig(patch: Record<string, unknown>, origin: ConfigOrigin): SetConfigResult {
     const res = validateConfig(deepMerge(this.config, patch))
     if (!res.ok) return { ok: false, errors: res.errors }
+    // What start checks beyond the schema too (TLS files readable and matching, dataDir): a change kept in
+    // config-overrides.json that the next start would refuse (exit 2, no gate) is refused now, by key.
+    const unusable = preflight(res.config)
+    if (unusable.length > 0) return { ok: false, errors: unusable }
     const changed = changedKeys(this.config, res.config)
     const split = splitLive(changed)
     if (changed.length === 0) return { ok: true, ...split }

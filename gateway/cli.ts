@@ -185,8 +185,16 @@ function isEntry(): boolean {
 }
 
 if (isEntry()) {
+  // `estate-gate check-config FILE | head`: the reader may go away before we are done. Node ignores SIGPIPE, so
+  // the write fails with EPIPE, which as an unhandled stream error would end the command with a stack trace. The
+  // rest of the output is not wanted: it is dropped, and the command ends with its own exit code.
+  let stdoutGone = false
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    stdoutGone = true
+  })
   process.exitCode = await run(process.argv.slice(2), {
-    stdout: (text) => process.stdout.write(text),
+    stdout: (text) => void (stdoutGone || process.stdout.write(text)),
     stderr: (text) => process.stderr.write(text),
     clock: systemClock,
     cwd: process.cwd(),

@@ -9,6 +9,9 @@ export interface Component {
   [key: string]: unknown
 }
 
+/** `public`: what GET /healthz shows anyone; `full`: with the outbox's and the uplink's running counts (tech pages). */
+export type HealthView = 'public' | 'full'
+
 export interface HealthReport {
   status: Status
   components: Record<string, Component>

@@ -7,6 +7,7 @@ import { loadConfigFile, validateConfig } from './config/load.ts'
 import { checkForStart, ConfigError } from './config/preflight.ts'
 import { DEMO_STAFF_PIN, DEMO_TECH_PIN, demoInfo, withDemoIssuer } from './demo.ts'
 import { createLogger, LogRing } from './logger.ts'
+import { DataDirBusyError, lockDataDir, type DataDirLock } from './store/lock.ts'
 
 /** The demo (no config): simulated devices, a crowd, and PINs that are printed, so that every screen can be tried. */
 const DEMO = {
@@ -41,6 +42,16 @@ export async function main(argv: string[]): Promise<number> {
   const loaded = checkForStart(path === null ? validateConfig(DEMO) : loadConfigFile(path))
   if (!loaded.ok) return invalid(loaded.source, loaded.errors)
   let config = loaded.config
+  // One gateway per dataDir, taken before any device or the store opens and held until the process ends (the OS
+  // drops it on any death): a second start on the same dataDir stops here, its relays and the outbox untouched.
+  let lock: DataDirLock
+  try {
+    lock = lockDataDir(config.dataDir)
+  } catch (err) {
+    if (!(err instanceof DataDirBusyError)) throw err
+    process.stderr.write(`estate-gate: ${err.message}.\n`)
+    return 2
+  }
   const logRing = new LogRing()
   const log = createLogger(config.log.level, undefined, logRing)
   let gw: Gateway
@@ -52,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     gw = await Gateway.start(config, { log, logRing, demo: path === null })
   } catch (err) {
+    lock.release()
     log.fatal({ err }, 'gateway could not start')
     // What only start can find (a port below 1024 without the capability): the configuration's too, exit 2.
     if (err instanceof ConfigError) return invalid(loaded.source, [err.message])
@@ -81,14 +93,20 @@ export async function main(argv: string[]): Promise<number> {
       if (stopping) return
       stopping = true
       log.info({ signal }, 'stopping')
-      gw.stop().then(
-        // A fault is a failure even when the stop goes well: exit 1, so that systemd (Restart=on-failure) restarts us.
-        () => resolve(signal === 'uncaughtException' ? 1 : 0),
-        (err: unknown) => {
-          log.error({ err }, 'stop failed')
-          resolve(1)
-        },
-      )
+      gw.stop()
+        .then(
+          // A fault is a failure even when the stop goes well: exit 1, so that systemd (Restart=on-failure) restarts us.
+          () => (signal === 'uncaughtException' ? 1 : 0),
+          (err: unknown) => {
+            log.error({ err }, 'stop failed')
+            return 1
+          },
+        )
+        .then((code) => {
+          // After the store is closed: the next gateway may take the dataDir.
+          lock.release()
+          resolve(code)
+        })
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))

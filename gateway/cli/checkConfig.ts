@@ -1,7 +1,8 @@
 // `estate-gate check-config FILE`: the gateway's own validation (gateway/config/load.ts) without starting
 // anything, and a summary a technician can read against the wiring: which device on which port, the broker,
 // the uplink, the tasks. Secrets (passwords, PINs, keys, credentials in URLs) are never printed.
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { isPasswordHash } from '../broker/passwords.ts'
 import type { CliContext } from '../cli.ts'
 import { loadConfigFile } from '../config/load.ts'
 import { changedKeys, overridesPath, readOverrides } from '../config/overrides.ts'
@@ -14,8 +15,9 @@ export const CHECK_CONFIG_USAGE = `Usage: estate-gate check-config FILE
 Validates a gateway config file (YAML) exactly as "estate-gate start" does, without starting anything: every
 key and value, issuer keys (Ed25519), PIN and password hashes, ports and GPIO pins that must differ, cron
 expressions, TLS files (readable, a key matching its certificate), a writable dataDir.
-Valid: prints OK and what the file configures (devices and their ports, broker, uplink, kiosk, tasks),
-then warnings worth a look (a /dev/ttyUSBn path that can change, no pass issuers, PINs in plain text).
+Valid: prints OK and what start would run with (devices and their ports, broker, uplink, kiosk, tasks): the
+file with every default filled in and the remote changes below applied, the dataDir as an absolute path; then
+warnings worth a look (a /dev/ttyUSBn path that can change, no pass issuers, PINs in plain text).
 Not valid: prints every error with its key path, e.g. "devices.scanners[0].driver: ...".
 
 Remote changes (config/set) kept in DATADIR/config-overrides.json are applied over the file at start; when
@@ -40,15 +42,17 @@ export function checkConfig(args: string[], ctx: CliContext): Promise<number> {
 
     const loaded = loadConfigFile(resolve(ctx.cwd, file))
     if (!loaded.ok) return invalid(ctx, loaded.source ?? file, loaded.errors)
-    const config = loaded.config
     // Exactly what start runs before it opens anything (gateway/config/preflight.ts): the same verdict, the same keys.
     const started = checkForStart(loaded, ctx.cwd)
     if (!started.ok) return invalid(ctx, started.source ?? file, started.errors)
-    ctx.stdout(`OK: ${loaded.source} is a valid configuration.\n${summary(config)}`)
-
+    // What start would run with: the defaults, the remote changes over the file, dataDir from the current directory.
+    // The file's own values may no longer be in force (a relay moved at /tech, PINs hashed there).
+    const config = started.config
     const dataDir = resolve(ctx.cwd, config.dataDir)
+    ctx.stdout(`OK: ${loaded.source} is a valid configuration.\n${summary(config, dataDir)}`)
+
     if (readOverrides(dataDir)) {
-      const keys = changedKeys(config, started.config)
+      const keys = changedKeys(loaded.config, config)
       ctx.stdout(
         `\nRemote changes in ${overridesPath(dataDir)} are applied over this file at start` +
           `${keys.length ? `: ${keys.join(', ')}` : ' (none differ from the file)'}. Delete that file to go back to the file alone.\n`,
@@ -65,12 +69,15 @@ function invalid(ctx: CliContext, source: string, errors: readonly string[]): nu
   return 2
 }
 
-/** One line per part, aligned, in the order of the file. */
-export function summary(c: GatewayConfig): string {
+/** One line per part, aligned, in the order of the file; `dataDir` is the directory start would use (absolute). */
+export function summary(c: GatewayConfig, dataDir = c.dataDir): string {
   const d = c.devices
   const lines: [string, string][] = [
     ['site', `${c.site.id} (${c.site.name}), gate ${c.gate.id} (${c.gate.name}), time zone ${c.site.timezone}`],
-    ['data', `${c.dataDir} (SQLite log, personal rows kept ${c.retention.days} days, synchronous ${c.store.synchronous})`],
+    [
+      'data',
+      `${dataDir}${dataDir === c.dataDir ? '' : ` (dataDir ${c.dataDir}, from the current directory)`}: SQLite log, personal rows kept ${c.retention.days} days, synchronous ${c.store.synchronous}`,
+    ],
     ...d.scanners.map((s): [string, string] => ['scanner', `${s.name}: ${s.driver}${port(s)}, direction ${s.direction}`]),
     ...d.thermometers.map((t): [string, string] => [
       'thermometer',
@@ -86,7 +93,7 @@ export function summary(c: GatewayConfig): string {
     ...d.buzzers.map((b): [string, string] => ['buzzer', `${b.name}: ${pin(b)}`]),
     ...d.inputs.map((i): [string, string] => [
       'input',
-      `${i.name}: ${i.kind}, ${i.driver === 'gpio' ? `GPIO${i.pin}${i.activeLow ? ' active-low' : ''}` : `simulated (${i.levelFile ?? `${c.dataDir}/inputs/${i.name}.level`})`}, debounce ${i.debounceMs} ms`,
+      `${i.name}: ${i.kind}, ${i.driver === 'gpio' ? `GPIO${i.pin}${i.activeLow ? ' active-low' : ''}` : `simulated (${i.levelFile ?? join(dataDir, 'inputs', `${i.name}.level`)})`}, debounce ${i.debounceMs} ms`,
     ]),
   ]
   const has = (kind: string): boolean => d.inputs.some((i) => i.kind === kind)
@@ -118,7 +125,11 @@ export function summary(c: GatewayConfig): string {
       ? `${safeUrl(u.url)}${u.username ? ` as ${u.username}` : ''}${u.ca || u.cert ? ', TLS files given' : ''}, base topic ${u.baseTopic}`
       : `none: events go to the embedded broker, base topic ${u.baseTopic}`,
   ])
-  lines.push(['kiosk', `http on ${c.kiosk.host}:${c.kiosk.port}, ${c.kiosk.staffPins.length} staff PIN(s), ${c.kiosk.techPins.length} tech PIN(s)`])
+  const duress = c.kiosk.staffPins.filter((e) => typeof e !== 'string' && e.duressPin !== undefined).length
+  lines.push([
+    'kiosk',
+    `${c.kiosk.tls ? 'https' : 'http'} on ${c.kiosk.host}:${c.kiosk.port}, ${c.kiosk.staffPins.length} staff PIN(s)${duress ? ` (${duress} with a duress PIN)` : ''}, ${c.kiosk.techPins.length} tech PIN(s)`,
+  ])
   const kinds = new Map<string, number>()
   for (const s of c.schedules) kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1)
   lines.push(['schedules', `${c.schedules.length} task(s)${kinds.size ? ` (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}`])
@@ -152,9 +163,11 @@ export function warnings(c: GatewayConfig): string[] {
   const simulated = [...d.scanners, ...d.thermometers, ...d.relays, ...d.buzzers, ...d.inputs].filter((x) => x.driver === 'simulated').map((x) => x.name)
   if (simulated.length) out.push(`simulated devices (no hardware is used for them): ${simulated.join(', ')}`)
   if (c.passes.issuers.length === 0) out.push('no passes.issuers: every QR code will be denied as unknown_code (estate-gate keys new makes a key)')
-  const plain = [...c.kiosk.staffPins, ...c.kiosk.techPins].filter((p) => !(typeof p === 'string' ? p : p.pin).startsWith('scrypt$')).length
+  // Every PIN, a duress PIN too, whether or not the entry's own PIN is hashed.
+  const pins = [...c.kiosk.staffPins, ...c.kiosk.techPins].flatMap((p) => (typeof p === 'string' ? [p] : [p.pin, ...(p.duressPin === undefined ? [] : [p.duressPin])]))
+  const plain = pins.filter((p) => !isPasswordHash(p)).length
   if (plain) out.push(`${plain} kiosk PIN(s) in plain text: hash them with "estate-gate kiosk hash-pin"`)
-  const plainUsers = c.localBroker.users.filter((u) => !u.password.startsWith('scrypt$')).length
+  const plainUsers = c.localBroker.users.filter((u) => !isPasswordHash(u.password)).length
   if (plainUsers) out.push(`${plainUsers} broker password(s) in plain text: hash them with "estate-gate broker hash-password"`)
   if (c.central.url?.startsWith('mqtt://') && !/^mqtt:\/\/(127\.0\.0\.1|localhost)[:/]/.test(c.central.url)) {
     out.push('central.url is mqtt:// (not encrypted) to another host: use mqtts:// with central.ca')

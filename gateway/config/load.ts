@@ -39,6 +39,12 @@ export function validateConfig(raw: unknown, source: string | null = null): Load
 /** `devices.scanners[0].driver: Invalid option: expected one of "line"|"gm65"|"simulated" (got "usb")` */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.flatMap((issue) => {
+    // A union that nothing matched (a PIN or { id, name, pin }): zod says only "Invalid input". When one option is of
+    // the input's own type (the object, for an object), its errors are the ones that say what is wrong, by key.
+    if (issue.code === 'invalid_union') {
+      const typed = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0))
+      if (typed.length === 1) return formatIssues(typed[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] })))
+    }
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => `${keyPath([...issue.path, k])}: unknown key (check its spelling and its place in the file)`)
     }

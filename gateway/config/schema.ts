@@ -86,24 +86,40 @@ const brokerUserSchema = z
     if (bad) ctx.addIssue({ code: 'custom', path: ['username'], message: `a device's username is part of its topic; ${bad}` })
   })
 
-const pin = z
-  .string()
-  .regex(/^(\d{4,12}|scrypt\$.+)$/, '4 to 12 digits, or a hash made by the CLI')
-  .superRefine((p, ctx) => checkHash(p, ctx, [], 'PIN'))
+/**
+ * Unquoted in YAML (`pin: 246810`) a PIN is a number, whose leading zeros are already gone (012345 is read as
+ * 12345): refused with the fix, never converted. The PIN itself is not echoed.
+ */
+const unquotedPin = (example: string): string =>
+  `a number, not text: YAML reads a PIN without quotes as a number and drops its leading zeros; put it in quotes, e.g. ${example}`
+
+/** A kiosk PIN under `key` (pin, duressPin): 4 to 12 digits, or a hash made by `estate-gate kiosk hash-pin`. */
+const pinSchema = (key: 'pin' | 'duressPin') =>
+  z
+    .string({ error: (iss) => (typeof iss.input === 'number' ? unquotedPin(`${key}: "012345"`) : undefined) })
+    .regex(/^(\d{4,12}|scrypt\$.+)$/, '4 to 12 digits, or a hash made by the CLI')
+    .superRefine((p, ctx) => checkHash(p, ctx, [], 'PIN'))
 /**
  * A kiosk PIN as a bare string (the person gets an id such as staff-1) or with who it is: overrides, shift
- * handovers and alarm acknowledgements are attributed to the id, and the screen shows the name.
+ * handovers and alarm acknowledgements are attributed to the id, and the screen shows the name. When neither fits,
+ * formatIssues reports the object's own errors for an object (so `pin: 246810` is named as such), this otherwise.
  */
-const pinEntry = z.union([
-  pin,
-  z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'letters, digits, ".", "-" or "_"'),
-    name: z.string().min(1).max(32),
-    pin,
-    /** Logs in as usual on the screen and raises a silent `duress` alert at the platform only (staffPins). */
-    duressPin: pin.optional(),
-  }),
-])
+const pinEntry = z.union(
+  [
+    pinSchema('pin'),
+    z.strictObject({
+      id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'letters, digits, ".", "-" or "_"'),
+      name: z.string().min(1).max(32),
+      pin: pinSchema('pin'),
+      /** Logs in as usual on the screen and raises a silent `duress` alert at the platform only (staffPins). */
+      duressPin: pinSchema('duressPin').optional(),
+    }),
+  ],
+  {
+    error: (iss) =>
+      typeof iss.input === 'number' ? unquotedPin('- "012345"') : 'a PIN in quotes ("012345"), a hash made by the CLI, or { id, name, pin }',
+  },
+)
 
 const scheduleSchema = z
   .strictObject({

@@ -8,7 +8,7 @@ import type { GatewayConfig } from '../config/schema.ts'
 import type { TypedBus } from '../events.ts'
 import type { GateControl } from '../gate/control.ts'
 import type { GateState } from '../gate/types.ts'
-import type { HealthReport } from '../health.ts'
+import type { HealthReport, HealthView } from '../health.ts'
 import type { LogRing } from '../logger.ts'
 import type { DecisionEvent, EntryPipeline, PromptEvent } from '../pipeline/pipeline.ts'
 import type { TaskOccurrence } from '../schedules/scheduler.ts'
@@ -47,7 +47,8 @@ export interface KioskGateway {
   readonly gate: Pick<GateControl, 'state' | 'setMode' | 'fireReset' | 'acknowledge'>
   /** Disinfection and duty-check tasks (gateway/schedules), when the gateway has them. */
   readonly tasks?: { list(): Pick<TaskOccurrence, 'id' | 'taskId' | 'kind' | 'area' | 'status' | 'dueAt' | 'overdueAt'>[] }
-  health(): HealthReport
+  /** `full` only behind the tech PIN: the public view leaves out what a duress alert moves (Gateway.health). */
+  health(view?: HealthView): HealthReport
   setConfig(patch: Record<string, unknown>, origin: { via: 'kiosk'; staff: string }): { ok: true; applied: string[]; restartNeeded: string[] } | { ok: false; errors: string[] }
   wakeUplink(): void
 }

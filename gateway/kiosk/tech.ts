@@ -75,7 +75,8 @@ export function registerTechRoutes(app: FastifyInstance, ctx: KioskContext, opts
   const techId = (req: { headers: { cookie?: string | undefined } }): string => sessions.get(readCookie(req.headers.cookie, COOKIE.tech), 'tech')?.person.id ?? 'tech'
 
   app.get('/api/tech/devices', async () => {
-    const { components, status } = gw.health()
+    // In full: the outbox's seqs and the uplink's counts, which /healthz leaves out (a duress alert moves them).
+    const { components, status } = gw.health('full')
     return { status, components }
   })
 
@@ -183,7 +184,7 @@ export function registerTechRoutes(app: FastifyInstance, ctx: KioskContext, opts
       lastSeq: gw.store.lastSeq(),
       oldest: oldest ? new Date(oldest.t).toISOString() : null,
       byTopic: Object.fromEntries(byTopic.map((r) => [r.topic, r.n])),
-      uplink: gw.health().components.uplink ?? null,
+      uplink: gw.health('full').components.uplink ?? null,
     }
   })
 

@@ -1,10 +1,12 @@
 // estate-gate check-config FILE: the gateway's validation without starting anything; a summary a technician can
 // hold against the wiring, never a secret; every error by key path with exit 2.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
+import { hashPin } from '../../gateway/kiosk/pins.ts'
 import { newKeyPair } from '../../gateway/passes/keys.ts'
 import { freePort, runGateway } from '../helpers/gatewayProcess.ts'
 import { cliProcess, ROOT, runCli, tempDir } from './helpers.ts'
@@ -104,6 +106,53 @@ describe('check-config, a valid file', () => {
     const bad = await runCli(['check-config', file('o.yaml', GATE)], { cwd: sub })
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/config-overrides\.json is not valid \(\d errors?\):\n {2}- rules\.feverC: Too big/)
+  })
+})
+
+describe('check-config shows what start would run with', () => {
+  it('the remote changes applied (a relay moved at /tech), dataDir as start resolves it, defaults filled in', async () => {
+    const sub = join(dir, 'effective')
+    mkdirSync(join(sub, 'gate-data'), { recursive: true })
+    const moved = { devices: { relays: [{ name: 'gate', driver: 'gpio', pin: 23, activeLow: false, pulseMs: 4000 }] }, rules: { feverC: 37.6 } }
+    writeFileSync(join(sub, 'gate-data', 'config-overrides.json'), JSON.stringify(moved))
+    const ran = await runCli(['check-config', file('effective.yaml', { ...GATE, devices: { ...GATE.devices, inputs: [{ name: 'fire', kind: 'fire-alarm', driver: 'simulated' }] } })], { cwd: sub })
+    expect(ran).toMatchObject({ code: 0, stderr: '' })
+    expect(ran.stdout).toMatch(/relay +gate: GPIO23 \(BCM\), active-high, pulse 4000 ms/)
+    expect(ran.stdout).not.toMatch(/GPIO17/)
+    expect(ran.stdout).toMatch(/rules +fever at 37\.6 °C/)
+    expect(ran.stdout).toContain(`data         ${join(sub, 'gate-data')} (dataDir ./gate-data, from the current directory): SQLite log`)
+    // A simulated input's level file, where start will poll it.
+    expect(ran.stdout).toContain(`input        fire: fire-alarm, simulated (${join(sub, 'gate-data', 'inputs', 'fire.level')})`)
+    expect(ran.stdout).toContain('are applied over this file at start: devices.relays, rules.feverC.')
+  })
+
+  it('counts every PIN in plain text, duress PINs included, whether or not the entry’s own PIN is hashed', async () => {
+    const central = { url: 'mqtts://central.example.com:8883' }
+    const count = async (kiosk: Record<string, unknown>): Promise<string | undefined> => {
+      const ran = await runCli(['check-config', file('pins.yaml', { ...GATE, central, kiosk: { port: 8081, ...kiosk } })], { cwd: dir })
+      expect(ran.code).toBe(0)
+      return /(\d+) kiosk PIN\(s\) in plain text/.exec(ran.stdout)?.[1]
+    }
+    const hashed = await hashPin('246810')
+    expect(await count({ staffPins: [{ id: 'zhang', name: '张伟', pin: hashed, duressPin: '864200' }] })).toBe('1')
+    expect(await count({ staffPins: [{ id: 'zhang', name: '张伟', pin: '246810', duressPin: '864200' }, '135790'], techPins: ['97531'] })).toBe('4')
+    expect(await count({ staffPins: [{ id: 'zhang', name: '张伟', pin: hashed, duressPin: await hashPin('864200') }], techPins: [await hashPin('97531')] })).toBeUndefined()
+    const ran = await runCli(['check-config', file('pins.yaml', { ...GATE, central, kiosk: { staffPins: [{ id: 'zhang', name: '张伟', pin: hashed, duressPin: '864200' }] } })], { cwd: dir })
+    expect(ran.stdout).toMatch(/kiosk +http on 127\.0\.0\.1:8080, 1 staff PIN\(s\) \(1 with a duress PIN\), 0 tech PIN\(s\)/)
+    expect(ran.stdout).not.toContain('864200')
+  })
+
+  it('piped to a reader that has gone (| head): exits quietly with its own code, no EPIPE', async () => {
+    const path = file('piped.yaml', GATE)
+    const loader = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href
+    const child = spawn(process.execPath, ['--import', loader, join(ROOT, 'gateway/cli.ts'), 'check-config', path], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    // The reader closes before the first line is written, as `head -1` does after its line: every write fails.
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
   })
 })
 

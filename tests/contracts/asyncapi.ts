@@ -30,6 +30,14 @@ export function assertMessage(message: keyof AsyncApiDoc['components']['messages
   }
 }
 
+/** Throws with every violation if `payload` does not match the named schema of components.schemas (GateModeRequest). */
+export function assertSchema(name: string, payload: unknown): void {
+  if (!(name in asyncapi.components.schemas)) throw new Error(`docs/asyncapi.yaml has no schema "${name}"`)
+  const validate = ajv.getSchema(`asyncapi#/components/schemas/${name}`)
+  if (!validate) throw new Error(`docs/asyncapi.yaml: cannot resolve the schema ${name}`)
+  if (!validate(payload)) throw new Error(`${name}:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\n${JSON.stringify(payload)}`)
+}
+
 /** Which message a topic below the gate prefix carries (entry, summary/hour, device/gate, response/gate/open). */
 export function messageForTopic(relative: string): string {
   if (relative.startsWith('summary/')) return 'summary'

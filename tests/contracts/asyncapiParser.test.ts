@@ -20,5 +20,18 @@ describe('docs/asyncapi.yaml read by @asyncapi/parser', () => {
       expect(message.contentType()).toBe('application/cloudevents+json')
       expect(message.bindings().get('mqtt')?.value()).toMatchObject({ contentType: 'application/cloudevents+json; charset=utf-8' })
     }
+    // Requests as a platform's generator reads them: each command a schema of its own, with what the gateway requires.
+    const schemas = document!.components().schemas()
+    const gateMode = schemas.get('GateModeRequest')!
+    expect(gateMode.required()?.slice().sort()).toEqual(['expires', 'mode', 'reason', 'requestId'])
+    expect(Object.keys(gateMode.properties() ?? {}).sort()).toEqual(['expires', 'mode', 'reason', 'requestId', 'staff', 'topic'])
+    expect(gateMode.additionalProperties()).toBe(false)
+    expect(gateMode.properties()!.reason!.minLength()).toBe(2)
+    expect(gateMode.properties()!.reason!.maxLength()).toBe(200)
+    expect(schemas.get('GateOpenRequest')!.required()).toContain('reason')
+    const request = document!.components().messages().get('request')!.payload()!
+    const union = request.oneOf()!.find((s) => s.anyOf() !== undefined)!
+    expect(union.anyOf()!.length).toBe(8)
+    expect(union.anyOf()!.every((s) => s.additionalProperties() === false && s.required()?.includes('requestId'))).toBe(true)
   })
 })

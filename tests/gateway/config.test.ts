@@ -99,6 +99,39 @@ retention: { days: 30 }
     expect(res.errors).toContainEqual(expect.stringMatching(/^site\.timezone: an IANA time zone/))
   })
 
+  it('an unquoted PIN (a YAML number, leading zeros gone) names its key and says to quote it, never echoing it', () => {
+    const yaml = [
+      'central: { url: "mqtt://central.example:1883" }',
+      'kiosk:',
+      '  staffPins:',
+      '    - { id: zhang, name: 张伟, pin: 246810, duressPin: 864200 }',
+      '    - 013579',
+      '    - "135790"',
+      '  techPins:',
+      '    - { id: li, name: 李工, pin: 97531 }',
+      '    - 86420',
+      '',
+    ].join('\n')
+    const res = loadConfigFile(file('unquoted.yaml', yaml))
+    const errors = res.ok ? [] : res.errors
+    const quote = (key: string, example: string): RegExp =>
+      new RegExp(`^${key.replace(/[[\].]/g, '\\$&')}: a number, not text: YAML reads a PIN without quotes as a number and drops its leading zeros; put it in quotes, e\\.g\\. ${example}$`)
+    expect(errors).toEqual([
+      expect.stringMatching(quote('kiosk.staffPins[0].pin', 'pin: "012345"')),
+      expect.stringMatching(quote('kiosk.staffPins[0].duressPin', 'duressPin: "012345"')),
+      expect.stringMatching(quote('kiosk.staffPins[1]', '- "012345"')),
+      expect.stringMatching(quote('kiosk.techPins[0].pin', 'pin: "012345"')),
+      expect.stringMatching(quote('kiosk.techPins[1]', '- "012345"')),
+    ])
+    for (const pin of ['246810', '864200', '13579', '97531', '86420']) expect(errors.join('\n')).not.toContain(pin)
+    // Quoted, the same file is valid, the leading zero kept.
+    const quoted = loadConfigFile(file('quoted.yaml', yaml.replace(/(pin|Pin): (\d+)/g, '$1: "$2"').replace(/- (\d+)$/gm, '- "$1"')))
+    expect(quoted.ok ? quoted.config.kiosk.staffPins[1] : quoted.errors).toBe('013579')
+    // Something that is neither a PIN nor an entry says what is expected.
+    const wrong = validateConfig({ kiosk: { staffPins: [true] } })
+    expect(wrong.ok ? [] : wrong.errors).toEqual(['kiosk.staffPins[0]: a PIN in quotes ("012345"), a hash made by the CLI, or { id, name, pin }'])
+  })
+
   it('reports a missing file and broken YAML with the file name', () => {
     const missing = loadConfigFile(join(dir, 'nope.yaml'))
     expect(missing.ok ? [] : missing.errors).toEqual([expect.stringMatching(/nope\.yaml: file not found/)])

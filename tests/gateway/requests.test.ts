@@ -10,7 +10,7 @@ import { Gateway } from '../../gateway/app.ts'
 import { validateConfig } from '../../gateway/config/load.ts'
 import { overridesPath, withOverrides } from '../../gateway/config/overrides.ts'
 import { handleRequest, MAX_REQUEST_BYTES, type Response } from '../../gateway/requests.ts'
-import { assertMessage } from '../contracts/asyncapi.ts'
+import { assertMessage, assertSchema } from '../contracts/asyncapi.ts'
 
 const log = pino({ level: 'silent' })
 let gw: Gateway | null = null
@@ -55,6 +55,42 @@ describe('requests', () => {
     expect(expired).toMatchObject({ requestId: 'r4', status: 'error', error: { code: 'expired' } })
     expect(g.store.lastSeq()).toBe(seq)
     expect(g.relays[0]!.health().counters.pulses).toBe(0)
+  })
+
+  it('gate/mode: docs/asyncapi.yaml (GateModeRequest and the request message) refuses exactly what the gateway refuses', async () => {
+    const g = await start()
+    const bodies: Record<string, unknown>[] = [
+      { mode: 'remain-open', reason: 'fire drill' },
+      { mode: 'normal', reason: ' ok ', staff: 'op-1' },
+      { mode: 'remain-closed', reason: '夜间封闭' },
+      { mode: 'remain-open' },
+      { mode: 'remain-open', reason: 'x' },
+      { mode: 'remain-open', reason: '   x   ' },
+      { mode: 'remain-open', reason: '' },
+      { mode: 'remain-open', reason: 'y'.repeat(201) },
+      { mode: 'locked', reason: 'fire drill' },
+      { reason: 'fire drill' },
+      { mode: 'remain-open', reason: 'fire drill', direction: 'in' },
+      { mode: 'remain-open', reason: 'fire drill', staff: '' },
+      { mode: 'remain-open', reason: 42 },
+    ]
+    let n = 0
+    for (const b of bodies) {
+      const body = { requestId: `mode-${n++}`, expires: later(), ...b }
+      const r = await send(g, 'gate/mode', body)
+      const gateway = r.status === 'ok' ? 'ok' : r.error?.code
+      const schema = (check: () => void): string => {
+        try {
+          check()
+          return 'ok'
+        } catch {
+          return 'invalid'
+        }
+      }
+      expect([gateway, schema(() => assertSchema('GateModeRequest', body)), schema(() => assertMessage('request', body))], JSON.stringify(b)).toEqual(
+        gateway === 'ok' ? ['ok', 'ok', 'ok'] : ['invalid', 'invalid', 'invalid'],
+      )
+    }
   })
 
   it('gate/open is an audited override: its own row, an entry event, then the relay', async () => {

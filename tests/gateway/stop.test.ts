@@ -6,7 +6,10 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
+import { Mosquitto } from '../../cloud-bridge/mosquitto.ts'
+import { Recorder } from '../bridge/helpers.ts'
 import type { SimulatedRelay } from '../../devices/registry.ts'
+import type { SimulatedScanner } from '../../devices/scanners/simulated.ts'
 import { Gateway } from '../../gateway/app.ts'
 import { validateConfig } from '../../gateway/config/load.ts'
 import { createLogger } from '../../gateway/logger.ts'
@@ -16,11 +19,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-async function start(o: { stopBudgetMs?: number } = {}): Promise<{ gw: Gateway; logs: Record<string, unknown>[]; dbPath: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'estate-gate-stop-'))
+async function start(o: { stopBudgetMs?: number; config?: Record<string, unknown>; dataDir?: string } = {}): Promise<{ gw: Gateway; logs: Record<string, unknown>[]; dbPath: string }> {
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'estate-gate-stop-'))
   dirs.push(dataDir)
   const res = validateConfig({
     dataDir,
+    ...o.config,
     kiosk: { host: '127.0.0.1', port: 0 },
     localBroker: { enabled: false },
     devices: {
@@ -32,7 +36,7 @@ async function start(o: { stopBudgetMs?: number } = {}): Promise<{ gw: Gateway; 
   if (!res.ok) throw new Error(res.errors.join('\n'))
   const logs: Record<string, unknown>[] = []
   const sink = new Writable({ write: (chunk, _enc, cb) => (logs.push(JSON.parse(String(chunk)) as Record<string, unknown>), cb()) })
-  const gw = await Gateway.start(res.config, { log: createLogger('info', sink), ...o })
+  const gw = await Gateway.start(res.config, { log: createLogger('info', sink), ...(o.stopBudgetMs === undefined ? {} : { stopBudgetMs: o.stopBudgetMs }) })
   return { gw, logs, dbPath: join(dataDir, 'estate-gate.db') }
 }
 
@@ -99,4 +103,43 @@ describe('Gateway.stop', () => {
     await gw.stop()
     await expect(gw.stop()).resolves.toBeUndefined()
   })
+
+  it('a clean stop raises no device_offline: the platform learns of it from the retained offline status, and a device that fails while running still alerts', async () => {
+    const broker = await Mosquitto.start()
+    try {
+      const platform = await Recorder.connect(broker.url)
+      const config = { central: { url: broker.url, reconnectMinMs: 200, reconnectMaxMs: 1000 }, devices: { scanners: [{ name: 'scanner-in', driver: 'simulated', direction: 'in' }], relays: [{ name: 'gate', driver: 'simulated' }], buzzers: [{ name: 'buzzer', driver: 'simulated' }] } }
+      const { gw, dbPath } = await start({ config })
+      const deadline = Date.now() + 10_000
+      while (!platform.statuses.some((s) => s.status.state === 'online' && s.status.bootId === gw.bootId)) {
+        if (Date.now() > deadline) throw new Error('no online status at the platform')
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      // A scanner that fails while the gate runs: that is what device_offline is for.
+      const offlineAlerts = (): string[] => platform.events.filter((e) => e.topic === 'alert' && (e.event.data as { kind: string }).kind === 'device_offline').map((e) => (e.event.data as { device: string }).device)
+      ;(gw.scanners[0] as SimulatedScanner).setOnline(false)
+      while (offlineAlerts().length === 0) {
+        if (Date.now() > deadline) throw new Error('no device_offline at the platform')
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      await gw.stop()
+      // Nothing waits to tell the platform at the next start that the devices went offline at this stop.
+      const db = new Database(dbPath, { readonly: true, fileMustExist: true })
+      const queued = db.prepare(`SELECT data FROM outbox WHERE topic = 'alert'`).all() as { data: string }[]
+      db.close()
+      expect(queued.map((r) => (JSON.parse(r.data) as { kind: string }).kind)).not.toContain('device_offline')
+      expect(offlineAlerts()).toEqual(['scanner-in'])
+      // What tells it: the retained status, offline, of this boot.
+      const last = platform.statuses.at(-1)!
+      expect(last.status).toMatchObject({ state: 'offline', bootId: gw.bootId })
+      const retained = await Recorder.connect(broker.url)
+      const deadline2 = Date.now() + 5000
+      while (retained.statuses.length === 0 && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 25))
+      expect(retained.statuses[0]).toMatchObject({ retain: true, status: { state: 'offline', bootId: gw.bootId } })
+      await retained.client.endAsync(true)
+      await platform.client.endAsync(true)
+    } finally {
+      await broker.dispose()
+    }
+  }, 30_000)
 })

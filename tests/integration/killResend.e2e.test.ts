@@ -29,7 +29,23 @@ interface Uplink {
   lastAckedSeq: number | null
   window: number
 }
-const uplink = async (g: GatewayProcess): Promise<Uplink> => (await g.health()).components.uplink as unknown as Uplink
+const TECH_PIN = '975310'
+const techCookies = new WeakMap<GatewayProcess, string>()
+/**
+ * The uplink's running counts (in flight, last acknowledged seq) as the tech pages show them: /healthz leaves them out
+ * (a duress alert would move them; Gateway.health).
+ */
+const uplink = async (g: GatewayProcess): Promise<Uplink> => {
+  let cookie = techCookies.get(g)
+  if (!cookie) {
+    const login = await fetch(`${g.url}/api/tech/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pin: TECH_PIN }) })
+    if (login.status !== 200) throw new Error(`tech login: ${login.status} ${await login.text()}`)
+    cookie = String(login.headers.get('set-cookie')).split(';')[0]!
+    techCookies.set(g, cookie)
+  }
+  const res = await fetch(`${g.url}/api/tech/devices`, { headers: { cookie } })
+  return ((await res.json()) as { components: { uplink: Uplink } }).components.uplink
+}
 
 describe('kill -9 after the acknowledgements (real gateway process, real mosquitto)', () => {
   it('resends at most what was in flight: nothing, once every PUBACK is 250 ms old', async () => {
@@ -39,6 +55,7 @@ describe('kill -9 after the acknowledgements (real gateway process, real mosquit
     const config = {
       central: { url: broker.url, reconnectMinMs: 200, reconnectMaxMs: 1000 },
       localBroker: { enabled: false },
+      kiosk: { techPins: [TECH_PIN] },
       log: { level: 'info' },
     }
     gw = await GatewayProcess.start(config, { dir })

@@ -6,6 +6,8 @@ import { validateConfig } from '../../gateway/config/load.ts'
 import { unmatchableHash } from '../../gateway/broker/passwords.ts'
 import { LOCKOUT } from '../../gateway/kiosk/guard.ts'
 import { hashPin, PinBook } from '../../gateway/kiosk/pins.ts'
+import { Mosquitto } from '../../cloud-bridge/mosquitto.ts'
+import { Recorder } from '../bridge/helpers.ts'
 import { freePort } from '../helpers/gatewayProcess.ts'
 import { assertPublished, snapshot, startKiosk, stillClock, TECH, type KioskEnv } from './helpers.ts'
 
@@ -164,4 +166,71 @@ describe('a duress login', () => {
     // stdout (systemd's journal) keeps the fact for the investigation.
     expect(forced.logs.join('')).toMatch(/"journalOnly":true.*"staff":"zhang".*duress PIN used/)
   })
+})
+
+describe('a duress login and GET /healthz (what anyone who reaches the kiosk port reads)', () => {
+  /** /healthz without a session, without what moves on its own (device timestamps, free disk space, the uplink's port). */
+  const publicHealth = async (k: KioskEnv): Promise<Record<string, any>> => {
+    const h = (await k.req('GET', '/healthz')).json
+    for (const c of Object.values(h.components as Record<string, Record<string, unknown>>)) {
+      delete c.lastSeen
+      delete c.since
+      delete c.url
+      delete c.lastError
+      delete c.disk
+    }
+    return h
+  }
+
+  it('uplink down: /healthz after a duress login is what it is after the same person’s own PIN', async () => {
+    const own = await kiosk()
+    const duress = await kiosk()
+    expect(await publicHealth(duress)).toEqual(await publicHealth(own))
+    await own.login(ZHANG.pin)
+    await duress.login(ZHANG.duressPin)
+    // The outbox does hold one more message (the alert, for the platform)...
+    expect(duress.gw.store.outboxBacklog().count).toBe(own.gw.store.outboxBacklog().count + 1)
+    // ...which nothing on /healthz counts: the backlog is the gate's own (the shift_login alert of either login).
+    const after = await publicHealth(duress)
+    expect(after).toEqual(await publicHealth(own))
+    expect(after.components.store.backlog).toEqual({ count: own.gw.store.outboxBacklog().count })
+    expect(JSON.stringify(after)).not.toMatch(/lastSeq|sentTotal|ackedTotal|lastAckedSeq|inFlight|firstSeq/)
+  })
+
+  it('uplink up (real mosquitto): /healthz before and after a duress login is identical once it is sent; the tech pages count it', async () => {
+    const broker = await Mosquitto.start()
+    const platform = await Recorder.connect(broker.url)
+    try {
+      const k = await startKiosk({ kiosk: { host: '127.0.0.1', port: 0, staffPins: DURESS_STAFF, techPins: TECH }, central: { url: broker.url, reconnectMinMs: 200, reconnectMaxMs: 1000 } })
+      const tech = await k.login(TECH[0], 'tech')
+      const full = async (): Promise<Record<string, any>> => (await k.req('GET', '/api/tech/devices', undefined, tech)).json.components
+      // Settled: connected, nothing waiting, nothing in flight.
+      const settled = async (): Promise<Record<string, any>> => {
+        for (const deadline = Date.now() + 10_000; ; ) {
+          const c = await full()
+          if (c.uplink.connected && c.uplink.inFlight === 0 && c.store.backlog.count === 0) return c
+          if (Date.now() > deadline) throw new Error(`the uplink did not settle: ${JSON.stringify(c.uplink)}`)
+          await new Promise((r) => setTimeout(r, 25))
+        }
+      }
+      const fullBefore = await settled()
+      const before = await publicHealth(k)
+      await k.login(ZHANG.duressPin)
+      for (const deadline = Date.now() + 10_000; !platform.events.some((e) => e.topic === 'alert' && (e.event.data as { kind: string }).kind === 'shift_login'); ) {
+        if (Date.now() > deadline) throw new Error('the alerts did not reach the platform')
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      expect(platform.events.filter((e) => e.topic === 'alert').map((e) => (e.event.data as { kind: string }).kind)).toEqual(['duress', 'shift_login'])
+      const fullAfter = await settled()
+      expect(await publicHealth(k)).toEqual(before)
+      // Behind the tech PIN the figures are all there: two more messages, sent and acknowledged.
+      expect(fullAfter.store.lastSeq).toBe(fullBefore.store.lastSeq + 2)
+      expect(fullAfter.uplink.ackedTotal).toBe(fullBefore.uplink.ackedTotal + 2)
+      // /healthz is not the tech view, with or without the tech's cookie.
+      expect((await k.req('GET', '/healthz', undefined, tech)).json.components.store.lastSeq).toBeUndefined()
+    } finally {
+      await platform.client.endAsync(true)
+      await broker.dispose()
+    }
+  }, 30_000)
 })

@@ -1,10 +1,13 @@
 // The technicians' API: device health and tests (a real GM65 simulator on a pty for the probe), serial ports with
 // their by-id names, the config through the schema, recent logs, the outbox, and CSV exports.
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { listSerialPorts } from '../../devices/transport/ports.ts'
+import { validateConfig } from '../../gateway/config/load.ts'
+import { overridesPath, withOverrides } from '../../gateway/config/overrides.ts'
+import { checkForStart } from '../../gateway/config/preflight.ts'
 import { Gm65Sim } from '../../simulators/devices/gm65.ts'
 import { PtyPair } from '../../simulators/pty.ts'
 import { assertPublished, startKiosk } from './helpers.ts'
@@ -100,6 +103,58 @@ describe('tech pages', () => {
     expect(k.gw.config.rules.feverC).toBe(37.5)
   })
 
+  it('devices changed at /tech go through the config file’s checks (schema, shared pins), are audited and kept for the next start', async () => {
+    const k = await startKiosk()
+    const tech = await k.login('97531', 'tech')
+    const config = (patch: Record<string, unknown>) => k.req('POST', '/api/tech/config', { patch }, tech)
+    const changes = (): { staff: string; via: string; keys: string }[] => k.gw.store.db.prepare(`SELECT staff, via, keys FROM config_changes`).all() as never
+    const gpio = (name: string, pin: number) => ({ name, driver: 'gpio', pin })
+    // Two outputs or an output and an input on one pin: the buzzer's pattern would open the gate.
+    for (const [patch, key] of [
+      [{ devices: { relays: [gpio('gate', 22)], buzzers: [gpio('buzzer', 22)] } }, 'devices.buzzers[0].pin'],
+      [{ devices: { relays: [gpio('gate', 22)], inputs: [{ name: 'door', kind: 'door-contact', driver: 'gpio', pin: 22 }] } }, 'devices.inputs[0].pin'],
+      [{ devices: { relays: [gpio('gate', 22), gpio('gate-2', 22)] } }, 'devices.relays[1].pin'],
+      [{ devices: { relays: [{ name: 'gate', driver: 'gpio', pin: 99 }] } }, 'devices.relays[0].pin'],
+      [{ devices: { relays: [{ name: 'gate', driver: 'relay-board' }] } }, 'devices.relays[0].driver'],
+      [{ devices: { scanners: [] } }, 'devices.scanners'],
+    ] as const) {
+      const r = await config(patch)
+      expect(r.status, JSON.stringify(patch)).toBe(400)
+      expect(Object.keys(r.json.fields), JSON.stringify(patch)).toContain(key)
+    }
+    expect(r400Shared(await config({ devices: { relays: [gpio('gate', 22)], buzzers: [gpio('buzzer', 22)] } }))).toMatch(/GPIO22 is already used by devices\.relays\[0\]/)
+    expect(changes()).toEqual([])
+    expect(existsSync(overridesPath(k.gw.config.dataDir))).toBe(false)
+    expect(k.logs.join('')).toMatch(/"tech":"tech-1","errors":1,"msg":"config change refused"/)
+
+    // A good change: recorded with who made it and what, old and new (the config_changed alert), kept for the next start.
+    const moved = await config({ devices: { relays: [{ ...gpio('gate', 23), pulseMs: 4000 }] } })
+    expect(moved.json).toMatchObject({ applied: [], restartNeeded: ['devices.relays'] })
+    expect(changes()).toEqual([{ staff: 'tech-1', via: 'kiosk', keys: '["devices.relays"]' }])
+    const alert = assertPublished(k.outbox('alert').at(-1)!)
+    expect(alert).toMatchObject({ kind: 'config_changed', via: 'kiosk', staff: 'tech-1', keys: ['devices.relays'], new: { 'devices.relays': [{ name: 'gate', driver: 'gpio', pin: 23, pulseMs: 4000 }] } })
+    expect(alert.old['devices.relays']).toEqual([expect.objectContaining({ name: 'gate', driver: 'simulated' })])
+    expect(JSON.parse(readFileSync(overridesPath(k.gw.config.dataDir), 'utf8'))).toEqual({ devices: { relays: [{ name: 'gate', driver: 'gpio', pin: 23, pulseMs: 4000 }] } })
+    // The next start (and gpio safe) read it over the file, through the same checks.
+    const next = checkForStart(validateConfig({ dataDir: k.gw.config.dataDir }))
+    expect(next.ok ? next.config.devices.relays[0] : next.errors).toMatchObject({ name: 'gate', driver: 'gpio', pin: 23, pulseMs: 4000 })
+  })
+
+  it('a change the next start would refuse (a TLS file it cannot read) is refused at /tech, by key, and nothing is kept', async () => {
+    const k = await startKiosk()
+    const tech = await k.login('97531', 'tech')
+    const missing = join(k.gw.config.dataDir, 'no-such.crt')
+    const r = await k.req('POST', '/api/tech/config', { patch: { kiosk: { tls: { cert: missing, key: join(k.gw.config.dataDir, 'no-such.key') } } } }, tech)
+    expect(r.status).toBe(400)
+    expect(r.json.fields['kiosk.tls.cert']).toMatch(/^cannot read \S+no-such\.crt \(ENOENT\)$/)
+    expect(k.gw.store.db.prepare(`SELECT count(*) AS n FROM config_changes`).get()).toEqual({ n: 0 })
+    expect(existsSync(overridesPath(k.gw.config.dataDir))).toBe(false)
+    expect(k.gw.config.kiosk.tls).toBeUndefined()
+    // What start would say of the same change, had it been kept: the same key.
+    const started = checkForStart(withOverrides(validateConfig({ dataDir: k.gw.config.dataDir, kiosk: { tls: { cert: missing, key: missing } } })))
+    expect(started.ok ? [] : started.errors).toContainEqual(expect.stringMatching(/^kiosk\.tls\.cert: cannot read/))
+  })
+
   it('shows recent log lines and the outbox backlog', async () => {
     const k = await startKiosk()
     const tech = await k.login('97531', 'tech')
@@ -151,3 +206,9 @@ describe('tech pages', () => {
     expect(sheet.body).toMatch(/\r\n1,0,0,1,1,1,0,37\.8\r\n/)
   })
 })
+
+/** The message of the one refused key of a 400 answer from /api/tech/config. */
+function r400Shared(r: { status: number; json: Record<string, any> }): string {
+  expect(r.status).toBe(400)
+  return Object.values(r.json.fields as Record<string, string>).join('; ')
+}
