@@ -39,6 +39,24 @@ export function setSkew(serverNow) {
 
 export const gateState = () => gate
 
+/**
+ * What the next person on duty must know of the gate (the handover's 未完成事项): a mode other than normal and who set
+ * it, the fire linkage, each door or enclosure alarm not yet dealt with. Words, most urgent first.
+ * @returns {string[]}
+ */
+export function gateOpenItems() {
+  if (!gate) return []
+  /** @type {string[]} */
+  const items = []
+  if (gate.fire.active || gate.fire.latched) items.push(`⚠ ${L(gate.fire.active ? 'fireActive' : 'fireLatched')}`)
+  for (const a of gate.alarms ?? []) items.push(alarmText(a))
+  if (gate.mode !== 'normal') {
+    const why = gate.modeBy.reason ? L('paren', { x: [whoSet(), gate.modeBy.reason].filter(Boolean).join(L('colon')) }) : ''
+    items.push(`${L('modeChip', { mode: modeWord(gate.mode) })}${why}`)
+  }
+  return items
+}
+
 /** @param {string | null | undefined} mode */
 const modeWord = (mode) => W(GATE_MODE, mode)
 
@@ -101,7 +119,7 @@ function banner(kind, level, text) {
 }
 
 /** What an alarm says: what happened and when, whether it is still so, and how often. @param {GateAlarm} a */
-function alarmText(a) {
+export function alarmText(a) {
   const t = timeOf(a.since)
   const n = a.count > 1 ? `${L('dot')}${L('gateAlarmTimes', { n: a.count })}` : ''
   if (a.kind === 'door_held_open') {

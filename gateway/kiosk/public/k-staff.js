@@ -6,6 +6,7 @@ import { cancelButton, closeModal, errorText, field, modalOpen, openModal, showE
 import { taskBy, taskWhat } from './k-side.js'
 import { pinPad } from './k-keypads.js'
 import { celsius, changed, L, state, timeOf } from './k-state.js'
+import { gateOpenItems } from './k-gate.js'
 
 /** Runs `then` with a staff session, asking for a PIN first when this screen has none. @param {() => void} then */
 export function withStaff(then) {
@@ -200,7 +201,8 @@ export async function handoverDialog() {
   const name = state.staff?.name ?? s.staff
   /** @type {HTMLElement[]} */
   const body = []
-  if (s.openAlarms > 0) body.push(el('div', { className: 'warn', id: 'handover-warning', role: 'alert', textContent: L('handoverWarn', { n: s.openAlarms }) }))
+  const gateItems = gateOpenItems().length
+  if (s.openAlarms + gateItems > 0) body.push(el('div', { className: 'warn', id: 'handover-warning', role: 'alert', textContent: L(gateItems > 0 ? 'handoverWarnGate' : 'handoverWarn', { n: s.openAlarms + gateItems }) }))
   body.push(shiftView(s, name))
   const next = button(L('handoverNext'), 'btn', () => noteStep(name))
   next.id = 'handover-next'
@@ -262,6 +264,8 @@ function summaryList(s, name) {
 function openList(s) {
   /** @type {HTMLElement[]} */
   const items = []
+  // The gate first: a gate held closed or an alarm at the door is what the next person meets at once.
+  for (const text of gateOpenItems()) items.push(el('li', { className: 'open-alarm open-gate', textContent: text }))
   for (const a of s.alarms ?? []) {
     const temp = a.secondaryC ?? a.tempC
     const what = [L(a.kind === 'fever' ? 'alarmFever' : 'alarmIsolation'), temp === null || temp === undefined ? '' : celsius(temp), timeOf(Date.parse(a.ts), true)].filter(Boolean).join(' · ')
