@@ -243,6 +243,7 @@ describe('the gate on the staff screen', () => {
     expect(open).toHaveLength(2)
     expect(open[0]).toMatch(/^⚠ 门被强行打开（\d\d:\d\d:\d\d，\d\d:\d\d:\d\d 已关上）/)
     expect(open[1]).toBe('闸门：常闭（张伟：夜间封闭）')
+    expect(await text(zh, '#shift-summary [data-row="shiftOpenAlarms"] dd')).toBe('1')
     await checkLayout(zh, 'handover-closed', 'zh')
     await tapCentre(zh, '#modal-buttons .btn-gray')
     await zh.waitForSelector('#modal', { state: 'hidden' })

@@ -39,6 +39,9 @@ export function setSkew(serverNow) {
 
 export const gateState = () => gate
 
+/** Door and enclosure alarms waiting for the staff. */
+export const gateAlarmCount = () => gate?.alarms?.length ?? 0
+
 /**
  * What the next person on duty must know of the gate (the handover's 未完成事项): a mode other than normal and who set
  * it, the fire linkage, each door or enclosure alarm not yet dealt with. Words, most urgent first.

@@ -6,7 +6,7 @@ import { cancelButton, closeModal, errorText, field, modalOpen, openModal, showE
 import { taskBy, taskWhat } from './k-side.js'
 import { pinPad } from './k-keypads.js'
 import { celsius, changed, L, state, timeOf } from './k-state.js'
-import { gateOpenItems } from './k-gate.js'
+import { gateAlarmCount, gateOpenItems } from './k-gate.js'
 
 /** Runs `then` with a staff session, asking for a PIN first when this screen has none. @param {() => void} then */
 export function withStaff(then) {
@@ -254,7 +254,8 @@ function summaryList(s, name) {
     row('shiftEntries', L('shiftEntriesValue', { n: s.entries, a: s.admitted, d: s.denials })),
     row('shiftFevers', s.fevers),
     row('shiftManual', parts.length > 0 ? `${s.manual}${L('paren', { x: parts.join(L('dot')) })}` : (s.manual ?? s.overrides)),
-    row('shiftOpenAlarms', s.openAlarms, s.openAlarms > 0 ? 'bad' : ''),
+    // The door and enclosure alarms count too: the list beside says each.
+    row('shiftOpenAlarms', s.openAlarms + gateAlarmCount(), s.openAlarms + gateAlarmCount() > 0 ? 'bad' : ''),
     row('shiftOpenTasks', s.overdueTasks > 0 ? `${s.openTasks}${L('paren', { x: L('overdueCount', { n: s.overdueTasks }) })}` : s.openTasks, s.overdueTasks > 0 ? 'bad' : ''),
     ...(s.note ? [row('handoverNote', s.note, 'note-row')] : []),
   )
