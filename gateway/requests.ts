@@ -160,7 +160,7 @@ export async function handleRequest(command: string, payload: Buffer, ctx: Reque
     return { requestId: req.requestId, status: 'ok', data }
   } catch (err) {
     if (err instanceof RequestError) {
-      ctx.log.warn({ command, requestId, code: err.code, reason: err.message }, 'request refused')
+      ctx.log.warn({ command, requestId, error: err.code, reason: err.message }, 'request refused')
       return { requestId, status: 'error', error: { code: err.code, message: err.message } }
     }
     ctx.log.error({ err, command, requestId }, 'request failed')

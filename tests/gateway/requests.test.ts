@@ -9,6 +9,7 @@ import type { SimulatedRelay } from '../../devices/registry.ts'
 import { Gateway } from '../../gateway/app.ts'
 import { validateConfig } from '../../gateway/config/load.ts'
 import { overridesPath, withOverrides } from '../../gateway/config/overrides.ts'
+import { createLogger } from '../../gateway/logger.ts'
 import { handleRequest, MAX_REQUEST_BYTES, type Response } from '../../gateway/requests.ts'
 import { assertMessage, assertSchema } from '../contracts/asyncapi.ts'
 
@@ -278,6 +279,15 @@ describe('requests and trust', () => {
     const [alert] = alerts(g)
     expect(alert).toMatchObject({ kind: 'config_changed', via: 'kiosk', staff: 'tech-1', old: { 'kiosk.techPins': '[REDACTED]', 'rules.feverC': 37.3 }, new: { 'kiosk.techPins': '[REDACTED]', 'rules.feverC': 39 } })
     expect(JSON.stringify(rows(g, 'SELECT * FROM config_changes'))).not.toContain('scrypt')
+  })
+
+  it('a refused request is logged with why, through the real logger (its error code is not taken for a secret)', async () => {
+    const g = await start()
+    const lines: Record<string, unknown>[] = []
+    const sink = { write: (t: string): boolean => (lines.push(...t.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)), true) }
+    const ctx = { ...g.requestContext(), log: createLogger('info', sink as unknown as NodeJS.WritableStream, undefined, { isTTY: false }) }
+    await handleRequest('gate/open', Buffer.from('{not json'), ctx)
+    expect(lines.find((l) => l.msg === 'request refused')).toMatchObject({ command: 'gate/open', error: 'malformed', reason: expect.any(String) })
   })
 
   it('config/get masks a password inside central.url', async () => {
