@@ -26,27 +26,13 @@ export interface RefusedRow extends OutboxRow {
   refusedAt: number
 }
 
-/**
- * Kept in the same database as the outbox so that moving a row is one transaction. Created here (idempotently)
- * rather than in gateway/store/migrations.ts because the bridge owns it; a later migration may adopt it as is.
- */
-const REFUSED_DDL = `CREATE TABLE IF NOT EXISTS outbox_refused (
-  seq        INTEGER PRIMARY KEY,
-  id         TEXT NOT NULL,
-  topic      TEXT NOT NULL,
-  type       TEXT NOT NULL,
-  time       TEXT NOT NULL,
-  data       TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  reason     TEXT NOT NULL,
-  refused_at INTEGER NOT NULL
-)`
+// outbox_refused is in the same database as the outbox, so that moving a row is one transaction; it is created by
+// the store's migrations (gateway/store/migrations.ts), so a database rebuilt after corruption keeps its rows.
 
 type RawRow = [number, string, string, string, string, string, number, number]
 
 export function storeOutbox(store: Store): BridgeOutbox {
   const db = store.db
-  db.exec(REFUSED_DDL)
   const del: Statement = db.prepare('DELETE FROM outbox WHERE seq = ?')
   const delRange: Statement = db.prepare('DELETE FROM outbox WHERE seq BETWEEN ? AND ?')
   const copy: Statement = db.prepare(`INSERT OR REPLACE INTO outbox_refused (seq, id, topic, type, time, data, created_at, reason, refused_at)
@@ -118,7 +104,6 @@ function isAscending(xs: readonly number[]): boolean {
 
 /** The refused rows, oldest first (the technicians' page and tests). */
 export function refusedRows(store: Store): RefusedRow[] {
-  store.db.exec(REFUSED_DDL)
   return store.db
     .prepare(`SELECT seq, id, topic, type, time, data, created_at AS createdAt, reason, refused_at AS refusedAt
       FROM outbox_refused ORDER BY seq`)

@@ -195,4 +195,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX gate_events_ts ON gate_events(ts);
   `,
+  `
+  -- Outbox rows the broker refused (cloud-bridge/drain.ts), moved here whole for a technician, never dropped. The
+  -- bridge created it itself before (IF NOT EXISTS: such a database keeps its table and rows). In the migrations so
+  -- that a database rebuilt after corruption has it too and the salvage copies its rows.
+  CREATE TABLE IF NOT EXISTS outbox_refused (
+    seq        INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL,
+    topic      TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    time       TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    reason     TEXT NOT NULL,
+    refused_at INTEGER NOT NULL
+  );
+  `,
 ]
