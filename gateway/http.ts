@@ -68,9 +68,12 @@ export async function startHttp(gw: HttpGateway, kiosk: GatewayConfig['kiosk'], 
   capConnections(app.server, addressIn(kiosk.screenAddresses), log)
 
   app.get('/healthz', async () => gw.health())
-  registerTaskRoutes(app, gw)
-  // The staff screen (/), the technicians' pages (/tech) and their APIs: gateway/kiosk.
-  registerKiosk(app, gw, log.child({ module: 'gateway/kiosk' }))
+  // The staff screen (/), the technicians' pages (/tech) and their APIs: gateway/kiosk; it registers the task routes
+  // too, with who is logged in.
+  registerKiosk(app, gw, log.child({ module: 'gateway/kiosk' }), {
+    // Read through gw at each request: config/set may replace the config.
+    taskRoutes: (staffOf) => registerTaskRoutes(app, { get tasks() { return gw.tasks }, get config() { return gw.config }, staffOf }),
+  })
 
   try {
     await app.listen({ host: kiosk.host, port: kiosk.port })

@@ -1,6 +1,6 @@
 // The kiosk on the gateway's HTTP server: the staff screen (/), the technicians' pages (/tech), their APIs, and
 // the live feed. Registered from gateway/http.ts; everything it touches of the gateway is in KioskGateway.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { KioskContext, KioskGateway } from './context.ts'
 import { LoginGuard, sourceOf } from './guard.ts'
@@ -18,7 +18,10 @@ import { registerGateRoutes } from './gate.ts'
 
 export type { KioskGateway } from './context.ts'
 
-export interface KioskOptions extends TechOptions {}
+export interface KioskOptions extends TechOptions {
+  /** Registers the task routes (gateway/schedules) with who is logged in at the kiosk. */
+  taskRoutes?: (staffOf: (req: FastifyRequest) => string | null) => void
+}
 
 export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logger, opts: KioskOptions = {}): void {
   const { config } = gw
@@ -97,15 +100,8 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
     log.debug({ screens: live.clientCount }, 'kiosk screen connected')
   })
 
-  // The task routes (gateway/schedules) take who did it from the body; at the kiosk it is the staff member on
-  // duty, from the session, whatever the page sent.
-  app.addHook('preValidation', async (req, reply) => {
-    if (req.method !== 'POST' || req.routeOptions.url !== '/api/tasks/:occurrenceId/done') return
-    const s = sessions.get(readCookie(req.headers.cookie, COOKIE.staff), 'staff')
-    if (!s) return reply.code(401).send({ error: 'login_required', message: 'a staff member must log in with a PIN' })
-    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>
-    req.body = { ...body, staff: s.person.id }
-  })
+  // The task routes (gateway/schedules) ask who is logged in: the staff member on duty, from the session.
+  opts.taskRoutes?.((req) => sessions.get(readCookie(req.headers.cookie, COOKIE.staff), 'staff')?.person.id ?? null)
 
   registerStaffRoutes(app, ctx)
   registerTechRoutes(app, ctx, opts)

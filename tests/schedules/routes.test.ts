@@ -18,16 +18,27 @@ afterEach(async () => {
   app = null
 })
 
-function setup(startLocal: string) {
+function setup(startLocal: string, staffOf?: (req: { headers: Record<string, unknown> }) => string | null) {
   const clock = new TestClock(at(startLocal))
   const h = new Harness(tempDb(), clock, [liftHalls, dutyCheck])
   h.sched.evaluate()
   app = Fastify()
-  registerTaskRoutes(app, { tasks: h.sched, config: { site, gate, kiosk } })
+  registerTaskRoutes(app, { tasks: h.sched, config: { site, gate, kiosk }, ...(staffOf ? { staffOf } : {}) })
   return { h, clock, app }
 }
 
 describe('GET /api/tasks and POST /api/tasks/:id/done', () => {
+  it('with staffOf (the kiosk): the route itself asks who is logged in: 401 without, and the session\'s staff whatever the body says', async () => {
+    const { h, clock, app } = setup('2026-11-23T07:00:00', (req) => (req.headers['x-staff'] === 'wang' ? 'wang' : null))
+    clock.set('2026-11-23T08:00:00')
+    h.sched.evaluate()
+    const lift = h.sched.list()[0]!.id
+    expect((await app.inject({ method: 'POST', url: `/api/tasks/${lift}/done`, payload: { staff: 'wang', note: '' } })).statusCode).toBe(401)
+    const done = await app.inject({ method: 'POST', url: `/api/tasks/${lift}/done`, headers: { 'x-staff': 'wang' }, payload: { staff: 'mallory', note: '84 消毒液' } })
+    expect(done.statusCode).toBe(200)
+    expect(done.json().occurrence).toMatchObject({ status: 'done', doneBy: 'wang' })
+  })
+
   it('lists open and today\'s tasks newest first; done records who and the note; 404, 409 and 400 otherwise', async () => {
     const { h, clock, app } = setup('2026-11-23T07:00:00')
     clock.set('2026-11-23T08:00:00')
