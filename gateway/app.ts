@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import { defaultLevelFile } from '../devices/inputs/simulated.ts'
 import { createBuzzer, createInput, createRelay, createScanner, createThermometer } from '../devices/registry.ts'
 import { CloudBridge } from '../cloud-bridge/bridge.ts'
-import { eventSource } from '../cloud-bridge/envelope.ts'
+import { eventSource, gatePrefix } from '../cloud-bridge/envelope.ts'
 import { mirrorOutbox } from '../cloud-bridge/mirror.ts'
 import { systemClock, type Buzzer, type Clock, type Device, type DeviceContext, type DeviceHealth, type Input, type Relay, type Scanner, type Thermometer } from '../devices/types.ts'
 import { validateConfig } from './config/load.ts'
@@ -359,9 +359,9 @@ export class Gateway {
     return `${this.bridgeClientId}-local`
   }
 
-  /** The topic prefix P of DESIGN section 7. */
+  /** The topic prefix P of DESIGN section 7 (checked level by level: no wildcard, no empty level). */
   get prefix(): string {
-    return `${this.config.central.baseTopic}/${this.config.site.id}/${this.config.gate.id}`
+    return gatePrefix(this.config.central.baseTopic, this.config.site.id, this.config.gate.id)
   }
 
   /** Local displays and devices are a convenience: if the broker cannot start, the gate still decides. */
