@@ -50,8 +50,14 @@ export function cardLook(c) {
   return 'deny'
 }
 
-/** Whether a result is held on the card (a refusal, an armpit check still a fever, a gate kept closed): not a re-measure, not an admit. */
-const held = (/** @type {import('./k-state.js').Card} */ c) => ['deny', 'followup', 'closed'].includes(cardLook(c))
+/** Something staff did by hand (人工开闸, a registration): they look for it on the card at once. */
+const byStaff = (/** @type {import('./k-state.js').Card} */ c) => c.source === 'override'
+
+/**
+ * Whether a result is held on the card (a refusal, an armpit check still a fever, a gate kept closed, what staff did
+ * by hand): not a re-measure, not a scanned admit.
+ */
+const held = (/** @type {import('./k-state.js').Card} */ c) => byStaff(c) || ['deny', 'followup', 'closed'].includes(cardLook(c))
 const holding = () => performance.now() < heldUntil
 
 /** The results waiting for the card, oldest first. */
@@ -63,7 +69,11 @@ export function showCard(card, live) {
   // This scanner's person has a result: their re-check or re-measure is over (the result says it now).
   if (state.prompt && card.scanner !== null && state.prompt.scanner === card.scanner) endPrompt()
   if (card.eventId === state.card?.eventId || queue.some((q) => q.card.eventId === card.eventId)) changed('card')
-  else if (holding()) {
+  else if (holding() && byStaff(card) && state.card) {
+    // The staff's own action takes the card at once; what it interrupts comes back after it.
+    queue.unshift({ card: state.card, at: performance.now() })
+    present(card)
+  } else if (holding()) {
     queue.push({ card, at: performance.now() })
     changed('card')
   } else present(card)
