@@ -97,6 +97,8 @@ export interface ManualCounts {
   armpitChecks: number
   acks: number
   tasksDone: number
+  /** The gate itself at the kiosk (gate_events by staff): a mode set, a fire reset, a door or enclosure alarm dealt with. */
+  gate: number
 }
 
 /**
@@ -110,9 +112,11 @@ export interface GateFigures {
   entries: number
   admitted: number
   denials: number
-  /** Admitted, by direction. */
+  /** Admitted and through the gate, by direction. */
   in: number
   out: number
+  /** Admitted while the gate was held closed (remain-closed, reason gate_closed): decided, and not let through. */
+  notOpened: number
   /** People refused with a fever (a fever confirmed by the armpit check is still one). */
   fevers: number
   /** Rows made by a person rather than a scan (entries with source override: opens, registrations, armpit checks). */
@@ -160,7 +164,7 @@ const ALARMING = `decision = 'deny' AND (reasons LIKE '%"fever"%' OR reasons LIK
   AND NOT (source = 'override' AND detail LIKE '%"reason":"secondary_check"%')`
 
 export class KioskRecords {
-  private readonly st: Record<'insert' | 'alarms' | 'acked' | 'gate' | 'acks' | 'tasksDone' | 'fevers24' | 'isolated' | 'entry' | 'confirmed', Statement>
+  private readonly st: Record<'insert' | 'alarms' | 'acked' | 'gate' | 'acks' | 'tasksDone' | 'gateActs' | 'fevers24' | 'isolated' | 'entry' | 'confirmed', Statement>
 
   constructor(
     private readonly store: Store,
@@ -178,8 +182,9 @@ export class KioskRecords {
         ORDER BY ts`),
       acked: p(`SELECT 1 FROM kiosk_events WHERE entry_id = ? AND kind LIKE '%_acknowledged'`),
       // One pass over the rows of the stretch (entries_ts): what each row is, then the counts (GateFigures).
-      gate: p(`SELECT coalesce(sum(NOT recheck AND decision = 'admit' AND direction = 'in'), 0) AS admittedIn,
-        coalesce(sum(NOT recheck AND decision = 'admit' AND direction = 'out'), 0) AS admittedOut,
+      gate: p(`SELECT coalesce(sum(NOT recheck AND decision = 'admit' AND NOT closed AND direction = 'in'), 0) AS admittedIn,
+        coalesce(sum(NOT recheck AND decision = 'admit' AND NOT closed AND direction = 'out'), 0) AS admittedOut,
+        coalesce(sum(NOT recheck AND decision = 'admit' AND closed), 0) AS notOpened,
         coalesce(sum(NOT recheck AND decision = 'deny'), 0) AS denials,
         coalesce(sum(NOT recheck AND decision = 'deny' AND reasons LIKE '%"fever"%'), 0) AS fevers,
         coalesce(sum(source = 'override'), 0) AS overrides,
@@ -187,13 +192,15 @@ export class KioskRecords {
         coalesce(sum(why IN ('visitor', 'vehicle')), 0) AS registrations,
         coalesce(sum(source = 'override' AND NOT recheck AND why NOT IN ('visitor', 'vehicle')), 0) AS opens,
         coalesce(sum(source = 'scan' AND staff IS NOT NULL), 0) AS temperatures
-        FROM (SELECT decision, direction, source, staff, reasons, why, coalesce(why = 'secondary_check', 0) AS recheck
+        FROM (SELECT decision, direction, source, staff, reasons, why, coalesce(why = 'secondary_check', 0) AS recheck,
+          reasons LIKE '%"gate_closed"%' AS closed
           FROM (SELECT decision, direction, source, staff, reasons,
             CASE WHEN source = 'override' THEN coalesce(json_extract(detail, '$.reason'), '') END AS why
             FROM entries WHERE ts >= ? AND ts < ?))`),
       acks: p(`SELECT count(*) AS n FROM kiosk_events WHERE kind IN ('fever_acknowledged', 'isolation_breach_acknowledged') AND ts >= ? AND ts < ?
         AND coalesce(json_extract(detail, '$.via'), '') <> 'secondary_check' AND json_extract(detail, '$.joinedTo') IS NULL`),
       tasksDone: p(`SELECT count(*) AS n FROM task_occurrences WHERE status = 'done' AND done_at >= ? AND done_at < ?`),
+      gateActs: p(`SELECT count(*) AS n FROM gate_events WHERE via = 'kiosk' AND ts >= ? AND ts < ?`),
       // The latest armpit reading of each fever, as "decision:temp" (one look-up, not two).
       fevers24: p(`SELECT event_id AS entryId, ts, kind AS passKind, subject, temp_c AS tempC, detail,
         (SELECT s.decision || ':' || coalesce(s.temp_c, '') FROM entries s WHERE s.ts >= ? AND s.source = 'override'
@@ -299,6 +306,7 @@ export class KioskRecords {
     const g = this.st.gate.get(from, to) as {
       admittedIn: number
       admittedOut: number
+      notOpened: number
       denials: number
       fevers: number
       overrides: number
@@ -314,14 +322,16 @@ export class KioskRecords {
       armpitChecks: g.armpitChecks,
       acks: (this.st.acks.get(from, to) as { n: number }).n,
       tasksDone: (this.st.tasksDone.get(from, to) as { n: number }).n,
+      gate: (this.st.gateActs.get(from, to) as { n: number }).n,
     }
     const admitted = g.admittedIn + g.admittedOut
     return {
-      entries: admitted + g.denials,
+      entries: admitted + g.notOpened + g.denials,
       admitted,
       denials: g.denials,
       in: g.admittedIn,
       out: g.admittedOut,
+      notOpened: g.notOpened,
       fevers: g.fevers,
       overrides: g.overrides,
       manual: Object.values(manualBy).reduce((a, b) => a + b, 0),

@@ -132,6 +132,13 @@ describe("the shift's figures", () => {
     expect((await typed).decision).toBe('admit')
     await screen.body?.cancel()
 
+    // The gate held closed for a moment: a pass admitted then is not a person in (the gate stayed shut), and the
+    // mode set twice is what staff did to the gate.
+    k.thermometer.setOnline(true)
+    expect((await k.req('POST', '/api/kiosk/gate/mode', { mode: 'remain-closed', reason: '夜间封闭' }, a)).status).toBe(200)
+    expect((await scanned(k, 'in', await pass(k.gw))).reasons).toEqual(['gate_closed'])
+    expect((await k.req('POST', '/api/kiosk/gate/mode', { mode: 'normal', reason: '恢复正常通行' }, a)).status).toBe(200)
+
     const today = (await snapshot(k)).figures
     const h = await k.req('POST', '/api/kiosk/handover', { note: '' }, a)
     const shift = h.json.summary
@@ -139,10 +146,10 @@ describe("the shift's figures", () => {
     // decided counts once: an armpit check is the next step of a fever already counted, never a second entry.
     expect({ admitted: shift.admitted, denials: shift.denials, fevers: shift.fevers }).toEqual({ admitted: today.in + today.out, denials: today.denied, fevers: today.fevers })
     expect(today).toMatchObject({ in: 4, out: 1, denied: 3, fevers: 2 })
-    expect(shift).toMatchObject({ entries: 8, admitted: 5, denials: 3, fevers: 2 })
+    expect(shift).toMatchObject({ entries: 9, admitted: 5, notOpened: 1, denials: 3, fevers: 2 })
     // Every kind of staff action, each counted once: the armpit check that settled the visitor's alarm is one action.
-    expect(shift.manualBy).toEqual({ opens: 1, registrations: 2, temperatures: 1, armpitChecks: 2, acks: 1, tasksDone: 1 })
-    expect(shift.manual).toBe(8)
+    expect(shift.manualBy).toEqual({ opens: 1, registrations: 2, temperatures: 1, armpitChecks: 2, acks: 1, tasksDone: 1, gate: 2 })
+    expect(shift.manual).toBe(10)
     // And the day's summary for the platform and the day sheet: the same two fevers (the armpit check's row is an
     // entry of its own, in byReason, not a third person).
     const day = summarize(k.gw.store, 0, k.clock.now() + 1, localDay(k.clock.now(), k.gw.config.site.timezone))

@@ -245,13 +245,13 @@ function summaryList(s, name) {
     return d
   }
   const by = s.manualBy ?? {}
-  const parts = ['opens', 'registrations', 'temperatures', 'armpitChecks', 'acks', 'tasksDone'].filter((k) => by[k] > 0).map((k) => L(`manual_${k}`, { n: by[k] }))
+  const parts = ['opens', 'registrations', 'temperatures', 'armpitChecks', 'acks', 'gate', 'tasksDone'].filter((k) => by[k] > 0).map((k) => L(`manual_${k}`, { n: by[k] }))
   return el(
     'dl',
     { className: 'summary', id: 'shift-summary' },
     row('shiftStaff', name),
     row('shiftFrom', `${timeOf(Date.parse(s.from), true)} – ${timeOf(Date.parse(s.to), true)}`),
-    row('shiftEntries', L('shiftEntriesValue', { n: s.entries, a: s.admitted, d: s.denials })),
+    row('shiftEntries', L(s.notOpened > 0 ? 'shiftEntriesClosed' : 'shiftEntriesValue', { n: s.entries, a: s.admitted, d: s.denials, c: s.notOpened })),
     row('shiftFevers', s.fevers),
     row('shiftManual', parts.length > 0 ? `${s.manual}${L('paren', { x: parts.join(L('dot')) })}` : (s.manual ?? s.overrides)),
     // The door and enclosure alarms count too: the list beside says each.
