@@ -238,14 +238,14 @@ export class GateControl {
    * Staff say what was done about a door or enclosure alarm: it leaves the screen, recorded with who and the outcome
    * (a gate_events row and the alert {kind}_acknowledged, with the alarm's list in one transaction).
    */
-  acknowledge(id: string, staff: string, outcome: GateAlarmOutcome): AckResult {
+  acknowledge(id: string, staff: string, outcome: GateAlarmOutcome, note?: string): AckResult {
     const alarm = this.alarms.find((a) => a.id === id)
     if (!alarm) return { ok: false, error: 'no_alarm' }
     const now = this.d.clock.now()
     const rest = this.alarms.filter((a) => a !== alarm)
     const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString())
     const kind = `${alarm.kind}_acknowledged` as const
-    const detail = { alarm: alarm.kind, device: alarm.device, outcome, since: iso(alarm.since), endedAt: iso(alarm.endedAt), count: alarm.count }
+    const detail = { alarm: alarm.kind, device: alarm.device, outcome, since: iso(alarm.since), endedAt: iso(alarm.endedAt), count: alarm.count, ...(note ? { note } : {}) }
     const alert: SystemAlert = { kind, severity: 'info', message: `${staff} acknowledged ${alarm.kind} (${alarm.device}): ${outcome}`, staff, ...detail }
     this.d.store.recordGateEvent({ ts: now, kind, via: 'kiosk', staff, requestId: null, detail }, { [META_ALARMS]: JSON.stringify(rest) }, systemAlertMessage(alert, now))
     this.alarms = rest
@@ -258,6 +258,8 @@ export class GateControl {
 
   /** A door or enclosure alarm raised: a new one, or joined to the one of its kind and input still waiting. */
   private raiseAlarm(kind: GateAlarmKind, device: string, at: number): Record<string, string> {
+    // A door forced and left open is one thing to deal with: its held-open (still alerted) adds no second alarm.
+    if (kind === 'door_held_open' && this.alarms.some((a) => a.kind === 'door_forced_open' && a.device === device && a.endedAt === null)) return {}
     const open = this.alarms.find((a) => a.kind === kind && a.device === device)
     if (open) Object.assign(open, { lastAt: at, endedAt: null, count: open.count + 1 })
     else this.alarms.push({ id: randomUUID(), kind, device, since: at, lastAt: at, endedAt: null, count: 1 })

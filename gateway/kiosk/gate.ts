@@ -18,6 +18,7 @@ export const gateSchemas = {
   ack: z.strictObject({
     id: z.string({ error: 'the alarm id' }).min(1).max(64),
     outcome: z.string({ error: 'what was done about it' }).max(32),
+    note: z.string().trim().max(200, 'at most 200 characters').optional(),
   }),
 }
 
@@ -80,7 +81,7 @@ export function registerGateRoutes(app: FastifyInstance, ctx: KioskContext): voi
       refused++
       return reply.code(400).send({ error: 'invalid', fields: { outcome: `one of ${allowed.join(', ')}` } })
     }
-    const res = gw.gate.acknowledge(alarm.id, s.person.id, r.data.outcome as GateAlarmOutcome)
+    const res = gw.gate.acknowledge(alarm.id, s.person.id, r.data.outcome as GateAlarmOutcome, r.data.note || undefined)
     if (!res.ok) return reply.code(409).send({ error: 'no_alarm', message: 'no such alarm waiting (already acknowledged?)' })
     return { acknowledged: alarm.id, kind: alarm.kind, outcome: r.data.outcome }
   })

@@ -368,6 +368,16 @@ describe('door and enclosure alarms at the kiosk', () => {
     checkContract(r.alerts())
   })
 
+  it('a door forced and left open is one alarm: its held-open goes to the platform and adds none on the screen', () => {
+    const r = gateRig({ heldOpenSec: 10 })
+    r.inputs.door!.firstRead(false)
+    r.inputs.door!.set(true)
+    r.time.advance(10_000)
+    expect(kinds(r.alerts())).toEqual(['door_forced_open', 'door_held_open'])
+    r.inputs.door!.set(false)
+    expect(r.gate.state().alarms).toMatchObject([{ kind: 'door_forced_open', endedAt: r.time.now() }])
+  })
+
   it('the enclosure opened and closed: the tamper alarm waits, ended, for an acknowledgement', () => {
     const r = gateRig()
     r.inputs.tamper!.firstRead(false)

@@ -211,7 +211,7 @@ describe('the gate on the staff screen', () => {
     expect(await text(zh, '.field[data-field="modeReason"] .err')).toBe('')
     await tapCentre(zh, '#mode-ok')
     expect(await text(zh, '#mode-ok')).toBe('确认常闭')
-    expect(await text(zh, '#mode-sure')).toContain('扫码照常记录，但不开门')
+    expect(await text(zh, '#mode-sure')).toContain('门内出门按钮也不开门，只有“开闸”能放人')
     expect(k.gw.gate.mode).toBe('normal')
     await checkLayout(zh, 'mode-confirm', 'zh')
     await tapCentre(zh, '#mode-ok')
@@ -220,13 +220,13 @@ describe('the gate on the staff screen', () => {
     expect(k.gw.gate.mode).toBe('remain-closed')
     // Both screens: the chip and the banner over the card.
     await both(pages, (p) => p.waitForSelector('#gate-mode[data-mode="remain-closed"]'))
-    expect(await text(en, '#gate-mode .mode-line')).toBe('Gate: Held closed')
+    expect(await text(en, '#gate-mode .mode-line')).toBe('Gate: Always closed')
     expect(await text(zh, '.gate-banner[data-kind="mode"]')).toBe('⚠ 闸门常闭 · 扫码只记录，不开门')
-    expect(await text(en, '.gate-banner[data-kind="mode"]')).toBe('⚠ Gate held closed · scans are logged, it stays shut')
+    expect(await text(en, '.gate-banner[data-kind="mode"]')).toBe('⚠ Gate always closed · scans are logged, it stays shut')
     // Who and why, on the other screen.
     await tapCentre(en, '#gate-mode')
     await en.waitForSelector('#modal[data-kind="gate-info"]')
-    expect(await text(en, '#mode-info [data-row="modeNow"] dd')).toBe('Held closed')
+    expect(await text(en, '#mode-info [data-row="modeNow"] dd')).toBe('Always closed')
     expect(await text(en, '#mode-info [data-row="modeBy"] dd')).toBe('张伟')
     expect(await text(en, '#mode-info [data-row="modeWhy"] dd')).toBe('夜间封闭')
     await checkLayout(en, 'mode-info', 'en')
@@ -241,7 +241,7 @@ describe('the gate on the staff screen', () => {
     expect(await text(zh, '#handover-warning')).toBe('⚠ 还有 2 项报警或闸门事项：请先处置，或当面交代接班人')
     const open = await zh.$$eval('#shift-open li.open-gate', (els) => els.map((e) => (e.textContent ?? '').trim()))
     expect(open).toHaveLength(2)
-    expect(open[0]).toMatch(/^⚠ 门被强行打开（\d\d:\d\d:\d\d，\d\d:\d\d:\d\d 已关上）/)
+    expect(open[0]).toMatch(/^⚠ 门被强行打开 \d\d:\d\d:\d\d，\d\d:\d\d:\d\d 已关上$/)
     expect(open[1]).toBe('闸门：常闭（张伟：夜间封闭）')
     expect(await text(zh, '#shift-summary [data-row="shiftOpenAlarms"] dd')).toBe('1')
     await checkLayout(zh, 'handover-closed', 'zh')
@@ -258,8 +258,8 @@ describe('the gate on the staff screen', () => {
     expect(k.gw.relays[0]!.isOpen).toBe(false)
     expect(await text(zh, '#card-word')).toBe('⚠ 闸门常闭')
     expect(await text(zh, '#card-reason')).toBe('闸门常闭，未开门')
-    expect(await text(en, '#card-word')).toBe('⚠ Gate held closed')
-    expect(await text(en, '#card-reason')).toBe('Gate held closed: not opened')
+    expect(await text(en, '#card-word')).toBe('⚠ Gate always closed')
+    expect(await text(en, '#card-reason')).toBe('Gate always closed: not opened')
     // Not the admit's green.
     expect(await zh.$eval('#card', (e) => getComputedStyle(e).backgroundColor)).not.toBe('rgb(13, 122, 50)')
     for (const lang of ['zh', 'en'] as const) await checkLayout(pages[lang], 'closed-admit', lang)
@@ -274,7 +274,7 @@ describe('the gate on the staff screen', () => {
     expect(await text(zh, '#card-word')).toBe('⚠ 出门按钮')
     expect(await text(zh, '#card-reason')).toBe('有人在里面等候出门 · 闸门常闭未开，要放行请人工开闸')
     expect(await text(en, '#card-word')).toBe('⚠ Exit button')
-    expect(await text(en, '#card-reason')).toBe('Someone is waiting inside · the gate is held closed: open it by hand to let them out')
+    expect(await text(en, '#card-reason')).toBe('Someone is waiting inside · the gate is always closed: open it by hand to let them out')
     for (const lang of ['zh', 'en'] as const) await checkLayout(pages[lang], 'closed-exit', lang)
     // 人工开闸 goes through remain-closed once, and says so before 确定; the mode stays.
     const pulses = k.gw.relays[0]!.health().counters.pulses ?? 0
@@ -339,9 +339,9 @@ describe('the gate on the staff screen', () => {
     // Closed again, and still there: what happened waits for someone to say what was done.
     await both(pages, (p) => p.waitForSelector('.gate-banner[data-kind="forced"][data-ended="yes"]'))
     await both(pages, (p) => p.waitForSelector('.gate-banner[data-kind="tamper"][data-ended="yes"]'))
-    expect(await text(zh, '.gate-banner[data-kind="forced"] .gb-text')).toMatch(/^⚠ 门被强行打开（\d\d:\d\d:\d\d，\d\d:\d\d:\d\d 已关上）· 请登记处置$/)
-    expect(await text(zh, '.gate-banner[data-kind="tamper"] .gb-text')).toMatch(/^⚠ 设备箱曾被打开（\d\d:\d\d:\d\d–\d\d:\d\d:\d\d）· 请登记处置$/)
-    expect(await text(en, '.gate-banner[data-kind="forced"] .gb-text')).toMatch(/^⚠ Door forced open \(\d\d:\d\d:\d\d, closed \d\d:\d\d:\d\d\) · record what was done$/)
+    expect(await text(zh, '.gate-banner[data-kind="forced"] .gb-text')).toMatch(/^⚠ 门被强行打开 \d\d:\d\d:\d\d，\d\d:\d\d:\d\d 已关上$/)
+    expect(await text(zh, '.gate-banner[data-kind="tamper"] .gb-text')).toMatch(/^⚠ 设备箱曾被打开 \d\d:\d\d:\d\d–\d\d:\d\d:\d\d$/)
+    expect(await text(en, '.gate-banner[data-kind="forced"] .gb-text')).toMatch(/^⚠ Door forced open \d\d:\d\d:\d\d, closed \d\d:\d\d:\d\d$/)
     for (const lang of ['zh', 'en'] as const) await checkLayout(pages[lang], 'forced-tamper-ended', lang)
     // 处置: what was done, one tap; then it leaves both screens, recorded with who.
     await tapCentre(zh, '.gate-banner[data-kind="forced"] .gb-ack')
@@ -350,9 +350,11 @@ describe('the gate on the staff screen', () => {
     await tapCentre(zh, '#gate-ack-ok')
     expect(await text(zh, '.field[data-for="outcome"] .err')).toBe('请选择处置结果')
     await tapCentre(zh, '.choices[data-field="outcome"] [data-value="checked_ok"]')
+    await zh.fill('.field[data-field="note"] input', '风吹开的')
     await checkLayout(zh, 'gate-ack', 'zh')
     await tapCentre(zh, '#gate-ack-ok')
     await zh.waitForSelector('#modal', { state: 'hidden' })
+    expect(await text(zh, '#toast')).toBe('已登记处置：已查看，无异常')
     await both(pages, (p) => p.waitForSelector('.gate-banner[data-kind="forced"]', { state: 'detached' }))
     await tapCentre(en, '.gate-banner[data-kind="tamper"] .gb-ack')
     await en.waitForSelector('#modal[data-kind="gate-ack"]')
@@ -361,7 +363,7 @@ describe('the gate on the staff screen', () => {
     await both(pages, (p) => p.waitForSelector('#gate-banners .gate-banner', { state: 'detached' }))
     const acks = k.outbox('alert').map((m) => m.data).filter((a) => String(a.kind).endsWith('_acknowledged'))
     expect(acks).toMatchObject([
-      { kind: 'door_forced_open_acknowledged', staff: 'zhang', outcome: 'checked_ok', device: 'door' },
+      { kind: 'door_forced_open_acknowledged', staff: 'zhang', outcome: 'checked_ok', device: 'door', note: '风吹开的' },
       { kind: 'tamper_acknowledged', staff: 'zhang', outcome: 'maintenance', device: 'tamper' },
     ])
 
@@ -382,7 +384,7 @@ describe('the gate on the staff screen', () => {
     // Counted from when the door opened (the alert went out gate.heldOpenSec after the pulse).
     expect(first).toBeGreaterThanOrEqual(1)
     await expect.poll(seconds, { timeout: 4000 }).toBeGreaterThan(first)
-    expect(await text(en, '.gate-banner[data-kind="held"] .gb-text')).toMatch(/^⚠ Door held open \d+ s · close it$/)
+    expect(await text(en, '.gate-banner[data-kind="held"] .gb-text')).toMatch(/^⚠ Door left open \d+ s · close it$/)
     await checkLayout(zh, 'held', 'zh')
     // A pass meanwhile: the recent row shows the exit as 按钮出门, not as an unknown pass.
     k.scanner('out').inject(await pass(k.gw))
@@ -390,7 +392,7 @@ describe('the gate on the staff screen', () => {
     expect(await text(zh, '#recent li[data-look="admit"] b')).toBe('✔ 按钮出门')
     level(k, 'door', false)
     await both(pages, (p) => p.waitForSelector('.gate-banner[data-kind="held"][data-ended="yes"]'))
-    expect(await text(zh, '.gate-banner[data-kind="held"] .gb-text')).toMatch(/^⚠ 门曾未关闭 \d+ 秒（\d\d:\d\d:\d\d 起）· 请登记处置$/)
+    expect(await text(zh, '.gate-banner[data-kind="held"] .gb-text')).toMatch(/^⚠ 门曾未关闭 \d+ 秒（\d\d:\d\d:\d\d 起）$/)
     await tapCentre(zh, '.gate-banner[data-kind="held"] .gb-ack')
     await tapCentre(zh, '.choices[data-field="outcome"] [data-value="door_closed"]')
     await tapCentre(zh, '#gate-ack-ok')

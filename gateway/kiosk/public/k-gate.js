@@ -192,18 +192,20 @@ function ackDialog(id) {
   if (!a) return toast(L('code_no_alarm'))
   const what = el('div', { className: 'note', id: 'gate-ack-what', textContent: alarmText(a).replace(/^⚠ /, '') })
   const pick = choices('outcome', (GATE_ALARM_OUTCOMES[a.kind] ?? []).map((o) => [o, L(`gateOutcome_${o}`)]), null, 'gateAckOutcome')
+  const note = field('note', L('ackNote'), { max: 100 })
   const checks = { outcome: () => (value('outcome') ? null : L('err_gateOutcome')) }
   const ok = button(L('confirm'), 'btn btn-green', async () => {
     const problems = problemsNow()
     if (Object.keys(problems).length > 0) return showProblems(problems)
-    const r = await api('/api/kiosk/gate/ack', { id, outcome: value('outcome') })
+    const outcome = value('outcome') ?? ''
+    const r = await api('/api/kiosk/gate/ack', { id, outcome, ...(value('note') ? { note: value('note') } : {}) })
     if (!r.ok) return showError(errorText(r))
     closeModal()
-    toast(L('toastGateAck'))
+    toast(L('toastGateAck', { o: L(`gateOutcome_${outcome}`) }))
   })
   ok.id = 'gate-ack-ok'
   ok.dataset.submit = 'yes'
-  openModal(L('gateAckTitle'), [el('div', { className: 'form one' }, what, pick)], [cancelButton(), ok], { kind: 'gate-ack', checks })
+  openModal(L('gateAckTitle'), [el('div', { className: 'form one' }, what, pick, note)], [cancelButton(), ok], { kind: 'gate-ack', checks })
 }
 
 /** What staff may say was done (gateway/gate/types.ts GATE_ALARM_OUTCOMES). @type {Record<string, string[]>} */
