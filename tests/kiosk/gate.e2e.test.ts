@@ -59,10 +59,12 @@ describe('the gate on the staff screen', () => {
     const k = await gateKiosk()
     const { pages } = await screens(k)
     const { zh, en } = pages
-    // An open fever alarm first.
-    k.thermometer.queue(38.6, 38.6)
-    k.scanner('in').inject(await pass(k.gw))
-    await both(pages, (p) => p.waitForSelector('#alarm:not([hidden])'))
+    // Open fever alarms first: three, so the stack counts (1/3) and offers 下一个.
+    for (let i = 0; i < 3; i++) {
+      k.thermometer.queue(38.6, 38.6)
+      k.scanner('in').inject(await pass(k.gw))
+      await both(pages, (p) => p.waitForSelector(`#alarm[data-count="${i + 1}"]`))
+    }
     expect(await zh.isVisible('#fire-banner')).toBe(false)
 
     const t0 = Date.now()
@@ -101,6 +103,16 @@ describe('the gate on the staff screen', () => {
     level(k, 'tamper', true)
     await both(pages, (p) => p.waitForSelector('.gate-banner[data-kind="tamper"]'))
     for (const lang of ['zh', 'en'] as const) await checkLayout(pages[lang], 'fire-fever-tamper', lang)
+    // Nothing of the stack spills over its border (its title, its count, 下一个).
+    const spilled = (p: Page): Promise<string[]> =>
+      p.evaluate(() => {
+        const box = document.getElementById('alarm')!.getBoundingClientRect()
+        return [...document.querySelectorAll('#alarm *')]
+          .filter((e) => (e as HTMLElement).offsetParent !== null && e.getClientRects().length > 0)
+          .filter((e) => e.getBoundingClientRect().top < box.top - 0.5 || e.getBoundingClientRect().bottom > box.bottom + 0.5)
+          .map((e) => e.id || e.className)
+      })
+    await both(pages, async (p) => expect(await spilled(p)).toEqual([]))
 
     // Over a dialog too: the alarm's 登记处置 opens one, the fire line stays above it.
     await both(pages, async (p) => {

@@ -53,11 +53,8 @@ export function cardLook(c) {
 /** Something staff did by hand (人工开闸, a registration): they look for it on the card at once. */
 const byStaff = (/** @type {import('./k-state.js').Card} */ c) => c.source === 'override'
 
-/**
- * Whether a result is held on the card (a refusal, an armpit check still a fever, a gate kept closed, what staff did
- * by hand): not a re-measure, not a scanned admit.
- */
-const held = (/** @type {import('./k-state.js').Card} */ c) => byStaff(c) || ['deny', 'followup', 'closed'].includes(cardLook(c))
+/** Whether a result is held on the card (a refusal, an armpit check still a fever, a gate kept closed): not a re-measure, not an admit. */
+const held = (/** @type {import('./k-state.js').Card} */ c) => ['deny', 'followup', 'closed'].includes(cardLook(c))
 const holding = () => performance.now() < heldUntil
 
 /** The results waiting for the card, oldest first. */
@@ -70,8 +67,9 @@ export function showCard(card, live) {
   if (state.prompt && card.scanner !== null && state.prompt.scanner === card.scanner) endPrompt()
   if (card.eventId === state.card?.eventId || queue.some((q) => q.card.eventId === card.eventId)) changed('card')
   else if (holding() && byStaff(card) && state.card) {
-    // The staff's own action takes the card at once; what it interrupts comes back after it.
-    queue.unshift({ card: state.card, at: performance.now() })
+    // The staff's own action takes the card at once; someone else's result it interrupts comes back after it (a
+    // staff action interrupted by the next one does not: they did both, and read the first).
+    if (!byStaff(state.card)) queue.unshift({ card: state.card, at: performance.now() })
     present(card)
   } else if (holding()) {
     queue.push({ card, at: performance.now() })
