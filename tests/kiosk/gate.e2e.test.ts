@@ -269,16 +269,16 @@ describe('the gate on the staff screen', () => {
     await both(pages, (p) => p.waitForSelector('#card[data-state="closed"]'))
     expect(k.gw.relays[0]!.isOpen).toBe(false)
     expect(await text(zh, '#card-word')).toBe('⚠ 闸门常闭')
-    expect(await text(zh, '#card-reason')).toBe('闸门常闭，未开门')
+    expect(await text(zh, '#card-reason')).toBe('已记录，未开门 · 要放行请人工开闸')
     expect(await text(en, '#card-word')).toBe('⚠ Gate always closed')
-    expect(await text(en, '#card-reason')).toBe('Gate always closed: not opened')
+    expect(await text(en, '#card-reason')).toBe('Recorded, not opened · open it by hand to let them through')
     // Not the admit's green.
     expect(await zh.$eval('#card', (e) => getComputedStyle(e).backgroundColor)).not.toBe('rgb(13, 122, 50)')
     for (const lang of ['zh', 'en'] as const) await checkLayout(pages[lang], 'closed-admit', lang)
     // The recent row says it too once another result takes the card.
     k.scanner('out').inject(await pass(k.gw))
     await zh.waitForSelector('#recent li[data-look="closed"]', { timeout: 10_000 })
-    expect(await text(zh, '#recent li[data-look="closed"] .rc-why')).toBe('闸门常闭，未开门')
+    expect(await text(zh, '#recent li[data-look="closed"] .rc-why')).toBe('已记录，未开门 · 要放行请人工开闸')
     // Someone inside presses the exit button: they are waiting, and the staff can let them out by hand.
     level(k, 'exit', true)
     await both(pages, (p) => p.waitForFunction(() => document.querySelector('#card-word')?.textContent?.includes('出门按钮') || document.querySelector('#card-word')?.textContent?.includes('Exit button')))
@@ -308,6 +308,9 @@ describe('the gate on the staff screen', () => {
     await zh.waitForFunction(() => document.querySelector('#card-reason')?.textContent?.includes('常闭下开闸一次'), undefined, { timeout: 1500 })
     expect(await text(zh, '#card-reason')).toBe('人工开闸：救护车 · 常闭下开闸一次')
     expect(k.gw.gate.mode).toBe('remain-closed')
+    // In the row once the next result takes the card: what it was, not a bare 通行.
+    k.scanner('out').inject(await pass(k.gw))
+    await zh.waitForFunction(() => [...document.querySelectorAll('#recent li .rc-why')].some((e) => e.textContent === '人工开闸：救护车 · 常闭下开闸一次'), undefined, { timeout: 10_000 })
 
     // Back to normal from the English screen: a reason typed, one tap (no second question for normal).
     await tapCentre(en, '#gate-mode')

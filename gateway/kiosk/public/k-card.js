@@ -165,7 +165,8 @@ function admitText(c) {
   if (look === 'followup') return L('stillFeverNext')
   // The gate did not move on purpose: that is what the staff tell the person (the rest of the reasons do not matter).
   // Someone inside pressed the exit button and is waiting: staff may open by hand.
-  if (look === 'closed') return c.source === 'exit' ? L('exitWaitWhy') : W(REASON_TEXT, 'gate_closed')
+  // The word already says 闸门常闭: the line says what it means and what to do.
+  if (look === 'closed') return c.source === 'exit' ? L('exitWaitWhy') : L('closedWhy')
   if (c.source === 'exit') return L('exitWhy')
   if (c.source === 'override' && c.decision === 'admit') {
     // Let in on confirmation after an armpit check that had confirmed the fever: the card says so, with that reading
@@ -255,7 +256,8 @@ export function fitCard() {
 /** @param {import('./k-state.js').Card} c */
 function recentItem(c) {
   const look = cardLook(c)
-  const why = look === 'admit' ? celsius(c.tempC) : reasonText(c)
+  // A scanned admit is its temperature; anything else says why (人工开闸：救护车, 出门按钮, a refusal's reason).
+  const why = look === 'admit' && c.source === 'scan' ? celsius(c.tempC) : reasonText(c)
   const li = el('li', { className: `recent ${look}` }, el('span', { className: 'rc-time', textContent: timeOf(c.ts) }), el('b', { textContent: cardWord(c) }), el('span', { className: 'rc-why', textContent: why }))
   li.dataset.eventId = c.eventId
   li.dataset.look = look
