@@ -10,6 +10,8 @@
 // - Remain-closed: admits are decided and recorded (reason gate_closed) but the relay does not move (blocksAdmit),
 //   except during a fire alarm. Remain-open holds every relay open. Both count as the door being open on purpose:
 //   no held-open or forced-open alert then.
+// - Alarms for the staff: a door forced or held open and the enclosure opened stay in the state (alarms, kept in meta)
+//   after the door or lid is closed again, until acknowledged at the kiosk with what was done.
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Buzzer, Clock, Input, Relay } from '../../devices/types.ts'

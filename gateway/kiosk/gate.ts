@@ -1,7 +1,8 @@
-// The gate's mode, the fire reset and the door and enclosure alarms' acknowledgement at the kiosk (issue 16; gateway/gate does the work). A technician may set the
-// mode without a word; a staff member must say why (2-200 characters), as the platform must (gate/mode). The reset
-// after a latched fire alarm (gate.fireLatch) is a staff action. Both are recorded with who did it (gate_events and
-// an alert); a refused body changes nothing and is counted in the log line.
+// The gate at the kiosk (issue 16; gateway/gate does the work): its mode, the fire reset, and what was done about a
+// door or enclosure alarm. A technician may set the mode without a word; a staff member must say why (2-200
+// characters), as the platform must (gate/mode). The reset after a latched fire alarm (gate.fireLatch) and an
+// alarm's acknowledgement are staff actions. Each is recorded with who did it (gate_events and an alert); a refused
+// body changes nothing and is counted in the log line.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { GATE_ALARM_OUTCOMES, GATE_MODES, type GateAlarmOutcome } from '../gate/types.ts'
