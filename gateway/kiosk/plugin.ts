@@ -15,6 +15,7 @@ import { registerTechRoutes, type TechOptions } from './tech.ts'
 import { demoInfo } from '../demo.ts'
 import { currentShift } from './shift.ts'
 import { registerGateRoutes } from './gate.ts'
+import { GATE_ALARM_OUTCOMES } from '../gate/types.ts'
 
 export type { KioskGateway } from './context.ts'
 
@@ -67,6 +68,7 @@ export function registerKiosk(app: FastifyInstance, gw: KioskGateway, log: Logge
       validRangeC: gw.config.rules.validRangeC,
       scanners: gw.scanners.map((s) => ({ name: s.name, direction: s.direction })),
       openReasons: OPEN_REASONS,
+      gateAlarmOutcomes: GATE_ALARM_OUTCOMES,
       staffLogin: config.kiosk.staffPins.length > 0,
       sessions: sessions.id,
       demo: gw.demo ? demoInfo(config) : null,

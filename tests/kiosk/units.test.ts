@@ -7,6 +7,7 @@ import { csvCell, csvLine } from '../../gateway/sheets/csv.ts'
 import * as sheetWords from '../../gateway/sheets/words.ts'
 import { maskHolder, maskName, shownHolder } from '../../gateway/kiosk/mask.ts'
 import { readCookie } from '../../gateway/kiosk/sessions.ts'
+import { GATE_ALARM_OUTCOMES } from '../../gateway/gate/types.ts'
 import { OPEN_REASONS } from '../../gateway/kiosk/staff.ts'
 import { ROOT } from '../helpers/gatewayProcess.ts'
 
@@ -110,6 +111,8 @@ describe('staff screen words', () => {
     for (const r of REASONS) for (const lang of LANGS) expect(REASON_TEXT[r]?.[lang], `${r} in ${lang}`).toBeTruthy()
     for (const k of ['resident', 'visitor', 'staff', 'vehicle']) expect(PASS_KIND[k]).toMatchObject({ zh: expect.any(String), en: expect.any(String) })
     for (const r of [...OPEN_REASONS, 'visitor', 'vehicle', 'secondary_check']) expect(OVERRIDE_TEXT[r]).toMatchObject({ zh: expect.any(String), en: expect.any(String) })
+    // What staff may say was done about a door or enclosure alarm (the server's list, sent in the snapshot).
+    for (const o of Object.values(GATE_ALARM_OUTCOMES).flat()) for (const lang of LANGS) expect(STRINGS[lang]?.[`gateOutcome_${o}`], `${o} in ${lang}`).toBeTruthy()
   })
 
   it('has every screen string in both languages', () => {

@@ -191,7 +191,7 @@ function ackDialog(id) {
   const a = gate?.alarms?.find((x) => x.id === id)
   if (!a) return toast(L('code_no_alarm'))
   const what = el('div', { className: 'note', id: 'gate-ack-what', textContent: alarmText(a).replace(/^⚠ /, '') })
-  const pick = choices('outcome', (GATE_ALARM_OUTCOMES[a.kind] ?? []).map((o) => [o, L(`gateOutcome_${o}`)]), null, 'gateAckOutcome')
+  const pick = choices('outcome', (state.info?.gateAlarmOutcomes?.[a.kind] ?? []).map((o) => [o, L(`gateOutcome_${o}`)]), null, 'gateAckOutcome')
   const note = field('note', L('ackNote'), { max: 100 })
   const checks = { outcome: () => (value('outcome') ? null : L('err_gateOutcome')) }
   const ok = button(L('confirm'), 'btn btn-green', async () => {
@@ -206,13 +206,6 @@ function ackDialog(id) {
   ok.id = 'gate-ack-ok'
   ok.dataset.submit = 'yes'
   openModal(L('gateAckTitle'), [el('div', { className: 'form one' }, what, pick, note)], [cancelButton(), ok], { kind: 'gate-ack', checks })
-}
-
-/** What staff may say was done (gateway/gate/types.ts GATE_ALARM_OUTCOMES). @type {Record<string, string[]>} */
-const GATE_ALARM_OUTCOMES = {
-  door_forced_open: ['checked_ok', 'intruder_handled', 'police_called', 'sensor_fault'],
-  door_held_open: ['door_closed', 'on_purpose', 'door_broken'],
-  tamper: ['maintenance', 'checked_closed', 'tech_told'],
 }
 
 /** Who set the mode in force, in words. */

@@ -21,7 +21,7 @@ import { PASS_KIND, t, word } from './i18n.js'
  * @typedef {{ id: string, name: string }} Staff
  * @typedef {{ kind: string, scanner: string | null, tempC: number | null }} Prompt
  * @typedef {{ site: { id: string, name: string }, gate: { id: string, name: string }, timeZone: string, feverC: number,
- *   validRangeC: [number, number], scanners: { name: string, direction: 'in' | 'out' }[], openReasons: string[],
+ *   validRangeC: [number, number], scanners: { name: string, direction: 'in' | 'out' }[], openReasons: string[], gateAlarmOutcomes?: Record<string, string[]>,
  *   demo: { staffPin: string | null, techPin: string | null } | null, sessions?: string }} Info sessions: which gateway process's sessions
  */
 
