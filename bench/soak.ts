@@ -26,6 +26,10 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '5' },
     check: { type: 'boolean', default: false },
     'sample-seconds': { type: 'string', default: '10' },
+    // A command put before the gateway's node, e.g. --wrap 'heaptrack -o /tmp/gw' (words split on spaces).
+    wrap: { type: 'string' },
+    // End with kill -9 instead of SIGTERM, so that a profiler sees what is live at that moment, not after teardown.
+    kill9: { type: 'boolean', default: false },
   },
 })
 const minutes = Number(args.minutes)
@@ -36,6 +40,8 @@ if (!(minutes > 0) || !(rate > 0 && rate <= 200) || !(sampleMs >= 1000)) throw n
 interface Sample {
   atS: number
   rssMB: number
+  /** Resident size of glibc's [heap] mapping (malloc below the mmap threshold), from /proc/PID/smaps. */
+  heapMB: number
   fds: number
   decisions: number
   p50: number | null
@@ -46,10 +52,29 @@ interface Sample {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-function procStatus(pid: number): { rssMB: number; fds: number } {
+function procStatus(pid: number): { rssMB: number; heapMB: number; fds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN)
-  return { rssMB: Math.round((kb / 1024) * 10) / 10, fds: readdirSync(`/proc/${pid}/fd`).length }
+  const heapKb = Number(/\[heap\]\n(?:.*\n)*?Rss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps`, 'utf8'))?.[1] ?? 0)
+  const mb = (k: number): number => Math.round((k / 1024) * 10) / 10
+  return { rssMB: mb(kb), heapMB: mb(heapKb), fds: readdirSync(`/proc/${pid}/fd`).length }
+}
+
+/** The gateway's own pid: the spawned one, or under --wrap the node process the wrapper started (its descendant). */
+function nodePid(root: number): number {
+  const children = (pid: number): number[] => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+    } catch {
+      return []
+    }
+  }
+  const todo = [root]
+  for (let pid = todo.shift(); pid !== undefined; pid = todo.shift()) {
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dist/main.js')) return pid
+    todo.push(...children(pid))
+  }
+  throw new Error(`no node process under pid ${root}`)
 }
 
 function quantile(sorted: number[], p: number): number | null {
@@ -80,12 +105,14 @@ async function main(): Promise<number> {
   const file = join(dir, 'gateway.yaml')
   writeFileSync(file, stringify(config))
   const [cmd, argv] = gatewayCommand(['--config', file], { built: true })
-  const gw = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...startScriptEnv() } })
+  const wrap = args.wrap?.split(/\s+/).filter(Boolean) ?? []
+  const gw = spawn(wrap[0] ?? cmd, wrap.length ? [...wrap.slice(1), cmd, ...argv] : argv, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...startScriptEnv() } })
   const url = `http://127.0.0.1:${kioskPort}`
   for (let t = Date.now(); ; await sleep(50)) {
     if (Date.now() - t > 20_000) throw new Error('gateway not ready in 20 s')
     if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break
   }
+  const pid = nodePid(gw.pid!)
 
   // The platform: entry events matched to the moment their code's last byte was written.
   const written = new Map<string, number>()
@@ -127,8 +154,8 @@ async function main(): Promise<number> {
   const samples: Sample[] = []
   let n = 0
   let nextSample = started + sampleMs
-  console.log(`soak: ${minutes} min at ${rate} people/s; gateway pid ${gw.pid}; ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB`)
-  console.log('   t(s)  rss(MB)  fds  decisions  p50(ms)  p99(ms)  max(ms)  backlog')
+  console.log(`soak: ${minutes} min at ${rate} people/s; gateway pid ${pid}; ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB`)
+  console.log('   t(s)  rss(MB)  heap(MB)  fds  decisions  p50(ms)  p99(ms)  max(ms)  backlog')
   for (let next = performance.now(); performance.now() < endAt; ) {
     if (gw.exitCode !== null) throw new Error(`the gateway exited (${gw.exitCode}) during the soak`)
     const jti = `soak-${n++}`
@@ -141,7 +168,7 @@ async function main(): Promise<number> {
       const health = (await fetch(`${url}/healthz`).then((r) => r.json(), () => null)) as { components?: { store?: { backlog?: { count?: number } } } } | null
       const s: Sample = {
         atS: Math.round((performance.now() - started) / 1000),
-        ...procStatus(gw.pid!),
+        ...procStatus(pid),
         decisions,
         p50: quantile(sorted, 0.5),
         p99: quantile(sorted, 0.99),
@@ -152,7 +179,7 @@ async function main(): Promise<number> {
       window = []
       nextSample += sampleMs
       const f = (v: number | null, w: number): string => String(v ?? '-').padStart(w)
-      console.log(`${f(s.atS, 7)}  ${f(s.rssMB, 7)}  ${f(s.fds, 3)}  ${f(s.decisions, 9)}  ${f(s.p50, 7)}  ${f(s.p99, 7)}  ${f(s.max, 7)}  ${f(s.backlog, 7)}`)
+      console.log(`${f(s.atS, 7)}  ${f(s.rssMB, 7)}  ${f(s.heapMB, 8)}  ${f(s.fds, 3)}  ${f(s.decisions, 9)}  ${f(s.p50, 7)}  ${f(s.p99, 7)}  ${f(s.max, 7)}  ${f(s.backlog, 7)}`)
     }
     await sleep(Math.max(0, next - performance.now()))
   }
@@ -160,8 +187,11 @@ async function main(): Promise<number> {
   const lost = written.size
   kiosk.abort()
   scanner.close()
-  gw.kill('SIGTERM')
-  const exit = await new Promise<number | null>((r) => gw.once('exit', (code) => r(code)))
+  const exited = new Promise<number | null>((r) => gw.once('exit', (code) => r(code)))
+  if (args.kill9) process.kill(pid, 'SIGKILL')
+  else if (wrap.length) process.kill(pid, 'SIGTERM')
+  else gw.kill('SIGTERM')
+  const exit = await exited
   await sub.endAsync(true)
   await thermo.close()
   await Promise.all([scanPty.close(), thermoPty.close(), broker.dispose()])
@@ -174,7 +204,7 @@ async function main(): Promise<number> {
   console.log(`\n${n} codes written, ${decisions} entry events matched, ${lost} without an event, ${gaps} seq gaps, gateway exit ${exit}`)
   console.log(`verdict: ${verdict.ok ? 'flat' : 'GROWTH'}: ${verdict.notes.join('; ')}`)
   console.log(`written ${out}`)
-  return args.check && (!verdict.ok || lost > 0 || gaps > 0 || exit !== 0) ? 1 : 0
+  return args.check && (!verdict.ok || lost > 0 || gaps > 0 || (exit !== 0 && !args.kill9)) ? 1 : 0
 }
 
 /**
