@@ -2,7 +2,7 @@
 // bad file kept aside, an alert sent, every readable waiting message delivered with its seq), or stops with a
 // clear message and touches nothing.
 import { fork } from 'node:child_process'
-import { closeSync, existsSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -10,6 +10,7 @@ import { stringify } from 'yaml'
 import { Mosquitto } from '../../cloud-bridge/mosquitto.ts'
 import { Recorder } from '../bridge/helpers.ts'
 import { assertMessage, messageForTopic } from '../contracts/asyncapi.ts'
+import { garbleLastLeafPage } from '../helpers/corrupt.ts'
 import { GatewayProcess, runGateway, tempDir } from '../helpers/gatewayProcess.ts'
 
 let broker: Mosquitto | null = null
@@ -41,15 +42,8 @@ describe('the database at start (real gateway process)', () => {
     const waiting = new Database(dbPath, { readonly: true })
     const before = waiting.prepare('SELECT seq, id FROM outbox ORDER BY seq').all() as { seq: number; id: string }[]
     waiting.close()
-    // Checkpoint so the pages are in the main file, then garble the last page of the log.
-    const db = new Database(dbPath)
-    db.pragma('wal_checkpoint(TRUNCATE)')
-    const { pageno } = db.prepare(`SELECT max(pageno) AS pageno FROM dbstat WHERE name = 'entries' AND pagetype = 'leaf'`).get() as { pageno: number }
-    const pageSize = db.pragma('page_size', { simple: true }) as number
-    db.close()
-    const fd = openSync(dbPath, 'r+')
-    writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (pageno - 1) * pageSize)
-    closeSync(fd)
+    // Garble the last page of the log.
+    garbleLastLeafPage(dbPath, 'entries')
 
     await broker.restart()
     sub = await Recorder.connect(broker.url)

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { entryMessage } from '../../gateway/pipeline/pipeline.ts'
 import { Store } from '../../gateway/store/store.ts'
+import { garbleLastLeafPage } from '../helpers/corrupt.ts'
 import { entryRecord } from '../helpers/entries.ts'
 
 const entry = entryRecord
@@ -118,7 +119,7 @@ describe('migrations', () => {
 describe('outbox_refused survives a rebuild after corruption', () => {
   it('refused rows are salvaged with the rest when the database is rebuilt (they were lost before: the table was the bridge\'s own)', async () => {
     const { storeOutbox, refusedRows } = await import('../../cloud-bridge/outbox.ts')
-    const { closeSync, openSync, writeFileSync, writeSync } = await import('node:fs')
+    const { writeFileSync } = await import('node:fs')
     const path = tmp()
     let s = new Store(path, { synchronous: 'full' })
     for (let i = 0; i < 400; i++) s.recordDecision(entry(), [entryMessage(entry())])
@@ -126,14 +127,7 @@ describe('outbox_refused survives a rebuild after corruption', () => {
     storeOutbox(s).refuse(first!.seq, 'PUBACK 135: not authorized', 1_700_000_000_000)
     s.close()
     // Garble a leaf page of the entries, and ask for the check a corruption seen while running asks for.
-    const db = new Database(path)
-    db.pragma('wal_checkpoint(TRUNCATE)')
-    const { pageno } = db.prepare(`SELECT max(pageno) AS pageno FROM dbstat WHERE name = 'entries' AND pagetype = 'leaf'`).get() as { pageno: number }
-    const pageSize = db.pragma('page_size', { simple: true }) as number
-    db.close()
-    const fd = openSync(path, 'r+')
-    writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (pageno - 1) * pageSize)
-    closeSync(fd)
+    garbleLastLeafPage(path, 'entries')
     writeFileSync(`${path}.check`, 'test\n')
     s = new Store(path, { synchronous: 'full' })
     expect(s.recovery).not.toBeNull()
